@@ -1,0 +1,191 @@
+"""Parquet artifacts: partitioned directories, written atomically, validated on read.
+
+An artifact is a directory of ``part-NNNNN.parquet`` files that all carry the artifact's
+schema. It is built under a temporary sibling name (``.NAME.tmp-XXXX``) and renamed into
+place only when every part is written, so a stage that fails or is killed leaves either the
+previous artifact or nothing, never half of one. Leftover temporary directories from a
+killed run are removed when the next run starts writing the same artifact.
+
+Readers stream: :func:`iter_batches` yields record batches row group by row group, so an
+artifact larger than memory is never read whole. :func:`read_table` is for small ones.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from pipeline.errors import InputError
+from pipeline.schemas import ArtifactSchema
+
+log = logging.getLogger(__name__)
+
+PART_GLOB = "part-*.parquet"
+
+
+def part_name(index: int) -> str:
+    return f"part-{index:05d}.parquet"
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    elif path.exists() or path.is_symlink():
+        path.unlink()
+
+
+@contextlib.contextmanager
+def atomic_directory(final: Path) -> Iterator[Path]:
+    """Yield an empty temporary directory that replaces ``final`` when the block succeeds.
+
+    On an exception the temporary directory is deleted and ``final`` is left untouched.
+    """
+    final = Path(final)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    prefix = f".{final.name}.tmp-"
+    for stale in final.parent.glob(prefix + "*"):
+        log.info("removing %s left by an interrupted run", stale)
+        _remove(stale)
+    tmp = Path(tempfile.mkdtemp(prefix=prefix, dir=final.parent))
+    try:
+        yield tmp
+        _fsync_dir(tmp)
+        if final.exists() or final.is_symlink():
+            # Two renames: the old artifact moves aside, the new one takes its name.
+            old = Path(tempfile.mkdtemp(prefix=prefix, dir=final.parent))
+            os.rename(final, old / "old")
+            os.rename(tmp, final)
+            _remove(old)
+        else:
+            os.rename(tmp, final)
+        _fsync_dir(final.parent)
+    except BaseException:
+        _remove(tmp)
+        raise
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write a small text file (metrics, vocabularies) by temporary name and rename."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.tmp-", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def write_json(path: Path, data: object) -> None:
+    atomic_write_text(path, json.dumps(data, indent=2, sort_keys=True) + "\n")
+
+
+def write_part(directory: Path, index: int, table: pa.Table, schema: ArtifactSchema) -> Path:
+    """Write one partition file into ``directory`` (the temporary one of atomic_directory)."""
+    if not table.schema.equals(schema.arrow, check_metadata=False):
+        table = table.cast(schema.arrow)
+    table = table.replace_schema_metadata(schema.arrow.metadata)
+    path = Path(directory) / part_name(index)
+    pq.write_table(
+        table, path, row_group_size=schema.row_group_rows, compression="zstd",
+        write_statistics=True,
+    )
+    return path
+
+
+def write_artifact(
+    final: Path, schema: ArtifactSchema, tables: Sequence[pa.Table] | Iterator[pa.Table]
+) -> int:
+    """Write ``tables`` as the parts of artifact ``final``, atomically; return the row count.
+
+    An artifact with no rows still gets one (empty) part, so readers see its schema.
+    """
+    rows = 0
+    with atomic_directory(final) as tmp:
+        count = 0
+        for count, table in enumerate(tables, start=1):
+            write_part(tmp, count - 1, table, schema)
+            rows += table.num_rows
+        if count == 0:
+            write_part(tmp, 0, schema.empty(), schema)
+    log.info("wrote %s: %d rows in %s", schema.name, rows, final)
+    return rows
+
+
+def part_files(directory: Path, schema: ArtifactSchema) -> list[Path]:
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise InputError(str(directory), "", f"{schema.name} artifact not found (no directory)")
+    parts = sorted(directory.glob(PART_GLOB))
+    if not parts:
+        raise InputError(str(directory), "", f"{schema.name} artifact has no part files")
+    return parts
+
+
+def open_part(path: Path, schema: ArtifactSchema) -> pq.ParquetFile:
+    try:
+        pf = pq.ParquetFile(path)
+    except (OSError, pa.ArrowInvalid) as exc:
+        raise InputError(str(path), "", f"not a readable Parquet file: {exc}") from None
+    schema.validate(pf.schema_arrow, str(path))
+    return pf
+
+
+def validate_artifact(directory: Path, schema: ArtifactSchema) -> int:
+    """Check every part's schema without reading data; return the row count."""
+    return sum(open_part(p, schema).metadata.num_rows for p in part_files(directory, schema))
+
+
+def iter_batches(
+    directory: Path,
+    schema: ArtifactSchema,
+    batch_rows: int = 65_536,
+    columns: Sequence[str] | None = None,
+) -> Iterator[pa.RecordBatch]:
+    """Stream an artifact as record batches of at most ``batch_rows`` rows.
+
+    Batches never span row groups, so at most one row group is decoded at a time.
+    """
+    cols = list(columns) if columns else None
+    for path in part_files(directory, schema):
+        pf = open_part(path, schema)
+        for group in range(pf.num_row_groups):
+            yield from pf.iter_batches(batch_size=batch_rows, row_groups=[group], columns=cols)
+
+
+def iter_parts(
+    directory: Path, schema: ArtifactSchema, columns: Sequence[str] | None = None
+) -> Iterator[pa.Table]:
+    """Yield each part file as one table (the unit stages map over)."""
+    for path in part_files(directory, schema):
+        yield open_part(path, schema).read(columns=list(columns) if columns else None)
+
+
+def read_table(
+    directory: Path, schema: ArtifactSchema, columns: Sequence[str] | None = None
+) -> pa.Table:
+    """Read a whole (small) artifact into one table."""
+    tables = list(iter_parts(directory, schema, columns))
+    return pa.concat_tables(tables) if tables else schema.empty()

@@ -1,0 +1,137 @@
+"""The ``sgmatch`` command: run stages without DVC and look at artifacts."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import pyarrow.parquet as pq
+
+from pipeline import __version__
+from pipeline.artifacts import PART_GLOB
+from pipeline.errors import InputError
+from pipeline.schemas import ALL, NAME_KEY, VERSION_KEY
+
+
+def _stage_names() -> dict[str, str]:
+    from stages import STAGES
+
+    return STAGES
+
+
+def cmd_stage(argv: Sequence[str]) -> int:
+    stages = _stage_names()
+    if not argv or argv[0] in ("-h", "--help"):
+        print("usage: sgmatch stage NAME [options]   (sgmatch stage NAME --help for its options)")
+        print("stages:")
+        for name, doc in stages.items():
+            print(f"  {name:<20} {doc}")
+        return 0 if argv else 2
+    name, rest = argv[0], list(argv[1:])
+    if name not in stages:
+        print(f"sgmatch: unknown stage {name!r}; stages are: {', '.join(stages)}", file=sys.stderr)
+        return 2
+    module = importlib.import_module(f"stages.{name}")
+    return int(module.main(rest))
+
+
+def _describe_artifact(directory: Path) -> str | None:
+    parts = sorted(directory.glob(PART_GLOB))
+    if not parts:
+        return None
+    meta = pq.read_schema(parts[0]).metadata or {}
+    rows = sum(pq.ParquetFile(p).metadata.num_rows for p in parts)
+    size = sum(p.stat().st_size for p in parts)
+    name = meta.get(NAME_KEY, b"?").decode()
+    version = meta.get(VERSION_KEY, b"?").decode()
+    return f"{directory}  {name} v{version}: {rows:,} rows in {len(parts)} parts, {size / 1e6:.1f} MB"
+
+
+def cmd_summary(args: argparse.Namespace) -> int:
+    """What the pipeline wrote: each artifact with its rows, each metrics file."""
+    for root in args.dirs:
+        if not root.exists():
+            continue
+        if root.is_file() and root.suffix == ".json":
+            print(f"{root}: {json.dumps(json.loads(root.read_text()), sort_keys=True)}")
+            continue
+        for d in sorted(p for p in [root, *root.rglob("*")] if p.is_dir() and not p.name.startswith(".")):
+            line = _describe_artifact(d)
+            if line:
+                print(line)
+            elif d != root and any(d.glob("*.png")):
+                print(f"{d}  {sum(1 for _ in d.glob('*.png')):,} PNG images")
+        for m in sorted(root.rglob("*.json")) if root.is_dir() else []:
+            print(f"{m}: {json.dumps(json.loads(m.read_text()), sort_keys=True)}")
+    return 0
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    """Print the first rows of an artifact as JSON lines."""
+    parts = sorted(args.artifact.glob(PART_GLOB))
+    if not parts:
+        raise InputError(str(args.artifact), "", "not an artifact directory (no part files)")
+    shown = 0
+    for p in parts:
+        for batch in pq.ParquetFile(p).iter_batches(batch_size=max(1, args.limit)):
+            for row in batch.to_pylist():
+                if shown >= args.limit:
+                    return 0
+                print(json.dumps(row, default=str, ensure_ascii=False))
+                shown += 1
+    return 0
+
+
+def cmd_schemas(args: argparse.Namespace) -> int:
+    for schema in ALL.values():
+        print(schema.describe())
+        print()
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    stages = "\n".join(f"  {n:<20} {d}" for n, d in _stage_names().items())
+    parser = argparse.ArgumentParser(
+        prog="sgmatch",
+        description="Scene-graph based image-text matching: pipeline stages and tools.",
+        epilog=f"stages (sgmatch stage NAME --help):\n{stages}",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"sgmatch {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.add_parser("stage", help="run one pipeline stage: sgmatch stage NAME [options]",
+                   add_help=False)
+    p = sub.add_parser("summary", help="list the artifacts and metrics under some directories")
+    p.add_argument("dirs", nargs="*", type=Path, default=[Path("data"), Path("metrics")])
+    p.set_defaults(func=cmd_summary)
+    p = sub.add_parser("show", help="print the first rows of an artifact as JSON lines")
+    p.add_argument("artifact", type=Path)
+    p.add_argument("--limit", type=int, default=5)
+    p.set_defaults(func=cmd_show)
+    p = sub.add_parser("schemas", help="list every artifact schema")
+    p.set_defaults(func=cmd_schemas)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] == "stage":
+        return cmd_stage(argv[1:])
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 0
+    try:
+        return int(args.func(args))
+    except InputError as exc:
+        print(f"sgmatch: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,111 @@
+"""Typed stage parameters: one section of ``params.yaml`` becomes one frozen dataclass.
+
+Every stage declares a frozen dataclass for its section and calls :func:`load_section`.
+An unknown key, a missing key or a value of the wrong type is refused with an
+:class:`~pipeline.errors.InputError` naming the file, the section and the key, so a typo
+in ``params.yaml`` never silently falls back to a default.
+
+Supported field types: ``bool``, ``int``, ``float`` (ints are accepted), ``str``,
+``typing.Literal[...]`` of strings, ``X | None``, ``tuple[X, ...]`` and nested frozen
+dataclasses (a mapping in YAML).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+
+from pipeline.errors import InputError
+
+T = TypeVar("T")
+
+
+def read_yaml(path: Path) -> dict[str, Any]:
+    """Read a YAML mapping, refusing anything else with the file named."""
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(str(path), "", "params file not found") from None
+    except yaml.YAMLError as exc:
+        raise InputError(str(path), "", f"not valid YAML: {exc}") from None
+    if not isinstance(data, dict):
+        raise InputError(str(path), "", "expected a mapping of sections at the top level")
+    return data
+
+
+def load_section(path: Path, section: str, cls: type[T]) -> T:
+    """Build ``cls`` from section ``section`` of the YAML file at ``path``."""
+    data = read_yaml(path)
+    if section not in data:
+        raise InputError(f"{path} [{section}]", "", f"section '{section}' is missing")
+    return from_mapping(cls, data[section], where=f"{path} [{section}]", prefix=section)
+
+
+def from_mapping(cls: type[T], value: Any, where: str, prefix: str) -> T:
+    """Build dataclass ``cls`` from ``value``, checking keys and types recursively."""
+    if not isinstance(value, dict):
+        raise InputError(where, prefix, f"expected a mapping, found {type(value).__name__}")
+    hints = typing.get_type_hints(cls)
+    fields = {f.name: f for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+    unknown = sorted(set(value) - set(fields))
+    if unknown:
+        raise InputError(
+            where, f"{prefix}.{unknown[0]}", f"unknown key; valid keys are {', '.join(fields)}"
+        )
+    kwargs = {}
+    for name in fields:
+        key = f"{prefix}.{name}"
+        if name not in value:
+            raise InputError(where, key, "missing key")
+        kwargs[name] = _convert(hints[name], value[name], where, key)
+    return cls(**kwargs)
+
+
+def _convert(tp: Any, value: Any, where: str, key: str) -> Any:
+    origin = typing.get_origin(tp)
+    args = typing.get_args(tp)
+    if dataclasses.is_dataclass(tp):
+        return from_mapping(tp, value, where, key)  # type: ignore[arg-type]
+    if origin in (typing.Union, types.UnionType):
+        if value is None and type(None) in args:
+            return None
+        inner = [a for a in args if a is not type(None)]
+        if len(inner) == 1:
+            return _convert(inner[0], value, where, key)
+        raise TypeError(f"unsupported union type for {key}: {tp}")
+    if origin is typing.Literal:
+        if value not in args:
+            choices = ", ".join(repr(a) for a in args)
+            raise InputError(where, key, f"{value!r} is not one of {choices}")
+        return value
+    if origin is tuple:
+        if not isinstance(value, list):
+            raise InputError(where, key, f"expected a list, found {_type_name(value)}")
+        item = args[0]
+        return tuple(_convert(item, v, where, f"{key}[{i}]") for i, v in enumerate(value))
+    if tp is bool:
+        if not isinstance(value, bool):
+            raise InputError(where, key, f"expected true or false, found {_type_name(value)}")
+        return value
+    if tp is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise InputError(where, key, f"expected an integer, found {_type_name(value)}")
+        return value
+    if tp is float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise InputError(where, key, f"expected a number, found {_type_name(value)}")
+        return float(value)
+    if tp is str:
+        if not isinstance(value, str):
+            raise InputError(where, key, f"expected a string, found {_type_name(value)}")
+        return value
+    raise TypeError(f"unsupported parameter type for {key}: {tp}")
+
+
+def _type_name(value: Any) -> str:
+    return "null" if value is None else f"{type(value).__name__} {value!r}"

@@ -1,0 +1,155 @@
+"""Every artifact's schema, declared once.
+
+An :class:`ArtifactSchema` names an artifact, versions it and lists its columns. The Arrow
+schema derived from it carries the name, version and description in its metadata, so a
+Parquet file says what it is. Writers pass :attr:`ArtifactSchema.arrow`; readers call
+:meth:`ArtifactSchema.validate`, which refuses a file naming the column, the expected type
+and the type found.
+
+Bump ``version`` when a column changes meaning or type; readers refuse other versions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pyarrow as pa
+
+from pipeline.errors import InputError
+
+NAME_KEY = b"sgmatch.artifact"
+VERSION_KEY = b"sgmatch.version"
+DOC_KEY = b"sgmatch.doc"
+
+
+@dataclass(frozen=True)
+class ArtifactSchema:
+    """The declaration of one artifact: its columns and how its files are laid out."""
+
+    name: str
+    version: int
+    fields: tuple[pa.Field, ...]
+    doc: str
+    # Rows per Parquet row group: the unit a reader streams. Small for wide rows (features).
+    row_group_rows: int = 50_000
+
+    @property
+    def arrow(self) -> pa.Schema:
+        meta = {
+            NAME_KEY: self.name.encode(),
+            VERSION_KEY: str(self.version).encode(),
+            DOC_KEY: self.doc.encode(),
+        }
+        return pa.schema(list(self.fields), metadata=meta)
+
+    @property
+    def column_names(self) -> list[str]:
+        return [f.name for f in self.fields]
+
+    def table(self, columns: dict[str, list[Any]]) -> pa.Table:
+        """Build a table of this schema from Python lists (missing or extra keys refused)."""
+        missing = [n for n in self.column_names if n not in columns]
+        extra = [n for n in columns if n not in self.column_names]
+        if missing or extra:
+            raise ValueError(f"{self.name}: missing columns {missing}, unknown columns {extra}")
+        return pa.table({n: columns[n] for n in self.column_names}, schema=self.arrow)
+
+    def empty(self) -> pa.Table:
+        return self.arrow.empty_table()
+
+    def validate(self, schema: pa.Schema, where: str) -> None:
+        """Refuse ``schema`` (read from ``where``) unless it is this artifact at this version."""
+        meta = schema.metadata or {}
+        found_name = meta.get(NAME_KEY, b"").decode() or "(none)"
+        if found_name != self.name:
+            raise InputError(where, "", f"is artifact '{found_name}', expected '{self.name}'")
+        found_version = meta.get(VERSION_KEY, b"").decode()
+        if found_version != str(self.version):
+            raise InputError(
+                where, "", f"{self.name} version {found_version}, this code reads {self.version}"
+            )
+        for expected in self.fields:
+            idx = schema.get_field_index(expected.name)
+            if idx < 0:
+                raise InputError(where, expected.name, f"column missing (expected {expected.type})")
+            found = schema.field(idx)
+            if not found.type.equals(expected.type):
+                raise InputError(
+                    where, expected.name, f"expected type {expected.type}, found {found.type}"
+                )
+        extra = [n for n in schema.names if n not in self.column_names]
+        if extra:
+            raise InputError(where, extra[0], f"column not in {self.name} v{self.version}")
+
+    def describe(self) -> str:
+        """A human-readable listing (used by ``sgmatch schemas``)."""
+        lines = [f"{self.name} v{self.version}: {self.doc}"]
+        lines += [f"  {f.name}: {f.type}" for f in self.fields]
+        return "\n".join(lines)
+
+
+FACT = pa.struct(
+    [("subject", pa.string()), ("predicate", pa.string()), ("object", pa.string())]
+)
+
+CAPTIONS = ArtifactSchema(
+    name="captions",
+    version=1,
+    doc="One row per caption. Rows with a non-null error are kept, not dropped.",
+    fields=(
+        pa.field("caption_id", pa.string(), nullable=False),
+        pa.field("image_id", pa.string()),
+        pa.field("split", pa.string()),
+        pa.field("sent_index", pa.int32()),
+        pa.field("caption", pa.string()),
+        # Where the row came from (file:line or file:image_id), for error messages downstream.
+        pa.field("source", pa.string()),
+        pa.field("error", pa.string()),
+        # The caption's true scene graph as FACTUAL-style facts; null for real datasets.
+        pa.field("true_facts", pa.list_(FACT)),
+    ),
+)
+
+TRUE_OBJECT = pa.struct(
+    [
+        ("object_index", pa.int32()),
+        ("shape", pa.string()),
+        ("color", pa.string()),
+        ("size", pa.string()),
+        # Pixel box [x0, y0, x1, y1], x1 and y1 exclusive.
+        ("box", pa.list_(pa.float32(), 4)),
+    ]
+)
+
+TRUE_RELATION = pa.struct(
+    [("subject_index", pa.int32()), ("predicate", pa.string()), ("object_index", pa.int32())]
+)
+
+IMAGES = ArtifactSchema(
+    name="images",
+    version=1,
+    doc="One row per image. path is relative to the image root given to later stages.",
+    fields=(
+        pa.field("image_id", pa.string(), nullable=False),
+        pa.field("split", pa.string()),
+        pa.field("path", pa.string()),
+        pa.field("width", pa.int32()),
+        pa.field("height", pa.int32()),
+        pa.field("source", pa.string()),
+        pa.field("error", pa.string()),
+        # The true scene graph of a synthetic image; null for real datasets.
+        pa.field("true_objects", pa.list_(TRUE_OBJECT)),
+        pa.field("true_relations", pa.list_(TRUE_RELATION)),
+    ),
+)
+
+ALL: dict[str, ArtifactSchema] = {s.name: s for s in (CAPTIONS, IMAGES)}
+
+
+def schema_of(name: str) -> ArtifactSchema:
+    try:
+        return ALL[name]
+    except KeyError:
+        raise KeyError(f"unknown artifact '{name}'; known: {', '.join(sorted(ALL))}") from None
+

@@ -1,0 +1,10 @@
+"""The pipeline's stages: one module each, a pure core plus a thin ``main(argv)``.
+
+Run one with ``python -m stages.NAME ...`` or ``sgmatch stage NAME ...``; ``dvc repro``
+runs them all as wired in ``dvc.yaml``.
+"""
+
+# Stage name -> one-line description, in pipeline order.
+STAGES: dict[str, str] = {
+    "ingest": "sources (synthetic world or a real dataset) into captions and images",
+}

@@ -1,0 +1,242 @@
+"""Stage ``ingest``: sources into the ``captions`` and ``images`` artifacts.
+
+With ``ingest.format: synthetic`` (the default) it generates the built-in synthetic world
+(:mod:`stages.world`): PNG images in ``--out-image-dir`` and their captions, with the true
+scene graphs. Otherwise it reads a real dataset from ``--input`` (see :mod:`stages.formats`).
+
+Error policy (``ingest.on_error``): every problem found in the input (an empty caption, a
+malformed line, a duplicate id, an image path that would leave the image root) is either
+``fail``: the stage stops with one message naming the file, row and field, and writes
+nothing; or ``record``: the row is kept with its ``error`` column set, counted in the
+metrics and logged. No row is ever dropped silently. Later stages skip rows with an error.
+
+Example::
+
+    python -m stages.ingest --params params.yaml --out-captions data/captions \\
+        --out-images data/images --out-image-dir data/world_images --metrics metrics/ingest.json
+    python -m stages.ingest --params params.yaml --input ~/data/f30k_precomp \\
+        --out-captions data/captions --out-images data/images     # with format: precomp
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import pyarrow as pa
+
+from pipeline.artifacts import atomic_directory, write_artifact, write_json
+from pipeline.errors import InputError
+from pipeline.params import load_section
+from pipeline.parallel import dask_client, map_partitions
+from pipeline.schemas import CAPTIONS, IMAGES
+from pipeline.stage import add_dask_options, run_stage, stage_parser
+from stages import formats, world
+
+log = logging.getLogger(__name__)
+
+Format = Literal["synthetic", "karpathy", "precomp", "flickr_token", "coco_json"]
+
+
+@dataclass(frozen=True)
+class WorldParams:
+    seed: int
+    num_images: int
+    image_size: int
+    min_shapes: int
+    max_shapes: int
+    captions_per_image: int
+    test_images: int
+    val_images: int
+    images_per_partition: int
+
+
+@dataclass(frozen=True)
+class IngestParams:
+    format: Format
+    # Split name for formats without their own (precomp file prefix, coco_json, flickr_token).
+    split: str
+    on_error: Literal["fail", "record"]
+    # precomp: captions per image when ids are per image or absent.
+    captions_per_image: int
+    partition_rows: int
+    world: WorldParams
+
+
+# ---------------------------------------------------------------- synthetic world
+
+
+def world_split(index: int, p: WorldParams) -> str:
+    if index < p.test_images:
+        return "test"
+    if index < p.test_images + p.val_images:
+        return "val"
+    return "train"
+
+
+def scene_rows(scene: world.Scene, split: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The image row and caption rows of one synthetic scene (pure)."""
+    image = {
+        "image_id": scene.image_id, "split": split, "path": f"{scene.image_id}.png",
+        "width": scene.size, "height": scene.size, "source": f"synthetic:{scene.image_id}",
+        "error": None,
+        "true_objects": [
+            {"object_index": i, "shape": s.shape, "color": s.color, "size": s.size,
+             "box": [float(v) for v in s.box]}
+            for i, s in enumerate(scene.shapes)
+        ],
+        "true_relations": [
+            {"subject_index": r.subject, "predicate": r.predicate, "object_index": r.object}
+            for r in scene.relations
+        ],
+    }
+    captions = [
+        {"caption_id": f"{scene.image_id}#{k}", "image_id": scene.image_id, "split": split,
+         "sent_index": k, "caption": c.text, "source": f"synthetic:{scene.image_id}#{k}",
+         "error": None,
+         "true_facts": [{"subject": s, "predicate": p, "object": o} for s, p, o in c.facts]}
+        for k, c in enumerate(scene.captions)
+    ]
+    return image, captions
+
+
+def world_partition(
+    bounds: tuple[int, int], params: WorldParams, image_dir: str
+) -> tuple[pa.Table, pa.Table]:
+    """Generate images ``bounds[0] .. bounds[1]-1``: save their PNGs, return their rows."""
+    images, captions = [], []
+    for index in range(*bounds):
+        scene = world.make_scene(params.seed, index, params.image_size, params.min_shapes,
+                                 params.max_shapes, params.captions_per_image)
+        world.render(scene).save(Path(image_dir) / f"{scene.image_id}.png", optimize=False)
+        image, caps = scene_rows(scene, world_split(index, params))
+        images.append(image)
+        captions += caps
+    return _table(IMAGES, images), _table(CAPTIONS, captions)
+
+
+def _table(schema: Any, rows: list[dict[str, Any]]) -> pa.Table:
+    return pa.Table.from_pylist(rows, schema=schema.arrow)
+
+
+def partition_bounds(total: int, size: int) -> list[tuple[int, int]]:
+    return [(start, min(start + size, total)) for start in range(0, total, size)]
+
+
+# ---------------------------------------------------------------- real datasets
+
+
+def read_source(params: IngestParams, source: Path, split_lists: dict[str, Path]) -> formats.SourceRows:
+    """Read a real dataset into rows, with every problem recorded on its row."""
+    if params.format == "karpathy":
+        rows = formats.read_karpathy(source)
+    elif params.format == "precomp":
+        rows = formats.read_precomp(source, params.split, params.captions_per_image)
+    elif params.format == "flickr_token":
+        rows = formats.read_flickr_token(source, params.split, split_lists)
+    elif params.format == "coco_json":
+        rows = formats.read_coco_json(source, params.split)
+    else:
+        raise ValueError(f"not a file format: {params.format}")
+    return formats.check_rows(rows)
+
+
+def rows_to_tables(rows: formats.SourceRows, partition_rows: int) -> tuple[list[pa.Table], list[pa.Table]]:
+    """Tables of the two artifacts, cut into partitions of at most ``partition_rows`` rows."""
+    for r in rows.images:
+        r.update(true_objects=None, true_relations=None)
+    for r in rows.captions:
+        r["true_facts"] = None
+    images = _table(IMAGES, rows.images)
+    captions = _table(CAPTIONS, rows.captions)
+
+    def cut(t: pa.Table) -> list[pa.Table]:
+        return [t.slice(a, b - a) for a, b in partition_bounds(t.num_rows, partition_rows)]
+
+    return cut(images), cut(captions)
+
+
+def summarize(images: Sequence[pa.Table], captions: Sequence[pa.Table]) -> dict[str, Any]:
+    """Counts for the metrics file: rows, rows by split, errors by field."""
+    out: dict[str, Any] = {}
+    for name, tables in (("images", images), ("captions", captions)):
+        splits: Counter[str] = Counter()
+        errors: Counter[str] = Counter()
+        for t in tables:
+            splits.update(t.column("split").to_pylist())
+            errors.update(e.partition(":")[0] for e in t.column("error").to_pylist() if e)
+        out[name] = {"rows": sum(t.num_rows for t in tables), "by_split": dict(sorted(splits.items())),
+                     "errors": sum(errors.values()), "errors_by_field": dict(sorted(errors.items()))}
+    return out
+
+
+# ---------------------------------------------------------------- main
+
+
+def _split_lists(values: Sequence[str]) -> dict[str, Path]:
+    out = {}
+    for v in values:
+        name, eq, path = v.partition("=")
+        if not eq or not name or not path:
+            raise InputError("--split-list", "", f"expected SPLIT=PATH, got {v!r}")
+        out[name] = Path(path)
+    return out
+
+
+def _run(args: argparse.Namespace) -> None:
+    params = load_section(args.params, "ingest", IngestParams)
+    if params.format == "synthetic":
+        if args.out_image_dir is None:
+            raise InputError("command line", "--out-image-dir", "the synthetic world needs it")
+        p = params.world
+        bounds = partition_bounds(p.num_images, p.images_per_partition)
+        with atomic_directory(args.out_image_dir) as image_dir, \
+                dask_client(args.dask_address, args.workers) as client:
+            parts = map_partitions(world_partition, bounds, client, "synthetic world",
+                                   params=p, image_dir=str(image_dir))
+        images = [img for img, _ in parts]
+        captions = [cap for _, cap in parts]
+    else:
+        if args.input is None:
+            raise InputError("command line", "--input", f"format {params.format} reads from --input")
+        rows = read_source(params, args.input, _split_lists(args.split_list))
+        problem = formats.first_error(rows)
+        if problem is not None and params.on_error == "fail":
+            raise problem
+        images, captions = rows_to_tables(rows, params.partition_rows)
+    summary = summarize(images, captions)
+    for name in ("images", "captions"):
+        if summary[name]["errors"]:
+            log.warning("%s: %d rows recorded with errors %s (on_error: record)", name,
+                        summary[name]["errors"], summary[name]["errors_by_field"])
+    write_artifact(args.out_images, IMAGES, images)
+    write_artifact(args.out_captions, CAPTIONS, captions)
+    if args.metrics:
+        write_json(args.metrics, summary)
+    log.info("ingest: %d images, %d captions", summary["images"]["rows"], summary["captions"]["rows"])
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = stage_parser("ingest", __doc__)
+    parser.add_argument("--input", type=Path, help="source file (or precomp directory) of a real dataset")
+    parser.add_argument("--split-list", action="append", default=[], metavar="SPLIT=PATH",
+                        help="flickr_token: a file listing the images of one split (repeatable)")
+    parser.add_argument("--out-captions", type=Path, required=True)
+    parser.add_argument("--out-images", type=Path, required=True)
+    parser.add_argument("--out-image-dir", type=Path, help="synthetic: where the PNGs go")
+    parser.add_argument("--metrics", type=Path, help="JSON counts for dvc metrics")
+    add_dask_options(parser)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    return run_stage(_run, build_parser(), argv)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

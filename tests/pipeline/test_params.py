@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import pytest
+
+from pipeline.errors import InputError
+from pipeline.params import load_section
+
+
+@dataclass(frozen=True)
+class Inner:
+    seed: int
+    rate: float
+
+
+@dataclass(frozen=True)
+class Section:
+    name: str
+    mode: Literal["fast", "exact"]
+    flag: bool
+    sizes: tuple[int, ...]
+    limit: int | None
+    inner: Inner
+
+
+GOOD = """
+demo:
+  name: x
+  mode: fast
+  flag: true
+  sizes: [1, 2]
+  limit: null
+  inner: {seed: 3, rate: 1}
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "params.yaml"
+    path.write_text(text)
+    return path
+
+
+def test_loads_a_typed_frozen_section(tmp_path: Path) -> None:
+    p = load_section(write(tmp_path, GOOD), "demo", Section)
+    assert p == Section("x", "fast", True, (1, 2), None, Inner(3, 1.0))
+    assert isinstance(p.inner.rate, float)
+    with pytest.raises(AttributeError):
+        p.name = "y"  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "key", "words"),
+    [
+        ("  flag: true\n", "  flag: true\n  flga: true\n", "demo.flga", "unknown key"),
+        ("  flag: true\n", "", "demo.flag", "missing key"),
+        ("seed: 3", "seed: '3'", "demo.inner.seed", "expected an integer"),
+        ("seed: 3", "seed: true", "demo.inner.seed", "expected an integer"),
+        ("rate: 1", "rate: fast", "demo.inner.rate", "expected a number"),
+        ("flag: true", "flag: 1", "demo.flag", "expected true or false"),
+        ("mode: fast", "mode: quick", "demo.mode", "'fast', 'exact'"),
+        ("sizes: [1, 2]", "sizes: [1, x]", "demo.sizes[1]", "expected an integer"),
+        ("inner: {seed: 3, rate: 1}", "inner: 4", "demo.inner", "expected a mapping"),
+    ],
+)
+def test_refusals_name_file_section_and_key(tmp_path, old, new, key, words) -> None:
+    path = write(tmp_path, GOOD.replace(old, new))
+    with pytest.raises(InputError) as err:
+        load_section(path, "demo", Section)
+    message = str(err.value)
+    assert str(path) in message and "[demo]" in message
+    assert f"'{key}'" in message and words in message
+
+
+def test_missing_section_and_file(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match=r"section 'other' is missing"):
+        load_section(write(tmp_path, GOOD), "other", Section)
+    with pytest.raises(InputError, match="params file not found"):
+        load_section(tmp_path / "nope.yaml", "demo", Section)
+
+
+def test_the_shipped_params_file_loads(repo_root: Path) -> None:
+    from stages.ingest import IngestParams
+
+    p = load_section(repo_root / "params.yaml", "ingest", IngestParams)
+    assert p.format == "synthetic" and p.world.captions_per_image >= 5
