@@ -1,0 +1,34 @@
+# The two commands of the README: `make demo` and `make test`. Both build .venv from scratch.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(abspath $(VENV))/bin
+PIP    := $(BIN)/python -m pip
+
+.PHONY: demo test install clean-demo
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+
+# Stamps: reinstall only when pyproject.toml changes.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(PIP) install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(PIP) install --quiet -e ".[test]"
+	touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+
+# Runs the whole pipeline on the built-in synthetic world; a second run skips what is unchanged.
+demo: $(VENV)/.installed
+	PATH="$(BIN):$$PATH" dvc repro
+	@echo "--- written:"
+	@PATH="$(BIN):$$PATH" sgmatch summary data metrics
+
+test: $(VENV)/.installed-test
+	PATH="$(BIN):$$PATH" $(BIN)/python -m pytest
+
+clean-demo:
+	rm -rf data/captions data/images data/world_images metrics

@@ -1,0 +1,49 @@
+"""The command line: sgmatch, sgmatch stage NAME and python -m stages.NAME."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from pipeline import cli
+from pipeline.artifacts import write_artifact
+from pipeline.schemas import CAPTIONS
+from stages import STAGES
+
+
+def test_help_lists_the_commands_and_stages(capsys) -> None:
+    try:
+        cli.main(["--help"])
+    except SystemExit as exc:
+        assert exc.code == 0
+    out = capsys.readouterr().out
+    for word in ("stage", "summary", "show", "schemas", *STAGES):
+        assert word in out
+
+
+def test_stage_dispatch_and_unknown_stage(capsys) -> None:
+    assert cli.main(["stage", "nope"]) == 2
+    assert "unknown stage 'nope'" in capsys.readouterr().err
+    try:
+        cli.main(["stage", "ingest", "--help"])
+    except SystemExit as exc:
+        assert exc.code == 0
+    assert "--out-captions" in capsys.readouterr().out
+
+
+def test_python_dash_m_runs_the_same_stage(repo_root: Path) -> None:
+    proc = subprocess.run([sys.executable, "-m", "stages.ingest", "--help"], capture_output=True,
+                          text=True, cwd=repo_root, check=True)
+    assert "sgmatch stage ingest" in proc.stdout and "Error policy" in proc.stdout
+
+
+def test_show_and_summary_print_artifacts(tmp_path: Path, capsys) -> None:
+    row = {"caption_id": "a#0", "image_id": "a", "split": "test", "sent_index": 0, "caption": "A cat.",
+           "source": "x:1", "error": None, "true_facts": None}
+    write_artifact(tmp_path / "captions", CAPTIONS, [CAPTIONS.table({k: [v] for k, v in row.items()})])
+    assert cli.main(["show", str(tmp_path / "captions"), "--limit", "1"]) == 0
+    assert '"caption": "A cat."' in capsys.readouterr().out
+    assert cli.main(["summary", str(tmp_path)]) == 0
+    assert "captions v1: 1 rows in 1 parts" in capsys.readouterr().out
+    assert cli.main(["show", str(tmp_path / "nothing")]) == 2
