@@ -86,6 +86,33 @@ def cmd_show(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_parse(args: argparse.Namespace) -> int:
+    """Captions (one per line) to JSON lines with objects, relations and FACTUAL-style facts."""
+    from stages.scene_graph.backends import ModelNotFound
+    from stages.scene_graph.parser import CaptionParser, ParserConfig
+
+    config = ParserConfig(backend=args.backend, spacy_model=args.spacy_model, stanza_dir=args.stanza_dir,
+                          lexicon=args.lexicon)
+    try:
+        parser = CaptionParser(config)
+    except ModelNotFound as exc:
+        raise InputError("command line", f"--{exc.param.replace('_', '-')}", str(exc)) from None
+    source = sys.stdin if str(args.input) == "-" else open(args.input, encoding="utf-8")
+    with source:
+        lines = [line.rstrip("\n") for line in source]
+    for start in range(0, len(lines), 1024):
+        batch = lines[start:start + 1024]
+        for text, item in zip(batch, parser.parse(batch), strict=True):
+            out = {"caption": text}
+            if item.graph is not None:
+                graph = item.graph.to_dict()
+                out.update(objects=graph["objects"], relations=graph["relations"], facts=graph["facts"])
+            else:
+                out.update(objects=[], relations=[], facts=[], error=item.error)
+            print(json.dumps(out, ensure_ascii=False))
+    return 0
+
+
 def cmd_schemas(args: argparse.Namespace) -> int:
     for schema in ALL.values():
         print(schema.describe())
@@ -112,6 +139,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("artifact", type=Path)
     p.add_argument("--limit", type=int, default=5)
     p.set_defaults(func=cmd_show)
+    p = sub.add_parser("parse", help="parse captions (one per line) into scene graphs, as JSON lines")
+    p.add_argument("input", nargs="?", type=Path, default=Path("-"), help="a file, or - for standard input")
+    p.add_argument("--backend", default="spacy", choices=["spacy", "stanza"])
+    p.add_argument("--spacy-model", default="en_core_web_sm")
+    p.add_argument("--stanza-dir", default="models/stanza")
+    p.add_argument("--lexicon", default="factual", help="factual, none, or a lexicon JSON path")
+    p.set_defaults(func=cmd_parse)
     p = sub.add_parser("schemas", help="list every artifact schema")
     p.set_defaults(func=cmd_schemas)
     return parser

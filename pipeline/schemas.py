@@ -144,7 +144,51 @@ IMAGES = ArtifactSchema(
     ),
 )
 
-ALL: dict[str, ArtifactSchema] = {s.name: s for s in (CAPTIONS, IMAGES)}
+GRAPH_OBJECT = pa.struct(
+    [
+        ("name", pa.string()),  # as written, with compound words: "traffic light"
+        ("lemma", pa.string()),
+        ("label", pa.string()),  # the name facts use (the annotation convention, e.g. "person")
+        ("head", pa.int32()),  # token index of the head noun
+        ("start", pa.int32()),  # token span [start, end) of the noun phrase
+        ("end", pa.int32()),
+        ("attributes", pa.list_(pa.string())),
+        ("count", pa.string()),
+    ]
+)
+
+GRAPH_RELATION = pa.struct(
+    [
+        ("subject", pa.int32()),  # index into objects
+        ("predicate", pa.string()),  # lemmatised: "sit on"
+        ("object", pa.int32()),
+        ("start", pa.int32()),  # token span of the predicate words
+        ("end", pa.int32()),
+        ("via", pa.string()),  # verb, preposition, possessive, of, passive
+    ]
+)
+
+TEXT_GRAPHS = ArtifactSchema(
+    name="text_graphs",
+    version=1,
+    doc="One row per caption: its text scene graph. Rows with an error have empty graphs.",
+    fields=(
+        pa.field("caption_id", pa.string(), nullable=False),
+        pa.field("image_id", pa.string()),
+        pa.field("split", pa.string()),
+        pa.field("caption", pa.string()),
+        pa.field("tokens", pa.list_(pa.string())),
+        pa.field("objects", pa.list_(GRAPH_OBJECT)),
+        pa.field("relations", pa.list_(GRAPH_RELATION)),
+        # FACTUAL-style facts: [subject, predicate, object] or [object]
+        pa.field("facts", pa.list_(pa.list_(pa.string()))),
+        pa.field("backend", pa.string()),  # "spacy" / "stanza"
+        pa.field("backend_version", pa.string()),
+        pa.field("error", pa.string()),
+    ),
+)
+
+ALL: dict[str, ArtifactSchema] = {s.name: s for s in (CAPTIONS, IMAGES, TEXT_GRAPHS)}
 
 
 def schema_of(name: str) -> ArtifactSchema:

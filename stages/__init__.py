@@ -7,4 +7,5 @@ runs them all as wired in ``dvc.yaml``.
 # Stage name -> one-line description, in pipeline order.
 STAGES: dict[str, str] = {
     "ingest": "sources (synthetic world or a real dataset) into captions and images",
+    "parse_captions": "captions into text scene graphs (objects, attributes, relations)",
 }

@@ -1,0 +1,83 @@
+"""Scoring facts against annotated scene graphs, as FACTUAL's evaluation does.
+
+Both sides are normalised the same way: lower-cased, articles dropped, each element
+lemmatised ("sitting on" -> "sit on", "dogs" -> "dog"). A caption's facts form a set; scores
+are micro precision, recall and F1 over all facts, split into attribute facts (predicate
+``is``, counts included), relation facts and lone objects, plus the share of captions whose
+whole set matches ("set match").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+ARTICLES = {"a", "an", "the"}
+_FACT = re.compile(r"\(([^()]*)\)")
+
+Fact = tuple[str, ...]
+
+
+def parse_factual(graph: str) -> list[list[str]]:
+    """FACTUAL's ``( man , hold , cup ) , ( cup , is , red )`` as a list of facts."""
+    return [[e.strip() for e in body.split(" , ")] for body in _FACT.findall(graph)]
+
+
+def fact_kind(fact: Sequence[str]) -> str:
+    if len(fact) == 1:
+        return "object"
+    return "attribute" if fact[1] == "is" else "relation"
+
+
+def normalizer(lemmatize: Callable[[list[str]], list[str]]) -> Callable[[Iterable[Sequence[str]]], set[Fact]]:
+    """Turn a batch lemmatiser (strings -> lemmatised strings) into a fact-set normaliser."""
+    cache: dict[str, str] = {}
+
+    def element(text: str) -> str:
+        words = [w for w in text.lower().split() if w not in ARTICLES]
+        return " ".join(words)
+
+    def normalize(facts: Iterable[Sequence[str]]) -> set[Fact]:
+        facts = [tuple(element(e) for e in f) for f in facts]
+        todo = sorted({e for f in facts for e in f if e not in cache})
+        if todo:
+            cache.update(zip(todo, lemmatize(todo), strict=True))
+        # the attribute predicate stays "is" (a lemmatiser would make it "be")
+        return {tuple("is" if k == 1 and e == "is" else cache[e] for k, e in enumerate(f)) for f in facts}
+
+    return normalize
+
+
+@dataclass
+class Counts:
+    tp: int = 0
+    n_pred: int = 0
+    n_gold: int = 0
+
+    def add(self, pred: set[Fact], gold: set[Fact]) -> None:
+        self.tp += len(pred & gold)
+        self.n_pred += len(pred)
+        self.n_gold += len(gold)
+
+    def as_dict(self) -> dict[str, float]:
+        p = self.tp / self.n_pred if self.n_pred else 0.0
+        r = self.tp / self.n_gold if self.n_gold else 0.0
+        f = 2 * p * r / (p + r) if p + r else 0.0
+        return {"precision": round(p, 4), "recall": round(r, 4), "f1": round(f, 4),
+                "predicted": self.n_pred, "gold": self.n_gold}
+
+
+def score(pred: Sequence[set[Fact]], gold: Sequence[set[Fact]]) -> dict[str, object]:
+    """Micro P/R/F1 overall and by kind, and set match, over normalised fact sets."""
+    total = Counts()
+    kinds = {k: Counts() for k in ("attribute", "relation", "object")}
+    matches = 0
+    for p, g in zip(pred, gold, strict=True):
+        total.add(p, g)
+        for k, c in kinds.items():
+            c.add({f for f in p if fact_kind(f) == k}, {f for f in g if fact_kind(f) == k})
+        matches += p == g
+    return {"captions": len(gold), **total.as_dict(),
+            "set_match": round(matches / len(gold), 4) if gold else 0.0,
+            **{k: c.as_dict() for k, c in kinds.items()}}
