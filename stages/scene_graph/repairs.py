@@ -13,12 +13,10 @@ from dataclasses import replace
 
 from stages.scene_graph.tokens import Parse
 
-NOUN_SLOTS = ("pobj", "dobj", "nsubj", "nsubjpass", "attr", "conj")
-
 
 def repair(parse: Parse) -> Parse:
-    """A copy of ``parse`` with its labels repaired (heads are never moved)."""
-    p = replace(parse, dep=list(parse.dep), pos=list(parse.pos))
+    """A copy of ``parse`` with its labels repaired."""
+    p = replace(parse, dep=list(parse.dep), pos=list(parse.pos), lemma=list(parse.lemma))
     n = len(p)
     for i in range(n):
         dep, pos = p.dep[i], p.pos[i]
@@ -41,6 +39,12 @@ def repair(parse: Parse) -> Parse:
         # "man skiing down/prt mountain": a particle with an object is a preposition.
         if dep == "prt" and p.kids(i, "pobj"):
             p.dep[i] = "prep"
+        # "a circle left/VERB of a square", "a triangle right/amod of a star": a preposition
+        if p.lower[i] in ("left", "right") and any(p.lower[c] == "of" for c in p.kids(i, "prep")):
+            if p.kids(i, "nsubj", "nsubjpass"):  # "the star is left of the diamond": be + "left of"
+                p.pos[i], p.lemma[i] = "AUX", "be"
+            elif dep != "ROOT":
+                p.pos[i], p.dep[i] = "ADP", "prep"
         if h == i:
             continue
         hpos = p.pos[h]
@@ -53,3 +57,4 @@ def repair(parse: Parse) -> Parse:
         ) and p.dep[h] in ("ROOT", "conj"):
             p.dep[i], p.pos[i] = "nsubj", "NOUN"
     return p
+

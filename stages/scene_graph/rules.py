@@ -57,8 +57,6 @@ LINKING_VERBS = {"be", "look", "seem", "appear", "become", "remain", "stay", "fe
 ADVERB_PREPOSITIONS = {"next", "close", "far", "away", "out", "together", "right"}
 # Passives turned active with the prepositional object as subject ("a field covered in snow").
 PASSIVE_INVERTED = {"cover", "surround", "top", "crowd", "decorate"}
-# Verbs whose object carries the location: "woman wearing a cap on her head": cap on head.
-OBJECT_LOCATED = {"wear", "have"}
 SUBJECT_DEPS = ("nsubj", "nsubjpass", "csubj")
 OBJECT_DEPS = ("dobj", "dative", "oprd")
 
@@ -92,6 +90,8 @@ class _Builder:
         low = p.lower[i]
         if p.pos[i] == "PRON":
             return low in INDEFINITE_OBJECTS
+        if self.is_each_other(i):
+            return False
         if p.pos[i] not in ("NOUN", "PROPN") and not (low == "one" and p.dep[i] in ("nsubj", "dobj", "pobj")):
             return False
         if p.dep[i] in ("compound", "nmod", "npadvmod", "amod") and p.head[i] != i and p.pos[p.head[i]] in (
@@ -99,6 +99,10 @@ class _Builder:
         ):
             return False
         return self.of_decision(i) not in (ABSORB, ATTRIBUTE)
+
+    def is_each_other(self, i: int) -> bool:
+        p = self.p
+        return p.lower[i] in ("other", "another") and any(p.lower[c] in ("each", "one") for c in p.children[i])
 
     def of_object(self, i: int) -> int | None:
         """The noun after "of" hanging on ``i`` ("pair of skis" -> skis)."""
@@ -150,7 +154,8 @@ class _Builder:
                 attrs += self.attribute_tree(c)
             elif p.dep[c] == "nummod" or (p.dep[c] in ("det", "predet") and p.lower[c] == "both"):
                 count = _count(p.lower[c]) or count
-        first = min([i, *name_tokens, *(a for a, _ in attrs)])
+        modifiers = [c for c in p.children[i] if c < i and p.dep[c] in ("amod", "nummod", "compound", "nmod", "npadvmod")]
+        first = min([i, *name_tokens, *modifiers])
         obj = TextObject(name=name, lemma=lemma, head=i, span=(first, i + 1),
                          attributes=self.merge_adjectives(attrs), count=count,
                          label=self.lex.noun_map.get(lemma, name))
@@ -203,7 +208,7 @@ class _Builder:
             return self.resolve(self.of_object(i))  # type: ignore[arg-type]
         if p.pos[i] == "PRON" and p.lower[i] not in RELATIVE_PRONOUNS:
             return self.antecedent(i)
-        if p.lower[i] in ("other", "another") and any(p.lower[c] in ("each", "one") for c in p.children[i]):
+        if self.is_each_other(i):
             return [SELF]  # "next to each other": the subject itself
         return []
 
@@ -277,8 +282,12 @@ class _Builder:
         "in front of the building" -> ("in front of", [building], [in, front, of]).
         """
         p = self.p
-        words = [p.lower[prep]]
-        used = [prep]
+        fixed = [c for c in p.kids(prep, "compound") if c > prep]  # UD's "in front of": in -> front, of
+        words = [p.lower[prep]] + [p.lower[c] for c in fixed]
+        h = p.head[prep]
+        if p.lower[prep] == "of" and p.lower[h] in ("left", "right") and p.lemma[h] == "be":
+            words.insert(0, p.lower[h])  # "the star is left of the diamond"
+        used = [prep, *fixed]
         objs = p.kids(prep, "pobj")
         if not objs:  # "out of", "next to": the second word carries the object
             for c in p.kids(prep, "prep"):
@@ -383,7 +392,7 @@ class _Builder:
         particles = [p.lower[c] for c in p.kids(v, "prt")]
         base = "" if is_be else " ".join([lemma, *particles]) if not preps else lemma
         produced = False
-        located = lemma in OBJECT_LOCATED and objects and preps
+        located = bool(objects and preps)
         if not (lemma == "have" and located):
             for s in subjects:
                 for o in objects:
@@ -398,7 +407,7 @@ class _Builder:
                 if passive and (low == "by" or (lemma in PASSIVE_INVERTED and low in ("in", "with"))):
                     for s in subjects:
                         self.relate(o, lemma, s, span, "passive")
-                elif located:  # "wearing a cap on her head": the cap is on the head
+                elif located:  # "wearing a cap on her head", "putting a cup on the table": the object is there
                     for thing in objects:
                         if thing != o:
                             self.relate(thing, words, o, span, "preposition")

@@ -76,12 +76,11 @@ _UD_TO_CLEAR = {
 def from_ud(words: Sequence[dict[str, Any]]) -> Parse:
     """A Universal Dependencies sentence (stanza's ``to_dict()`` words) as a :class:`Parse`.
 
-    ``words`` have ``text, lemma, upos, xpos, deprel`` and 1-based ``head`` (0 = root).
-    UD attaches a preposition to its noun (``case``) and the noun to the verb or noun it
-    modifies (``obl``/``nmod``); ClearNLP hangs the preposition on the governor (``prep``)
-    and the noun on the preposition (``pobj``). The first multi-word preposition token is
-    the one moved. UD also makes the predicate adjective or noun the head of a copula
-    clause; that is turned around so the verb "be" heads it, as in spaCy.
+    ``words`` have ``text, lemma, upos, xpos, deprel`` and a 1-based ``head`` (0 = root).
+    Two UD choices are turned around to match ClearNLP: the predicate of a copula clause
+    heads it in UD ("red <-cop- is"), the verb "be" in ClearNLP; and UD hangs a preposition
+    on its noun ("bench -case-> on"), ClearNLP the noun on the preposition ("on -pobj->
+    bench") and the preposition on what it modifies.
     """
     n = len(words)
     text = [w["text"] for w in words]
@@ -90,35 +89,41 @@ def from_ud(words: Sequence[dict[str, Any]]) -> Parse:
     tag = [w.get("xpos", "") or "" for w in words]
     head = [(w["head"] - 1) if w["head"] > 0 else i for i, w in enumerate(words)]
     rel = [w["deprel"] for w in words]
-    dep = [_UD_TO_CLEAR.get(r, r.split(":")[0]) for r in rel]
+    dep = ["ROOT" if head[i] == i else _UD_TO_CLEAR.get(r, r.split(":")[0]) for i, r in enumerate(rel)]
 
-    # Copula: "the car is red" -> UD: red <-nsubj- car, red <-cop- is. Make "is" the head.
-    for c in range(n):
+    def cases_of(k: int) -> list[int]:
+        return [c for c in range(n) if head[c] == k and rel[c] == "case"]
+
+    def hang_preposition(noun: int, governor: int) -> None:
+        first, *rest = cases_of(noun)
+        head[first], dep[first] = governor, "prep"
+        head[noun], dep[noun] = first, "pobj"
+        for extra in rest:  # "in front of": the other words stay with the first
+            head[extra], dep[extra] = first, "compound"
+
+    for c in range(n):  # copulas: "is" heads the clause
         if rel[c] != "cop":
             continue
         pred = head[c]
-        head[c], dep[c] = head[pred], dep[pred] if head[pred] != pred else "ROOT"
         if head[pred] == pred:
-            head[c] = c
+            head[c], dep[c] = c, "ROOT"
+        else:
+            head[c], dep[c] = head[pred], dep[pred]
         for k in range(n):
-            if k != c and head[k] == pred and rel[k] in ("nsubj", "nsubj:pass", "aux", "expl", "punct",
-                                                          "advmod", "obl", "mark"):
+            if k not in (c, pred) and head[k] == pred and rel[k].split(":")[0] in (
+                "nsubj", "aux", "expl", "punct", "advmod", "mark", "obl"
+            ):
                 head[k] = c
-        head[pred] = c
-        dep[pred] = "acomp" if pos[pred] == "ADJ" else "attr"
-    # Prepositions: noun <-case- prep becomes governor -prep-> prep -pobj-> noun.
-    for noun in range(n):
-        if rel[noun].split(":")[0] not in ("obl", "nmod") or rel[noun] == "nmod:poss":
-            continue
-        cases = [k for k in range(n) if head[k] == noun and rel[k] == "case"]
-        if not cases:
-            continue
-        prep = cases[0]
-        governor = head[noun]
-        head[prep], dep[prep] = governor, "agent" if lemma[prep] == "by" and "pass" in " ".join(
-            rel[k] for k in range(n) if head[k] == governor) else "prep"
-        head[noun], dep[noun] = prep, "pobj"
-        for extra in cases[1:]:  # "in front of": keep the rest as part of the preposition
-            head[extra], dep[extra] = prep, "compound"
-    # Adjectival clauses: UD acl is ClearNLP acl; conj and cc carry over.
+        if cases_of(pred):  # "the car is on the road"
+            hang_preposition(pred, c)
+        else:
+            head[pred], dep[pred] = c, ("acomp" if pos[pred] == "ADJ" else "attr")
+    for noun in range(n):  # obliques and noun modifiers with a preposition
+        if rel[noun].split(":")[0] in ("obl", "nmod") and rel[noun] != "nmod:poss" and cases_of(noun):
+            governor = head[noun]
+            passive = any(rel[k] in ("aux:pass", "nsubj:pass") for k in range(n) if head[k] == governor)
+            hang_preposition(noun, governor)
+            first = head[noun]
+            if lemma[first] == "by" and passive:
+                dep[first] = "agent"
     return Parse(text=text, lemma=lemma, pos=pos, tag=tag, dep=dep, head=head)
