@@ -178,6 +178,7 @@ TEXT_GRAPHS = ArtifactSchema(
         pa.field("split", pa.string()),
         pa.field("caption", pa.string()),
         pa.field("tokens", pa.list_(pa.string())),
+        pa.field("offsets", pa.list_(pa.int32())),  # character offset of each token in the caption
         pa.field("objects", pa.list_(GRAPH_OBJECT)),
         pa.field("relations", pa.list_(GRAPH_RELATION)),
         # FACTUAL-style facts: [subject, predicate, object] or [object]
@@ -188,7 +189,82 @@ TEXT_GRAPHS = ArtifactSchema(
     ),
 )
 
-ALL: dict[str, ArtifactSchema] = {s.name: s for s in (CAPTIONS, IMAGES, TEXT_GRAPHS)}
+LABEL = pa.struct([("phrase", pa.string()), ("id", pa.int32()), ("captions", pa.int32())])
+
+IMAGE_LABELS = ArtifactSchema(
+    name="image_labels",
+    version=1,
+    doc="One row per image: the union of its captions' entities, attribute pairs and triples. "
+    "id indexes label_vocab (-1: not in the vocabulary); captions counts the captions that mention it.",
+    fields=(
+        pa.field("image_id", pa.string(), nullable=False),
+        pa.field("split", pa.string()),
+        pa.field("captions", pa.int32()),
+        pa.field("entities", pa.list_(LABEL)),  # "dog"
+        pa.field("attributes", pa.list_(LABEL)),  # "brown dog"
+        pa.field("triples", pa.list_(LABEL)),  # "dog on couch"
+    ),
+)
+
+PHRASE = pa.struct(
+    [
+        ("kind", pa.string()),  # entity | attribute | triple
+        ("phrase", pa.string()),
+        ("id", pa.int32()),  # index into label_vocab of that kind, -1 when not kept
+        ("start", pa.int32()),  # token span [start, end) in the caption's tokens
+        ("end", pa.int32()),
+    ]
+)
+
+CAPTION_PHRASES = ArtifactSchema(
+    name="caption_phrases",
+    version=1,
+    doc="One row per caption: its phrases with token spans (what phrase-level losses attend with).",
+    fields=(
+        pa.field("caption_id", pa.string(), nullable=False),
+        pa.field("image_id", pa.string()),
+        pa.field("split", pa.string()),
+        pa.field("phrases", pa.list_(PHRASE)),
+    ),
+)
+
+LABEL_VOCAB = ArtifactSchema(
+    name="label_vocab",
+    version=1,
+    doc="The vocabularies of entities, attribute pairs and triples: id by kind, in order of frequency.",
+    fields=(
+        pa.field("kind", pa.string(), nullable=False),
+        pa.field("id", pa.int32()),
+        pa.field("phrase", pa.string()),
+        pa.field("captions", pa.int64()),  # captions (of the vocabulary's split) that mention it
+        pa.field("images", pa.int64()),
+    ),
+)
+
+NEGATIVES = ArtifactSchema(
+    name="negatives",
+    version=1,
+    doc="Hard-negative captions: one row per generated negative, with its type, edited span and "
+    "whether re-parsing showed exactly the declared edit.",
+    fields=(
+        pa.field("caption_id", pa.string(), nullable=False),
+        pa.field("image_id", pa.string()),
+        pa.field("split", pa.string()),
+        pa.field("caption", pa.string()),
+        pa.field("negative", pa.string()),
+        pa.field("type", pa.string()),  # replace-obj | replace-att | replace-rel | swap-att | swap-obj | add-obj | add-att
+        pa.field("before", pa.string()),  # the edited words of the caption
+        pa.field("after", pa.string()),  # what they became
+        pa.field("start", pa.int32()),  # character span of "before" in the caption
+        pa.field("end", pa.int32()),
+        pa.field("verified", pa.bool_()),
+        pa.field("found_type", pa.string()),  # the type the re-parse and diff found
+    ),
+)
+
+ALL: dict[str, ArtifactSchema] = {
+    s.name: s for s in (CAPTIONS, IMAGES, TEXT_GRAPHS, IMAGE_LABELS, CAPTION_PHRASES, LABEL_VOCAB, NEGATIVES)
+}
 
 
 def schema_of(name: str) -> ArtifactSchema:

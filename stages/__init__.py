@@ -8,4 +8,6 @@ runs them all as wired in ``dvc.yaml``.
 STAGES: dict[str, str] = {
     "ingest": "sources (synthetic world or a real dataset) into captions and images",
     "parse_captions": "captions into text scene graphs (objects, attributes, relations)",
+    "extract_labels": "phrase-level labels: entities, attribute pairs, triples, with vocabularies",
+    "generate_negatives": "typed hard-negative captions made by editing scene graphs, verified",
 }

@@ -35,7 +35,7 @@ from stages.scene_graph.parser import ParserConfig, cached_parser
 
 log = logging.getLogger(__name__)
 
-GRAPH_COLUMNS = ("tokens", "objects", "relations", "facts", "backend", "backend_version", "error")
+GRAPH_COLUMNS = ("tokens", "offsets", "objects", "relations", "facts", "backend", "backend_version", "error")
 
 
 @dataclass(frozen=True)
@@ -60,7 +60,7 @@ def parse_texts(texts: Sequence[str], config: ParserConfig) -> pa.Table:
     rows = []
     for item in parser.parse(texts):
         graph = item.graph.to_dict() if item.graph is not None else {
-            "tokens": [], "objects": [], "relations": [], "facts": []}
+            "tokens": [], "offsets": [], "objects": [], "relations": [], "facts": []}
         rows.append({**graph, "backend": parser.name, "backend_version": parser.version, "error": item.error})
     schema = pa.schema([TEXT_GRAPHS.arrow.field(c) for c in GRAPH_COLUMNS])
     return pa.Table.from_pylist(rows, schema=schema)
@@ -98,7 +98,8 @@ def assemble(captions: pa.Table, which: list[int], parsed: pa.Table, partition_r
             cols[c] = col
         for r in range(stop - start):
             if which[start + r] < 0:  # rows that never reached the parser
-                cols["tokens"][r], cols["objects"][r], cols["relations"][r], cols["facts"][r] = [], [], [], []
+                for c in ("tokens", "offsets", "objects", "relations", "facts"):
+                    cols[c][r] = []
                 cols["error"][r] = upstream[start + r] if upstream[start + r] else "caption: empty caption"
         parts.append(pa.table({**base, **cols}, schema=TEXT_GRAPHS.arrow))
     return parts

@@ -40,6 +40,7 @@ class TextSceneGraph:
     tokens: list[str]
     objects: list[TextObject] = field(default_factory=list)
     relations: list[TextRelation] = field(default_factory=list)
+    offsets: list[int] = field(default_factory=list)  # character offset of each token in the caption
 
     def facts(self) -> list[list[str]]:
         out: list[list[str]] = []
@@ -66,6 +67,7 @@ class TextSceneGraph:
         """Objects, relations and facts as plain data (the ``text_graphs`` columns, JSON)."""
         return {
             "tokens": list(self.tokens),
+            "offsets": list(self.offsets),
             "objects": [
                 {"name": o.name, "lemma": o.lemma, "label": o.label, "head": o.head, "start": o.span[0],
                  "end": o.span[1], "attributes": list(o.attributes), "count": o.count}
@@ -78,3 +80,14 @@ class TextSceneGraph:
             ],
             "facts": self.facts(),
         }
+
+
+def token_offsets(text: str, tokens: list[str]) -> list[int]:
+    """Where each token starts in ``text`` (tokens in order; -1 for one not found verbatim)."""
+    out, pos = [], 0
+    for tok in tokens:
+        k = text.find(tok, pos)
+        out.append(k)
+        if k >= 0:
+            pos = k + len(tok)
+    return out

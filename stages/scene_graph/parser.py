@@ -13,7 +13,7 @@ from functools import lru_cache
 from typing import Any
 
 from stages.scene_graph.backends import load_backend
-from stages.scene_graph.graph import TextSceneGraph
+from stages.scene_graph.graph import TextSceneGraph, token_offsets
 from stages.scene_graph.lexicon import Lexicon, load_lexicon
 from stages.scene_graph.rules import build_graph
 
@@ -56,7 +56,9 @@ class CaptionParser:
                 continue
             parse = next(parses)
             try:
-                yield Parsed(build_graph(parse, self.lexicon), None)
+                graph = build_graph(parse, self.lexicon)
+                graph.offsets = token_offsets(text, graph.tokens)
+                yield Parsed(graph, None)
             except Exception as exc:  # one bad caption never stops the stage
                 log.debug("rules failed on %r", text, exc_info=True)
                 yield Parsed(None, f"parse: {type(exc).__name__}: {exc}")

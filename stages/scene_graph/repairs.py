@@ -40,7 +40,7 @@ def repair(parse: Parse) -> Parse:
         if dep == "prt" and p.kids(i, "pobj"):
             p.dep[i] = "prep"
         # "a circle left/VERB of a square", "a triangle right/amod of a star": a preposition
-        if p.lower[i] in ("left", "right") and any(p.lower[c] == "of" for c in p.kids(i, "prep")):
+        if p.lower[i] in ("left", "right") and p.dep[i] != "pobj" and any(p.lower[c] == "of" for c in p.kids(i, "prep")):
             if p.kids(i, "nsubj", "nsubjpass"):  # "the star is left of the diamond": be + "left of"
                 p.pos[i], p.lemma[i] = "AUX", "be"
             elif dep != "ROOT":
