@@ -88,21 +88,17 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 def cmd_parse(args: argparse.Namespace) -> int:
     """Captions (one per line) to JSON lines with objects, relations and FACTUAL-style facts."""
-    from stages.scene_graph.backends import ModelNotFound
-    from stages.scene_graph.parser import CaptionParser, ParserConfig
+    from stages.scene_graph.parser import ParserConfig
 
     config = ParserConfig(backend=args.backend, spacy_model=args.spacy_model, stanza_dir=args.stanza_dir,
                           lexicon=args.lexicon)
-    try:
-        parser = CaptionParser(config)
-    except ModelNotFound as exc:
-        raise InputError("command line", f"--{exc.param.replace('_', '-')}", str(exc)) from None
+    parser = _parser_or_input_error(config)
     source = sys.stdin if str(args.input) == "-" else open(args.input, encoding="utf-8")
     with source:
         lines = [line.rstrip("\n") for line in source]
     for start in range(0, len(lines), 1024):
         batch = lines[start:start + 1024]
-        for text, item in zip(batch, parser.parse(batch), strict=True):
+        for text, item in zip(batch, parser.parse(batch), strict=True):  # type: ignore[attr-defined]
             out = {"caption": text}
             if item.graph is not None:
                 graph = item.graph.to_dict()
@@ -110,6 +106,55 @@ def cmd_parse(args: argparse.Namespace) -> int:
             else:
                 out.update(objects=[], relations=[], facts=[], error=item.error)
             print(json.dumps(out, ensure_ascii=False))
+    return 0
+
+
+def _parser_or_input_error(config: object) -> object:
+    from stages.scene_graph.backends import ModelNotFound
+    from stages.scene_graph.parser import CaptionParser
+
+    try:
+        return CaptionParser(config)  # type: ignore[arg-type]
+    except ModelNotFound as exc:
+        raise InputError("command line", f"--{exc.param.replace('_', '-')}", str(exc)) from None
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    """The typed edit between the scene graphs of two captions (or of many pairs, as JSON lines)."""
+    from stages.negatives.diff import diff
+    from stages.scene_graph.parser import ParserConfig
+
+    parser = _parser_or_input_error(ParserConfig(lexicon=args.lexicon))
+    if args.batch is None:
+        if len(args.captions) != 2:
+            raise InputError("command line", "captions", "give two captions, or --batch FILE")
+        pairs = [{"a": args.captions[0], "b": args.captions[1]}]
+    else:
+        source = sys.stdin if str(args.batch) == "-" else open(args.batch, encoding="utf-8")
+        with source:
+            pairs = []
+            for n, line in enumerate(source, start=1):
+                if not line.strip():
+                    continue
+                try:
+                    pair = json.loads(line)
+                    pairs.append({"a": str(pair["a"]), "b": str(pair["b"])})
+                except (json.JSONDecodeError, KeyError, TypeError):
+                    raise InputError(f"{args.batch}:{n}", "a/b", 'expected a JSON object {"a": ..., "b": ...}') from None
+    texts = [t for p in pairs for t in (p["a"], p["b"])]
+    parsed = list(parser.parse(texts))  # type: ignore[attr-defined]
+    for k, pair in enumerate(pairs):
+        ga, gb = parsed[2 * k], parsed[2 * k + 1]
+        if ga.graph is None or gb.graph is None:
+            result = {"type": "error", "edits": [], "error": ga.error or gb.error}
+        else:
+            result = diff(ga.graph.to_dict(), gb.graph.to_dict())
+        if args.batch is None:
+            print(result["type"])
+            for edit in result["edits"]:
+                print(f"  {edit['op']} {edit['unit']}: {edit.get('before')} -> {edit.get('after')}")
+        else:
+            print(json.dumps({**pair, **result}, ensure_ascii=False))
     return 0
 
 
@@ -146,6 +191,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--stanza-dir", default="models/stanza")
     p.add_argument("--lexicon", default="factual", help="factual, none, or a lexicon JSON path")
     p.set_defaults(func=cmd_parse)
+    p = sub.add_parser("diff", help="the typed edit between two captions' scene graphs")
+    p.add_argument("captions", nargs="*", help='two captions: sgmatch diff "caption A" "caption B"')
+    p.add_argument("--batch", type=Path, help='JSON lines {"a": ..., "b": ...} from a file or - (stdin)')
+    p.add_argument("--lexicon", default="factual")
+    p.set_defaults(func=cmd_diff)
     p = sub.add_parser("schemas", help="list every artifact schema")
     p.set_defaults(func=cmd_schemas)
     return parser

@@ -47,3 +47,19 @@ def test_show_and_summary_print_artifacts(tmp_path: Path, capsys) -> None:
     assert cli.main(["summary", str(tmp_path)]) == 0
     assert "captions v1: 1 rows in 1 parts" in capsys.readouterr().out
     assert cli.main(["show", str(tmp_path / "nothing")]) == 2
+
+
+def test_sgmatch_diff_types_a_pair_and_a_batch() -> None:
+    proc = subprocess.run([sys.executable, "-m", "pipeline.cli", "diff", "a dog chasing a cat", "a cat chasing a dog"],
+                          capture_output=True, text=True, check=True)
+    assert proc.stdout.splitlines()[0] == "swap-obj"
+    batch = '{"a": "a man on a bench", "b": "a man under a bench"}\n{"a": "a red car", "b": "a red car"}\n'
+    proc = subprocess.run([sys.executable, "-m", "pipeline.cli", "diff", "--batch", "-"], input=batch,
+                          capture_output=True, text=True, check=True)
+    import json
+
+    types = [json.loads(line)["type"] for line in proc.stdout.splitlines()]
+    assert types == ["replace-rel", "none"]
+    bad = subprocess.run([sys.executable, "-m", "pipeline.cli", "diff", "--batch", "-"], input="not json\n",
+                         capture_output=True, text=True)
+    assert bad.returncode == 2 and "-:1" in bad.stderr

@@ -23,6 +23,9 @@ from stages.negatives.words import Categories, article_for, match_case, plural
 
 Graph = dict[str, Any]
 ADJECTIVE_ORDER = {"size": 1, "age": 2, "pattern": 3, "color": 4, "material": 5}
+DETERMINERS = {"a", "an", "the", "his", "her", "their", "its", "my", "our", "your", "this", "that", "these",
+               "those", "some", "several", "many", "each", "every", "another", "other", "no", "both", "'s"}
+NUMBERS = {"one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "dozen"}
 
 
 @dataclass(frozen=True)
@@ -108,7 +111,16 @@ class Editor:
     # ------------------------------------------------------------ helpers
 
     def single_word(self, o: dict[str, Any]) -> bool:
-        return " " not in o["name"] and o["head"] < len(self.g["tokens"]) and self.g["offsets"][o["head"]] >= 0
+        """A one-word name whose head has nothing noun-like before it ("lounge chairs" is not)."""
+        h = o["head"]
+        if " " in o["name"] or h >= len(self.g["tokens"]) or self.g["offsets"][h] < 0:
+            return False
+        return h == 0 or self.plain_modifier(self.g["tokens"][h - 1])
+
+    def plain_modifier(self, token: str) -> bool:
+        t = token.lower()
+        return (t in DETERMINERS or t in NUMBERS or t.isdigit() or not any(c.isalnum() for c in t)
+                or self.cats.kind_of(t, "attributes") is not None)
 
     def is_plural(self, o: dict[str, Any]) -> bool:
         return o["name"].split()[-1] != o["lemma"].split()[-1]
@@ -140,14 +152,19 @@ class Editor:
         return o["head"] - (len(o["name"].split()) - 1)
 
     def insertion_point(self, o: dict[str, Any], kind: str) -> int:
-        """Where a new adjective of ``kind`` goes: English order, "a small red wooden chair"."""
+        """Where a new adjective of ``kind`` goes: after numbers, in English order among known
+        adjectives ("two small red wooden chairs"), before any other modifier ("tiny lounge chairs")."""
         rank = ADJECTIVE_ORDER.get(kind, 9)
         tokens = [t.lower() for t in self.g["tokens"]]
-        for k in range(o["start"], self.name_start(o)):
+        k = o["start"]
+        while k < o["head"] and (tokens[k] in NUMBERS or tokens[k].isdigit() or tokens[k] in DETERMINERS):
+            k += 1
+        while k < o["head"]:
             other = self.cats.kind_of(tokens[k], "attributes")
-            if other is not None and ADJECTIVE_ORDER.get(other, 9) > rank:
-                return k
-        return self.name_start(o)
+            if other is None or ADJECTIVE_ORDER.get(other, 9) > rank:
+                break
+            k += 1
+        return k
 
     # ------------------------------------------------------------ the seven types
 
@@ -187,9 +204,7 @@ class Editor:
                               and i + len(s.split()) <= r["end"]), None)
                 if match is None:
                     continue
-                options = [s for s in surfaces if not self.cats.related(s, match)
-                           and (s in self.vocab.predicates or any(
-                               self.cats.related(s, p) for p in self.vocab.predicates if p in surfaces))]
+                options = [s for s in surfaces if s in self.vocab.predicates and not self.cats.related(s, match)]
                 new = self.choose(options)
                 if new:
                     j = i + len(match.split())
@@ -237,7 +252,7 @@ class Editor:
         return None
 
     def add_att(self) -> Negative | None:
-        objs = [o for o in self.g["objects"] if self.g["offsets"][self.name_start(o)] >= 0]
+        objs = [o for o in self.g["objects"] if self.g["offsets"][o["start"]] >= 0 and o["start"] <= o["head"]]
         self.rng.shuffle(objs)
         kinds = ["color", "size", "material"]
         for o in objs:
