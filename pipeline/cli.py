@@ -158,6 +158,32 @@ def cmd_diff(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_inspect(args: argparse.Namespace) -> int:
+    """An HTML report of a sample of images, or a terminal view of one caption."""
+    from pipeline.artifacts import atomic_write_text
+    from stages import report
+
+    def optional(path: Path | None) -> Path | None:
+        return path if path is not None and path.exists() else None
+
+    graphs, images, labels, negatives = report.load(
+        args.text_graphs, optional(args.images), optional(args.labels), optional(args.negatives))
+    if args.caption:
+        graph = next((g for g in graphs if g["caption_id"] == args.caption), None)
+        if graph is None:
+            raise InputError(str(args.text_graphs), "caption_id", f"no caption {args.caption!r}")
+        print(report.terminal_view(graph, [n for n in negatives if n["caption_id"] == args.caption]))
+        return 0
+    try:
+        ids = report.choose_images(graphs, [i for i in (args.ids or "").split(",") if i], args.sample, args.seed)
+    except KeyError as exc:
+        raise InputError(str(args.text_graphs), "image_id", str(exc.args[0])) from None
+    page = report.build_report(graphs, images, labels, negatives, args.image_root, ids)
+    atomic_write_text(args.out, page)
+    print(f"wrote {args.out} ({len(ids)} images)")
+    return 0
+
+
 def cmd_schemas(args: argparse.Namespace) -> int:
     for schema in ALL.values():
         print(schema.describe())
@@ -196,6 +222,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch", type=Path, help='JSON lines {"a": ..., "b": ...} from a file or - (stdin)')
     p.add_argument("--lexicon", default="factual")
     p.set_defaults(func=cmd_diff)
+    p = sub.add_parser("inspect", help="an HTML report of images, captions, graphs, labels and negatives")
+    p.add_argument("--text-graphs", type=Path, default=Path("data/text_graphs"))
+    p.add_argument("--images", type=Path, default=Path("data/images"), help="images artifact (optional)")
+    p.add_argument("--image-root", type=Path, default=Path("data/world_images"), help="where image paths point")
+    p.add_argument("--labels", type=Path, default=Path("data/image_labels"), help="image_labels (optional)")
+    p.add_argument("--negatives", type=Path, default=Path("data/negatives"), help="negatives (optional)")
+    p.add_argument("--out", type=Path, default=Path("report.html"))
+    p.add_argument("--sample", type=int, default=20, help="how many images, drawn at random")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--ids", help="comma-separated image ids instead of a sample")
+    p.add_argument("--caption", help="print one caption (by caption_id) in the terminal instead")
+    p.set_defaults(func=cmd_inspect)
     p = sub.add_parser("schemas", help="list every artifact schema")
     p.set_defaults(func=cmd_schemas)
     return parser

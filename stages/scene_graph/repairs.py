@@ -16,7 +16,7 @@ from stages.scene_graph.tokens import Parse
 
 def repair(parse: Parse) -> Parse:
     """A copy of ``parse`` with its labels repaired."""
-    p = replace(parse, dep=list(parse.dep), pos=list(parse.pos), lemma=list(parse.lemma))
+    p = replace(parse, dep=list(parse.dep), pos=list(parse.pos), lemma=list(parse.lemma), tag=list(parse.tag))
     n = len(p)
     for i in range(n):
         dep, pos = p.dep[i], p.pos[i]
@@ -36,8 +36,8 @@ def repair(parse: Parse) -> Parse:
         # "hanging from building/VBG": a bare gerund object of a preposition is a noun.
         elif dep == "pcomp" and pos == "VERB" and not p.children[i]:
             p.pos[i], p.dep[i] = "NOUN", "pobj"
-        # "man skiing down/prt mountain": a particle with an object is a preposition.
-        if dep == "prt" and p.kids(i, "pobj"):
+        # "man skiing down/prt mountain", "shown to/dative the left": a preposition with an object
+        if dep in ("prt", "dative") and pos == "ADP" and p.kids(i, "pobj"):
             p.dep[i] = "prep"
         # "a circle left/VERB of a square", "a triangle right/amod of a star": a preposition
         if p.lower[i] in ("left", "right") and p.dep[i] != "pobj" and any(p.lower[c] == "of" for c in p.kids(i, "prep")):
@@ -56,5 +56,45 @@ def repair(parse: Parse) -> Parse:
             h, "nsubj", "nsubjpass"
         ) and p.dep[h] in ("ROOT", "conj"):
             p.dep[i], p.pos[i] = "nsubj", "NOUN"
-    return p
+    return _gerund_heads(p)
+
+
+def _gerund_heads(p: Parse) -> Parse:
+    """"a yellow square/amod sitting/NOUN left of ...": the -ing word is a participle of the noun
+    before it. The noun becomes the head, the participle its clause (heads move here)."""
+    head = list(p.head)
+    moved = False
+    for x in range(1, len(p)):
+        c = x - 1
+        if (p.pos[x] == "NOUN" and p.lower[x].endswith("ing") and gerund_lemma(p.lower[x]) in SCENE_VERBS
+                and head[c] == x and p.dep[c] in ("amod", "compound")
+                and p.pos[c] in ("NOUN", "ADJ") and p.kids(x, "prep", "acl", "advmod")):
+            head[c], p.dep[c], p.pos[c] = (c if head[x] == x else head[x]), p.dep[x], "NOUN"
+            head[x], p.dep[x], p.pos[x], p.tag[x] = c, "acl", "VERB", "VBG"
+            p.lemma[x] = gerund_lemma(p.lower[x])
+            for k in range(len(p)):
+                if head[k] == x and k < c:  # the noun's own modifiers ("a medium yellow")
+                    head[k] = c
+            moved = True
+    return replace(p, head=head) if moved else p
+
+
+# Verbs of captions whose -ing form a small tagger takes for a noun ("a dog sitting/NOUN on ...");
+# nouns in -ing ("building", "railing", "ceiling") are not verbs of this list.
+SCENE_VERBS = {"sit", "stand", "lie", "lay", "walk", "run", "hang", "rest", "float", "fly", "sleep", "ride",
+               "swim", "eat", "play", "jump", "graze", "look", "hold", "wear", "carry", "lean", "perch", "land",
+               "seat", "drink", "stare", "wait", "climb", "skate", "surf", "ski", "drive"}
+IRREGULAR_GERUNDS = {"lying": "lie", "dying": "die", "tying": "tie", "being": "be"}
+E_VERBS = {"rid", "graz", "driv", "mak", "tak", "hav", "us", "danc", "pos", "smil", "skat", "glid", "div",
+           "hik", "sho", "wav", "serv", "bak", "slid", "mov", "com", "giv", "liv", "leav", "rac", "fac"}
+
+
+def gerund_lemma(word: str) -> str:
+    """The base verb of an -ing form the tagger took for a noun: sitting -> sit, riding -> ride."""
+    if word in IRREGULAR_GERUNDS:
+        return IRREGULAR_GERUNDS[word]
+    stem = word[:-3]
+    if len(stem) > 2 and stem[-1] == stem[-2] and stem[-1] not in "ls":
+        return stem[:-1]
+    return stem + "e" if stem in E_VERBS else stem
 

@@ -1,0 +1,179 @@
+"""``sgmatch inspect``: look at what the pipeline made before training on it.
+
+A self-contained static HTML page (no network: styles inline, pictures as data URIs) for a
+sample of images or for given image ids: the picture (with its boxes where the artifact has
+them), each caption with its scene graph drawn, the image's phrase labels, and each negative
+with its type and the edited words highlighted. Every piece of text from the data is escaped.
+:func:`terminal_view` prints one caption's graph and negatives for a quick look.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import random
+from collections import defaultdict
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from pipeline.artifacts import iter_batches
+from pipeline.schemas import IMAGE_LABELS, IMAGES, NEGATIVES, TEXT_GRAPHS
+
+CSS = """
+body{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#222;max-width:1100px}
+h2{margin-top:2em;border-bottom:1px solid #ccc}
+.image{display:flex;gap:1.5em;align-items:flex-start}
+.caption{margin:.6em 0 .2em;font-weight:600}
+.facts{color:#555;font-size:12px}
+.neg{margin:.1em 0 .1em 1em}
+.neg .type{display:inline-block;min-width:7em;font-size:11px;color:#fff;background:#777;border-radius:3px;
+ padding:0 .4em;margin-right:.5em}
+.neg.unverified .type{background:#c66}
+mark{background:#ffe27a}
+.labels span{display:inline-block;margin:.1em;padding:0 .4em;border:1px solid #bbb;border-radius:3px;font-size:12px}
+svg text{font:11px system-ui,sans-serif}
+.error{color:#b00}
+"""
+
+
+def _read(directory: Path | None, schema: Any, columns: Sequence[str] | None = None) -> list[dict[str, Any]]:
+    if directory is None:
+        return []
+    return [r for b in iter_batches(directory, schema, columns=columns) for r in b.to_pylist()]
+
+
+def graph_svg(graph: dict[str, Any], width: int = 560) -> str:
+    """Objects as boxes in a row (name and attributes), relations as labelled arcs above them."""
+    objects, relations = graph["objects"], graph["relations"]
+    if not objects:
+        return ""
+    step = width / len(objects)
+    levels = max(1, len(relations))
+    top = 18 + 16 * levels
+    out = [f'<svg width="{width}" height="{top + 46}" viewBox="0 0 {width} {top + 46}" role="img">']
+    centers = []
+    for k, o in enumerate(objects):
+        cx = step * k + step / 2
+        centers.append(cx)
+        label = html.escape(o.get("label") or o["name"])
+        attrs = ", ".join(o["attributes"] + ([o["count"]] if o.get("count") else []))
+        out.append(f'<rect x="{cx - step / 2 + 4:.0f}" y="{top}" width="{step - 8:.0f}" height="36" rx="5" '
+                   f'fill="#eef4ff" stroke="#7a9cd6"/>')
+        out.append(f'<text x="{cx:.0f}" y="{top + 15}" text-anchor="middle" font-weight="600">{label}</text>')
+        if attrs:
+            out.append(f'<text x="{cx:.0f}" y="{top + 29}" text-anchor="middle" fill="#555">'
+                       f'{html.escape(attrs)}</text>')
+    for level, r in enumerate(relations):
+        x1, x2 = centers[r["subject"]], centers[r["object"]]
+        y = top - 8 - 16 * level
+        if x1 == x2:
+            x2 += 20
+        out.append(f'<path d="M{x1:.0f},{top} C{x1:.0f},{y} {x2:.0f},{y} {x2:.0f},{top}" fill="none" '
+                   f'stroke="#d67a7a" marker-end="url(#arrow)"/>')
+        out.append(f'<text x="{(x1 + x2) / 2:.0f}" y="{y + 4}" text-anchor="middle" fill="#a33">'
+                   f'{html.escape(r["predicate"])}</text>')
+    out.insert(1, '<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="6" '
+                  'markerHeight="6" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="#d67a7a"/></marker></defs>')
+    out.append("</svg>")
+    return "".join(out)
+
+
+def picture(image: dict[str, Any] | None, image_root: Path | None, size: int = 260) -> str:
+    if image is None or image_root is None or not image.get("path"):
+        return ""
+    path = image_root / image["path"]
+    if not path.is_file():
+        return f'<p class="error">missing picture {html.escape(str(path))}</p>'
+    mime = "image/png" if path.suffix.lower() == ".png" else "image/jpeg"
+    data = base64.b64encode(path.read_bytes()).decode()
+    w, h = image.get("width") or size, image.get("height") or size
+    scale = size / max(w, h)
+    boxes = []
+    for o in image.get("true_objects") or []:
+        x0, y0, x1, y1 = (v * scale for v in o["box"])
+        boxes.append(f'<rect x="{x0:.1f}" y="{y0:.1f}" width="{x1 - x0:.1f}" height="{y1 - y0:.1f}" fill="none" '
+                     f'stroke="#0f0" stroke-width="1.5"><title>{html.escape(o["color"] + " " + o["shape"])}</title></rect>')
+    return (f'<svg width="{w * scale:.0f}" height="{h * scale:.0f}"><image href="data:{mime};base64,{data}" '
+            f'width="{w * scale:.0f}" height="{h * scale:.0f}"/>{"".join(boxes)}</svg>')
+
+
+def highlighted(negative: dict[str, Any]) -> str:
+    """The negative caption with its edited words marked (everything escaped)."""
+    text, start = negative["negative"], negative["start"]
+    end = start + len(negative["after"])
+    if text[start:end] != negative["after"]:
+        return html.escape(text)
+    return f"{html.escape(text[:start])}<mark>{html.escape(text[start:end])}</mark>{html.escape(text[end:])}"
+
+
+def build_report(graphs: Sequence[dict[str, Any]], images: Sequence[dict[str, Any]],
+                 labels: Sequence[dict[str, Any]], negatives: Sequence[dict[str, Any]],
+                 image_root: Path | None, image_ids: Sequence[str]) -> str:
+    by_image: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for g in graphs:
+        by_image[g["image_id"]].append(g)
+    image_of = {i["image_id"]: i for i in images}
+    labels_of = {lab["image_id"]: lab for lab in labels}
+    negs_of: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for n in negatives:
+        negs_of[n["caption_id"]].append(n)
+    parts = ['<!DOCTYPE html><html><head><meta charset="utf-8"><title>sgmatch inspect</title>',
+             f"<style>{CSS}</style></head><body><h1>sgmatch inspect</h1>",
+             f"<p>{len(image_ids)} images</p>"]
+    for image_id in image_ids:
+        parts.append(f"<h2>{html.escape(image_id)}</h2><div class='image'><div>"
+                     f"{picture(image_of.get(image_id), image_root)}</div><div>")
+        for g in by_image.get(image_id, []):
+            parts.append(f"<div class='caption'>{html.escape(g['caption'] or '')}</div>")
+            if g["error"]:
+                parts.append(f"<div class='error'>{html.escape(g['error'])}</div>")
+                continue
+            parts.append(graph_svg(g))
+            facts = "; ".join(" ".join(f) for f in g["facts"])
+            parts.append(f"<div class='facts'>{html.escape(facts)}</div>")
+            for n in negs_of.get(g["caption_id"], []):
+                cls = "neg" if n["verified"] else "neg unverified"
+                note = "" if n["verified"] else f" (re-parse found {html.escape(n['found_type'])})"
+                parts.append(f"<div class='{cls}'><span class='type'>{html.escape(n['type'])}</span>"
+                             f"{highlighted(n)}{note}</div>")
+        lab = labels_of.get(image_id)
+        if lab:
+            for kind in ("entities", "attributes", "triples"):
+                chips = "".join(f"<span title='{e['captions']} captions'>{html.escape(e['phrase'])}</span>"
+                                for e in lab[kind])
+                parts.append(f"<div class='labels'><b>{kind}</b> {chips}</div>")
+        parts.append("</div></div>")
+    parts.append("</body></html>")
+    return "\n".join(parts)
+
+
+def choose_images(graphs: Sequence[dict[str, Any]], ids: Sequence[str], sample: int, seed: int) -> list[str]:
+    all_ids = list(dict.fromkeys(g["image_id"] for g in graphs))
+    if ids:
+        missing = [i for i in ids if i not in set(all_ids)]
+        if missing:
+            raise KeyError(f"image ids not in the text graphs: {', '.join(missing[:5])}")
+        return list(ids)
+    return sorted(random.Random(seed).sample(all_ids, min(sample, len(all_ids))))
+
+
+def load(text_graphs: Path, images: Path | None, labels: Path | None, negatives: Path | None) -> tuple:
+    return (_read(text_graphs, TEXT_GRAPHS), _read(images, IMAGES), _read(labels, IMAGE_LABELS),
+            _read(negatives, NEGATIVES))
+
+
+def terminal_view(graph: dict[str, Any], negatives: Sequence[dict[str, Any]]) -> str:
+    """One caption: its objects, relations and negatives, as plain text."""
+    lines = [graph["caption"] or "", ""]
+    for k, o in enumerate(graph["objects"]):
+        extra = ", ".join(o["attributes"] + ([f"count {o['count']}"] if o.get("count") else []))
+        lines.append(f"  [{k}] {o['name']}" + (f"  ({extra})" if extra else ""))
+    for r in graph["relations"]:
+        lines.append(f"  [{r['subject']}] --{r['predicate']}--> [{r['object']}]")
+    if graph["error"]:
+        lines.append(f"  error: {graph['error']}")
+    for n in negatives:
+        mark = "ok " if n["verified"] else "BAD"
+        lines.append(f"  {mark} {n['type']:<12} {n['negative']}   [{n['before']!r} -> {n['after']!r}]")
+    return "\n".join(lines)
