@@ -255,16 +255,28 @@ class Editor:
         objs = [o for o in self.g["objects"] if self.g["offsets"][o["start"]] >= 0 and o["start"] <= o["head"]]
         self.rng.shuffle(objs)
         kinds = ["color", "size", "material"]
+        tokens = self.g["tokens"]
         for o in objs:
             have = {self.cats.kind_of(a, "attributes") for a in o["attributes"]}
             for kind in self.rng.sample(kinds, len(kinds)):
                 if kind in have:
                     continue
                 new = self.choose([w for w in self.cats.attributes[kind] if w in self.vocab.attributes])
-                if new:
-                    p = self.insertion_point(o, kind)
-                    return realise(self.caption, self.g, [(p, p, match_case(new, self.g["tokens"][p]))], "add-att")
+                p = self.insertion_point(o, kind)
+                if new is None or not self.clean_insertion(p):
+                    continue
+                if p == 0 and tokens[0][:1].isupper() and tokens[0][1:].islower():  # "Children ..." -> "Small children ..."
+                    return realise(self.caption, self.g, [(0, 1, f"{new.capitalize()} {tokens[0].lower()}")], "add-att")
+                return realise(self.caption, self.g, [(p, p, match_case(new, tokens[p]))], "add-att")
         return None
+
+    def clean_insertion(self, p: int) -> bool:
+        """Not inside a hyphenated word, and not right after another adjective ("black leather cap"
+        reads as one shade of colour)."""
+        off = self.g["offsets"][p]
+        if off > 0 and self.caption[off - 1] != " ":
+            return False
+        return p == 0 or self.cats.kind_of(self.g["tokens"][p - 1].lower(), "attributes") is None
 
     def add_obj(self) -> Negative | None:
         """"a man on a bench" -> "a man on a bench and a dog"; after a clause, "... next to a dog"."""
