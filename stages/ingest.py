@@ -32,8 +32,8 @@ import pyarrow as pa
 
 from pipeline.artifacts import atomic_directory, write_artifact, write_json
 from pipeline.errors import InputError
-from pipeline.params import load_section
 from pipeline.parallel import dask_client, map_partitions
+from pipeline.params import load_section
 from pipeline.schemas import CAPTIONS, IMAGES
 from pipeline.stage import add_dask_options, run_stage, stage_parser
 from stages import formats, world

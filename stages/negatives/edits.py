@@ -74,7 +74,7 @@ def realise(caption: str, graph: Graph, replacements: Sequence[Replacement], kin
                 text = art + caption[offsets[i - 1] + len(tokens[i - 1]): offsets[i]] + text
         edits.append((start, end, text))
     edits.sort()
-    for (s1, e1, _), (s2, _, _) in zip(edits, edits[1:]):
+    for (_, e1, _), (s2, _, _) in zip(edits, edits[1:], strict=False):
         if s2 < e1:
             return None
     out, pos = [], 0
@@ -93,7 +93,7 @@ def realise(caption: str, graph: Graph, replacements: Sequence[Replacement], kin
 
 def _doubled(text: str) -> int:
     words = text.lower().split()
-    return sum(a == b for a, b in zip(words, words[1:]))
+    return sum(a == b for a, b in zip(words, words[1:], strict=False))
 
 
 class Editor:

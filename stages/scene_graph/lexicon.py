@@ -183,7 +183,7 @@ def _count_votes(
                     for m in words[:-1]:
                         v.pairs[f"{m}|{words[-1]}"][decision] += 1
                         v.modifiers[m][decision] += 1
-            for a, b in zip(obj.attributes, obj.attributes[1:]):  # adjacent adjectives
+            for a, b in zip(obj.attributes, obj.attributes[1:], strict=False):  # adjacent adjectives
                 if f"{a} {b}" in text and len(a.split()) == 1:
                     if (name, normalize(f"{a} {b}")) in attrs:
                         v.adjectives[a]["merge"] += 1
