@@ -109,7 +109,7 @@ def write_part(directory: Path, index: int, table: pa.Table, schema: ArtifactSch
     table = table.replace_schema_metadata(schema.arrow.metadata)
     path = Path(directory) / part_name(index)
     pq.write_table(
-        table, path, row_group_size=schema.row_group_rows, compression="zstd",
+        table, path, row_group_size=schema.row_group_rows, compression=schema.compression,
         write_statistics=True,
     )
     return path
@@ -144,9 +144,9 @@ def part_files(directory: Path, schema: ArtifactSchema) -> list[Path]:
     return parts
 
 
-def open_part(path: Path, schema: ArtifactSchema) -> pq.ParquetFile:
+def open_part(path: Path, schema: ArtifactSchema, memory_map: bool = False) -> pq.ParquetFile:
     try:
-        pf = pq.ParquetFile(path)
+        pf = pq.ParquetFile(path, memory_map=memory_map, pre_buffer=True)
     except (OSError, pa.ArrowInvalid) as exc:
         raise InputError(str(path), "", f"not a readable Parquet file: {exc}") from None
     schema.validate(pf.schema_arrow, str(path))
@@ -166,13 +166,14 @@ def iter_batches(
 ) -> Iterator[pa.RecordBatch]:
     """Stream an artifact as record batches of at most ``batch_rows`` rows.
 
-    Batches never span row groups, so at most one row group is decoded at a time.
+    One row group is decoded at a time (memory-mapped), and batches are zero-copy slices of
+    it, so memory stays near one row group whatever the artifact's size.
     """
     cols = list(columns) if columns else None
     for path in part_files(directory, schema):
-        pf = open_part(path, schema)
+        pf = open_part(path, schema, memory_map=True)
         for group in range(pf.num_row_groups):
-            yield from pf.iter_batches(batch_size=batch_rows, row_groups=[group], columns=cols)
+            yield from pf.read_row_group(group, columns=cols).to_batches(max_chunksize=batch_rows)
 
 
 def iter_parts(

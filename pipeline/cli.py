@@ -166,8 +166,9 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     def optional(path: Path | None) -> Path | None:
         return path if path is not None and path.exists() else None
 
-    graphs, images, labels, negatives = report.load(
-        args.text_graphs, optional(args.images), optional(args.labels), optional(args.negatives))
+    graphs, images, labels, negatives, regions = report.load(
+        args.text_graphs, optional(args.images), optional(args.labels), optional(args.negatives),
+        optional(args.regions))
     if args.caption:
         graph = next((g for g in graphs if g["caption_id"] == args.caption), None)
         if graph is None:
@@ -178,7 +179,7 @@ def cmd_inspect(args: argparse.Namespace) -> int:
         ids = report.choose_images(graphs, [i for i in (args.ids or "").split(",") if i], args.sample, args.seed)
     except KeyError as exc:
         raise InputError(str(args.text_graphs), "image_id", str(exc.args[0])) from None
-    page = report.build_report(graphs, images, labels, negatives, args.image_root, ids)
+    page = report.build_report(graphs, images, labels, negatives, args.image_root, ids, regions)
     atomic_write_text(args.out, page)
     print(f"wrote {args.out} ({len(ids)} images)")
     return 0
@@ -228,6 +229,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--image-root", type=Path, default=Path("data/world_images"), help="where image paths point")
     p.add_argument("--labels", type=Path, default=Path("data/image_labels"), help="image_labels (optional)")
     p.add_argument("--negatives", type=Path, default=Path("data/negatives"), help="negatives (optional)")
+    p.add_argument("--regions", type=Path, default=Path("data/regions"), help="regions (optional)")
     p.add_argument("--out", type=Path, default=Path("report.html"))
     p.add_argument("--sample", type=int, default=20, help="how many images, drawn at random")
     p.add_argument("--seed", type=int, default=0)

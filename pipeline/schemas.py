@@ -33,6 +33,7 @@ class ArtifactSchema:
     doc: str
     # Rows per Parquet row group: the unit a reader streams. Small for wide rows (features).
     row_group_rows: int = 50_000
+    compression: str = "zstd"  # lz4 for bulky numeric columns that decode on every read
 
     @property
     def arrow(self) -> pa.Schema:
@@ -262,8 +263,35 @@ NEGATIVES = ArtifactSchema(
     ),
 )
 
+REGIONS = ArtifactSchema(
+    name="regions",
+    version=1,
+    doc="One row per image: its regions (boxes, labels, scores, features) and the spatial graph "
+    "between them. features holds num_regions x feature_dim values of feature_dtype, row-major.",
+    row_group_rows=128,  # 36 x 2048 float32 is ~300 KB a row: row groups of ~40 MB
+    compression="none",  # features barely compress; decoding them on every read would cost more
+    fields=(
+        pa.field("image_id", pa.string(), nullable=False),
+        pa.field("split", pa.string()),
+        pa.field("width", pa.int32()),
+        pa.field("height", pa.int32()),
+        pa.field("boxes", pa.list_(pa.list_(pa.float32(), 4))),  # x0, y0, x1, y1 in pixels
+        pa.field("labels", pa.list_(pa.int32())),
+        pa.field("label_names", pa.list_(pa.string())),
+        pa.field("scores", pa.list_(pa.float32())),
+        pa.field("feature_dim", pa.int32()),
+        pa.field("feature_dtype", pa.string()),  # float16 | float32
+        pa.field("features", pa.large_binary()),
+        pa.field("edge_src", pa.list_(pa.int32())),  # spatial graph: region edge_src[e] -> edge_dst[e]
+        pa.field("edge_dst", pa.list_(pa.int32())),
+        pa.field("edge_attr", pa.list_(pa.list_(pa.float32(), 7))),  # stages.regions.geometry.EDGE_FEATURES
+        pa.field("backend", pa.string()),
+        pa.field("error", pa.string()),
+    ),
+)
+
 ALL: dict[str, ArtifactSchema] = {
-    s.name: s for s in (CAPTIONS, IMAGES, TEXT_GRAPHS, IMAGE_LABELS, CAPTION_PHRASES, LABEL_VOCAB, NEGATIVES)
+    s.name: s for s in (CAPTIONS, IMAGES, TEXT_GRAPHS, IMAGE_LABELS, CAPTION_PHRASES, LABEL_VOCAB, NEGATIVES, REGIONS)
 }
 
 

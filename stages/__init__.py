@@ -10,4 +10,5 @@ STAGES: dict[str, str] = {
     "parse_captions": "captions into text scene graphs (objects, attributes, relations)",
     "extract_labels": "phrase-level labels: entities, attribute pairs, triples, with vocabularies",
     "generate_negatives": "typed hard-negative captions made by editing scene graphs, verified",
+    "detect_regions": "region boxes, labels, features and the spatial graph (shapes or precomputed)",
 }

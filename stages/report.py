@@ -1,8 +1,8 @@
 """``sgmatch inspect``: look at what the pipeline made before training on it.
 
 A self-contained static HTML page (no network: styles inline, pictures as data URIs) for a
-sample of images or for given image ids: the picture (with its boxes where the artifact has
-them), each caption with its scene graph drawn, the image's phrase labels, and each negative
+sample of images or for given image ids: the picture (the synthetic world's true boxes in
+green, detected regions dashed red where a regions artifact exists), each caption with its scene graph drawn, the image's phrase labels, and each negative
 with its type and the edited words highlighted. Every piece of text from the data is escaped.
 :func:`terminal_view` prints one caption's graph and negatives for a quick look.
 """
@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.artifacts import iter_batches
-from pipeline.schemas import IMAGE_LABELS, IMAGES, NEGATIVES, TEXT_GRAPHS
+from pipeline.schemas import IMAGE_LABELS, IMAGES, NEGATIVES, REGIONS, TEXT_GRAPHS
 
 CSS = """
 body{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#222;max-width:1100px}
@@ -79,7 +79,8 @@ def graph_svg(graph: dict[str, Any], width: int = 560) -> str:
     return "".join(out)
 
 
-def picture(image: dict[str, Any] | None, image_root: Path | None, size: int = 260) -> str:
+def picture(image: dict[str, Any] | None, image_root: Path | None, regions: dict[str, Any] | None = None,
+            size: int = 260) -> str:
     if image is None or image_root is None or not image.get("path"):
         return ""
     path = image_root / image["path"]
@@ -93,7 +94,13 @@ def picture(image: dict[str, Any] | None, image_root: Path | None, size: int = 2
     for o in image.get("true_objects") or []:
         x0, y0, x1, y1 = (v * scale for v in o["box"])
         boxes.append(f'<rect x="{x0:.1f}" y="{y0:.1f}" width="{x1 - x0:.1f}" height="{y1 - y0:.1f}" fill="none" '
-                     f'stroke="#0f0" stroke-width="1.5"><title>{html.escape(o["color"] + " " + o["shape"])}</title></rect>')
+                     f'stroke="#0f0" stroke-width="1.5"><title>true: {html.escape(o["color"] + " " + o["shape"])}'
+                     f'</title></rect>')
+    for box, name in zip((regions or {}).get("boxes") or [], (regions or {}).get("label_names") or [], strict=False):
+        x0, y0, x1, y1 = (v * scale for v in box)
+        boxes.append(f'<rect x="{x0:.1f}" y="{y0:.1f}" width="{x1 - x0:.1f}" height="{y1 - y0:.1f}" fill="none" '
+                     f'stroke="#f33" stroke-width="1" stroke-dasharray="3,2"><title>region: {html.escape(name)}'
+                     f'</title></rect>')
     return (f'<svg width="{w * scale:.0f}" height="{h * scale:.0f}"><image href="data:{mime};base64,{data}" '
             f'width="{w * scale:.0f}" height="{h * scale:.0f}"/>{"".join(boxes)}</svg>')
 
@@ -109,12 +116,14 @@ def highlighted(negative: dict[str, Any]) -> str:
 
 def build_report(graphs: Sequence[dict[str, Any]], images: Sequence[dict[str, Any]],
                  labels: Sequence[dict[str, Any]], negatives: Sequence[dict[str, Any]],
-                 image_root: Path | None, image_ids: Sequence[str]) -> str:
+                 image_root: Path | None, image_ids: Sequence[str],
+                 regions: Sequence[dict[str, Any]] = ()) -> str:
     by_image: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for g in graphs:
         by_image[g["image_id"]].append(g)
     image_of = {i["image_id"]: i for i in images}
     labels_of = {lab["image_id"]: lab for lab in labels}
+    regions_of = {r["image_id"]: r for r in regions}
     negs_of: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for n in negatives:
         negs_of[n["caption_id"]].append(n)
@@ -123,7 +132,7 @@ def build_report(graphs: Sequence[dict[str, Any]], images: Sequence[dict[str, An
              f"<p>{len(image_ids)} images</p>"]
     for image_id in image_ids:
         parts.append(f"<h2>{html.escape(image_id)}</h2><div class='image'><div>"
-                     f"{picture(image_of.get(image_id), image_root)}</div><div>")
+                     f"{picture(image_of.get(image_id), image_root, regions_of.get(image_id))}</div><div>")
         for g in by_image.get(image_id, []):
             parts.append(f"<div class='caption'>{html.escape(g['caption'] or '')}</div>")
             if g["error"]:
@@ -158,9 +167,10 @@ def choose_images(graphs: Sequence[dict[str, Any]], ids: Sequence[str], sample: 
     return sorted(random.Random(seed).sample(all_ids, min(sample, len(all_ids))))
 
 
-def load(text_graphs: Path, images: Path | None, labels: Path | None, negatives: Path | None) -> tuple:
+def load(text_graphs: Path, images: Path | None, labels: Path | None, negatives: Path | None,
+         regions: Path | None = None) -> tuple:
     return (_read(text_graphs, TEXT_GRAPHS), _read(images, IMAGES), _read(labels, IMAGE_LABELS),
-            _read(negatives, NEGATIVES))
+            _read(negatives, NEGATIVES), _read(regions, REGIONS, ["image_id", "boxes", "label_names"]))
 
 
 def terminal_view(graph: dict[str, Any], negatives: Sequence[dict[str, Any]]) -> str:

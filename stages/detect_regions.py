@@ -1,0 +1,193 @@
+"""Stage ``detect_regions``: region boxes, labels, scores, features and the spatial graph.
+
+Backends (``detect_regions.backend``):
+
+- ``shapes``: finds the shapes of the built-in synthetic world in the pixels
+  (:mod:`stages.regions.shapes`); reads the ``images`` artifact and ``--image-root``.
+- ``precomputed``: bottom-up-attention features as distributed, from ``--input``: a TSV file
+  or a SCAN precomp directory (:mod:`stages.regions.precomputed`). Read and written in
+  slices, so COCO's 36 GB of features never sit in memory.
+- ``torchvision`` and ``detectron2``: not in this version; the stage says so.
+
+Every image gets one row; the spatial graph links each region to its ``graph_k`` nearest
+(0: all pairs) with the geometry of :mod:`stages.regions.geometry`. Features are stored as
+``feature_dtype``. Bad input (a missing or corrupt picture, boxes outside the image, NaN or
+wrong-length features, a bad base64 field) follows ``on_error``: ``record`` keeps the image's
+row with the reason in ``error`` and no regions, ``fail`` stops at the first one.
+
+Example::
+
+    python -m stages.detect_regions --params params.yaml --images data/images \\
+        --image-root data/world_images --out data/regions --metrics metrics/detect_regions.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pyarrow as pa
+from PIL import Image, UnidentifiedImageError
+
+from pipeline.artifacts import atomic_directory, read_table, write_json, write_part
+from pipeline.errors import InputError
+from pipeline.params import load_section
+from pipeline.parallel import dask_client, map_partitions
+from pipeline.schemas import IMAGES, REGIONS
+from pipeline.stage import add_dask_options, run_stage, stage_parser
+from stages.regions import precomputed, shapes
+from stages.regions.geometry import spatial_graph
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RegionParams:
+    backend: Literal["shapes", "precomputed", "torchvision", "detectron2"]
+    feature_dtype: Literal["float16", "float32"]
+    graph_k: int  # neighbours per region in the spatial graph; 0 links all pairs
+    on_error: Literal["record", "fail"]
+    precomputed_format: Literal["tsv", "npy"]
+    precomputed_split: str  # npy: the file prefix ({split}_ims.npy)
+    images_per_task: int
+    rows_per_part: int
+
+
+def region_row(image_id: str, split: str | None, width: int | None, height: int | None, boxes: np.ndarray | None,
+               features: np.ndarray | None, labels: Sequence[int], label_names: Sequence[str],
+               scores: Sequence[float], params: RegionParams, backend: str, error: str | None) -> dict[str, Any]:
+    """One row of the regions artifact (the graph computed here)."""
+    if error is not None or features is None:
+        return {"image_id": image_id, "split": split, "width": width, "height": height, "boxes": [], "labels": [],
+                "label_names": [], "scores": [], "feature_dim": 0, "feature_dtype": params.feature_dtype,
+                "features": b"", "edge_src": [], "edge_dst": [], "edge_attr": [], "backend": backend, "error": error}
+    src = dst = np.zeros(0, np.int32)
+    attr = np.zeros((0, 7), np.float32)
+    if boxes is not None and width and height:
+        (src, dst), attr = spatial_graph(boxes, width, height, params.graph_k)
+    return {"image_id": image_id, "split": split, "width": width, "height": height,
+            "boxes": boxes.tolist() if boxes is not None else [], "labels": list(labels),
+            "label_names": list(label_names), "scores": list(scores), "feature_dim": int(features.shape[1]),
+            "feature_dtype": params.feature_dtype, "features": features.astype(params.feature_dtype).tobytes(),
+            "edge_src": src.tolist(), "edge_dst": dst.tolist(), "edge_attr": attr.tolist(), "backend": backend,
+            "error": None}
+
+
+def detect_shapes(images: Sequence[dict[str, Any]], image_root: str, params: RegionParams, tmp: str,
+                  part: int) -> dict[str, int]:
+    """Detect the shapes of some images and write their part; returns error counts."""
+    rows, errors = [], Counter()
+    for im in images:
+        path = Path(image_root) / (im["path"] or "")
+        error = det = None
+        try:
+            with Image.open(path) as pic:
+                pixels = np.asarray(pic.convert("RGB"))
+            det = shapes.detect(pixels)
+        except FileNotFoundError:
+            error = f"image: missing file {path}"
+        except (UnidentifiedImageError, OSError, SyntaxError) as exc:
+            error = f"image: unreadable or truncated {path} ({exc})"
+        if error is not None:
+            errors[error.split(":")[0]] += 1
+            if params.on_error == "fail":
+                raise InputError(str(path), "image", error.split(": ", 1)[1])
+            rows.append(region_row(im["image_id"], im["split"], im["width"], im["height"], None, None, [], [], [],
+                                   params, "shapes", error))
+            continue
+        assert det is not None
+        height, width = pixels.shape[:2]
+        rows.append(region_row(im["image_id"], im["split"], width, height, det.boxes, det.features,
+                               det.labels.tolist(), [shapes.LABEL_NAMES[k] for k in det.labels],
+                               det.scores.tolist(), params, "shapes", None))
+    write_part(Path(tmp), part, pa.Table.from_pylist(rows, schema=REGIONS.arrow), REGIONS)
+    return dict(errors)
+
+
+def precomputed_rows(records: Iterator[precomputed.Record], params: RegionParams, split: str | None) -> Iterator[dict]:
+    for rec in records:
+        if rec.error and params.on_error == "fail":
+            raise InputError(rec.image_id, rec.error.split(":")[0], rec.error.split(": ", 1)[1])
+        n = 0 if rec.features is None else len(rec.features)
+        yield region_row(rec.image_id, split, rec.width, rec.height, rec.boxes, rec.features,
+                         [-1] * n, [""] * n, [1.0] * n, params, "precomputed", rec.error)
+
+
+def _run(args: argparse.Namespace) -> None:
+    params = load_section(args.params, "detect_regions", RegionParams)
+    if params.backend in ("torchvision", "detectron2"):
+        raise InputError(f"{args.params} [detect_regions]", "detect_regions.backend",
+                         f"the {params.backend} backend is not in this version of sgmatch; use shapes or precomputed")
+    errors: Counter[str] = Counter()
+    rows_written = 0
+    with atomic_directory(args.out) as tmp:
+        if params.backend == "shapes":
+            if args.images is None or args.image_root is None:
+                raise InputError("command line", "--images/--image-root", "the shapes backend reads both")
+            images = read_table(args.images, IMAGES, columns=["image_id", "split", "path", "width", "height",
+                                                               "error"]).to_pylist()
+            images = [im for im in images if im["error"] is None]
+            chunks = [images[i:i + params.images_per_task] for i in range(0, len(images), params.images_per_task)]
+            with dask_client(args.dask_address, args.workers) as client:
+                counts = map_partitions(_shapes_task, list(enumerate(chunks)), client, "detect regions",
+                                        image_root=str(args.image_root), params=params, tmp=str(tmp))
+            for c in counts:
+                errors.update(c)
+            rows_written = len(images)
+            if not chunks:
+                write_part(tmp, 0, REGIONS.empty(), REGIONS)
+        else:
+            if args.input is None:
+                raise InputError("command line", "--input", "the precomputed backend reads a TSV file or precomp dir")
+            records = (precomputed.read_tsv(args.input) if params.precomputed_format == "tsv"
+                       else precomputed.read_precomp(args.input, params.precomputed_split))
+            batch, part = [], 0
+            split = params.precomputed_split if params.precomputed_format == "npy" else None
+            for row in precomputed_rows(records, params, split):
+                if row["error"]:
+                    errors[row["error"].split(":")[0]] += 1
+                batch.append(row)
+                rows_written += 1
+                if len(batch) == params.rows_per_part:
+                    write_part(tmp, part, pa.Table.from_pylist(batch, schema=REGIONS.arrow), REGIONS)
+                    batch, part = [], part + 1
+            if batch or part == 0:
+                write_part(tmp, part, pa.Table.from_pylist(batch, schema=REGIONS.arrow), REGIONS)
+    summary = {"images": rows_written, "errors": sum(errors.values()), "errors_by_field": dict(sorted(errors.items())),
+               "backend": params.backend}
+    if errors:
+        log.warning("detect_regions: %d images recorded with errors %s", summary["errors"], dict(errors))
+    if args.metrics:
+        write_json(args.metrics, summary)
+    log.info("detect_regions: %s", summary)
+
+
+def _shapes_task(item: tuple[int, Sequence[dict[str, Any]]], image_root: str, params: RegionParams,
+                 tmp: str) -> dict[str, int]:
+    part, images = item
+    return detect_shapes(images, image_root, params, tmp, part)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = stage_parser("detect_regions", __doc__)
+    parser.add_argument("--images", type=Path, help="shapes: the images artifact")
+    parser.add_argument("--image-root", type=Path, help="shapes: where the images' paths point")
+    parser.add_argument("--input", type=Path, help="precomputed: a TSV file or a SCAN precomp directory")
+    parser.add_argument("--out", type=Path, required=True, help="the regions artifact")
+    parser.add_argument("--metrics", type=Path)
+    add_dask_options(parser)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    return run_stage(_run, build_parser(), argv)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
