@@ -16,7 +16,7 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
-	$(PIP) install --quiet -e ".[test]"
+	$(PIP) install --quiet -e ".[test,torchvision]"
 	touch $@ $(VENV)/.installed
 
 install: $(VENV)/.installed

@@ -7,7 +7,9 @@ Backends (``detect_regions.backend``):
 - ``precomputed``: bottom-up-attention features as distributed, from ``--input``: a TSV file
   or a SCAN precomp directory (:mod:`stages.regions.precomputed`). Read and written in
   slices, so COCO's 36 GB of features never sit in memory.
-- ``torchvision`` and ``detectron2``: not in this version; the stage says so.
+- ``torchvision``: Faster R-CNN from a local weights file, features pooled from the box head
+  (:mod:`stages.regions.torchvision_backend`; the ``torchvision`` extra).
+- ``detectron2``: not in this version; the stage says so.
 
 Every image gets one row; the spatial graph links each region to its ``graph_k`` nearest
 (0: all pairs) with the geometry of :mod:`stages.regions.geometry`. Features are stored as
@@ -26,6 +28,7 @@ from __future__ import annotations
 import argparse
 import logging
 from collections import Counter
+from functools import lru_cache
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,6 +45,7 @@ from pipeline.parallel import dask_client, map_partitions
 from pipeline.schemas import IMAGES, REGIONS
 from pipeline.stage import add_dask_options, run_stage, stage_parser
 from stages.regions import precomputed, shapes
+from stages.regions.torchvision_backend import COCO_NAMES, MissingDependency
 from stages.regions.geometry import spatial_graph
 
 log = logging.getLogger(__name__)
@@ -57,6 +61,11 @@ class RegionParams:
     precomputed_split: str  # npy: the file prefix ({split}_ims.npy)
     images_per_task: int
     rows_per_part: int
+    torchvision_weights: str  # Faster R-CNN state dict; "" runs with random weights (for testing the path)
+    device: str  # cpu | cuda | cuda:1 ...
+    top_k: int  # regions kept per image (detectors)
+    score_threshold: float
+    nms_iou: float
 
 
 def region_row(image_id: str, split: str | None, width: int | None, height: int | None, boxes: np.ndarray | None,
@@ -79,9 +88,17 @@ def region_row(image_id: str, split: str | None, width: int | None, height: int 
             "error": None}
 
 
-def detect_shapes(images: Sequence[dict[str, Any]], image_root: str, params: RegionParams, tmp: str,
+@lru_cache(maxsize=1)
+def _torchvision_detector(params: RegionParams) -> Any:
+    from stages.regions.torchvision_backend import TorchvisionDetector
+
+    return TorchvisionDetector(params.torchvision_weights, params.device, params.top_k, params.score_threshold,
+                               params.nms_iou)
+
+
+def detect_images(images: Sequence[dict[str, Any]], image_root: str, params: RegionParams, tmp: str,
                   part: int) -> dict[str, int]:
-    """Detect the shapes of some images and write their part; returns error counts."""
+    """Detect the regions of some images (shapes or torchvision) and write their part; returns error counts."""
     rows, errors = [], Counter()
     for im in images:
         path = Path(image_root) / (im["path"] or "")
@@ -89,7 +106,7 @@ def detect_shapes(images: Sequence[dict[str, Any]], image_root: str, params: Reg
         try:
             with Image.open(path) as pic:
                 pixels = np.asarray(pic.convert("RGB"))
-            det = shapes.detect(pixels)
+            det = shapes.detect(pixels) if params.backend == "shapes" else _torchvision_detector(params).detect(pixels)
         except FileNotFoundError:
             error = f"image: missing file {path}"
         except (UnidentifiedImageError, OSError, SyntaxError) as exc:
@@ -99,13 +116,14 @@ def detect_shapes(images: Sequence[dict[str, Any]], image_root: str, params: Reg
             if params.on_error == "fail":
                 raise InputError(str(path), "image", error.split(": ", 1)[1])
             rows.append(region_row(im["image_id"], im["split"], im["width"], im["height"], None, None, [], [], [],
-                                   params, "shapes", error))
+                                   params, params.backend, error))
             continue
         assert det is not None
         height, width = pixels.shape[:2]
+        names = shapes.LABEL_NAMES if params.backend == "shapes" else COCO_NAMES
         rows.append(region_row(im["image_id"], im["split"], width, height, det.boxes, det.features,
-                               det.labels.tolist(), [shapes.LABEL_NAMES[k] for k in det.labels],
-                               det.scores.tolist(), params, "shapes", None))
+                               det.labels.tolist(), [names[k] for k in det.labels],
+                               det.scores.tolist(), params, params.backend, None))
     write_part(Path(tmp), part, pa.Table.from_pylist(rows, schema=REGIONS.arrow), REGIONS)
     return dict(errors)
 
@@ -121,15 +139,22 @@ def precomputed_rows(records: Iterator[precomputed.Record], params: RegionParams
 
 def _run(args: argparse.Namespace) -> None:
     params = load_section(args.params, "detect_regions", RegionParams)
-    if params.backend in ("torchvision", "detectron2"):
+    if params.backend == "detectron2":
         raise InputError(f"{args.params} [detect_regions]", "detect_regions.backend",
-                         f"the {params.backend} backend is not in this version of sgmatch; use shapes or precomputed")
+                         "the detectron2 backend is not in this version of sgmatch; use torchvision, shapes or "
+                         "precomputed")
+    if params.backend == "torchvision":
+        try:
+            _torchvision_detector(params)  # fail here, once, on a missing package or weights file
+        except (MissingDependency, FileNotFoundError) as exc:
+            raise InputError(f"{args.params} [detect_regions]", "detect_regions.torchvision_weights"
+                             if isinstance(exc, FileNotFoundError) else "detect_regions.backend", str(exc)) from None
     errors: Counter[str] = Counter()
     rows_written = 0
     with atomic_directory(args.out) as tmp:
-        if params.backend == "shapes":
+        if params.backend in ("shapes", "torchvision"):
             if args.images is None or args.image_root is None:
-                raise InputError("command line", "--images/--image-root", "the shapes backend reads both")
+                raise InputError("command line", "--images/--image-root", f"the {params.backend} backend reads both")
             images = read_table(args.images, IMAGES, columns=["image_id", "split", "path", "width", "height",
                                                                "error"]).to_pylist()
             images = [im for im in images if im["error"] is None]
@@ -171,7 +196,7 @@ def _run(args: argparse.Namespace) -> None:
 def _shapes_task(item: tuple[int, Sequence[dict[str, Any]]], image_root: str, params: RegionParams,
                  tmp: str) -> dict[str, int]:
     part, images = item
-    return detect_shapes(images, image_root, params, tmp, part)
+    return detect_images(images, image_root, params, tmp, part)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -18,7 +18,8 @@ from stages import detect_regions, ingest
 from stages.regions.geometry import pairwise_iou
 
 PARAMS = {"backend": "shapes", "feature_dtype": "float32", "graph_k": 0, "on_error": "record",
-          "precomputed_format": "npy", "precomputed_split": "test", "images_per_task": 50, "rows_per_part": 3}
+          "precomputed_format": "npy", "precomputed_split": "test", "images_per_task": 50, "rows_per_part": 3,
+          "torchvision_weights": "", "device": "cpu", "top_k": 5, "score_threshold": 0.0, "nms_iou": 0.5}
 
 
 def run(tmp_path: Path, *args: str, **overrides) -> int:
@@ -125,7 +126,39 @@ def test_missing_and_corrupt_pictures(tmp_path: Path, capsys) -> None:
     assert "bad.png" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("backend", ["torchvision", "detectron2"])
-def test_backends_not_in_this_version_say_so(tmp_path: Path, backend: str, capsys) -> None:
-    assert run(tmp_path, backend=backend) == 2
+def test_detectron2_is_not_in_this_version_and_says_so(tmp_path: Path, capsys) -> None:
+    assert run(tmp_path, backend="detectron2") == 2
     assert "not in this version" in capsys.readouterr().err
+
+
+def _one_image(tmp_path: Path) -> Path:
+    root = tmp_path / "png"
+    root.mkdir()
+    rng = np.random.default_rng(0)
+    Image.fromarray(rng.integers(0, 255, (64, 80, 3), dtype=np.uint8)).save(root / "a.png")
+    rows = {"image_id": ["a"], "split": ["test"], "path": ["a.png"], "width": [80], "height": [64], "source": ["t"],
+            "error": [None], "true_objects": [None], "true_relations": [None]}
+    write_artifact(tmp_path / "images", IMAGES, [pa.table(rows, schema=IMAGES.arrow)])
+    return root
+
+
+@pytest.mark.slow
+def test_torchvision_faster_rcnn_runs_end_to_end_with_random_weights(tmp_path: Path) -> None:
+    pytest.importorskip("torchvision", reason="the torchvision extra is not installed")
+    root = _one_image(tmp_path)
+    assert run(tmp_path, "--images", str(tmp_path / "images"), "--image-root", str(root), backend="torchvision") == 0
+    (row,) = read_table(tmp_path / "regions", REGIONS).to_pylist()
+    assert row["error"] is None and row["backend"] == "torchvision"
+    n = len(row["boxes"])
+    assert 1 <= n <= 5 and row["feature_dim"] == 1024 and features_of(row).shape == (n, 1024)
+    assert len(row["label_names"]) == n and len(row["scores"]) == n
+    boxes = np.array(row["boxes"])
+    assert (boxes[:, 0] >= 0).all() and (boxes[:, 2] <= 80).all() and (boxes[:, 3] <= 64).all()
+
+
+def test_torchvision_refuses_a_weights_path_that_does_not_exist(tmp_path: Path, capsys) -> None:
+    pytest.importorskip("torchvision", reason="the torchvision extra is not installed")
+    root = _one_image(tmp_path)
+    code = run(tmp_path, "--images", str(tmp_path / "images"), "--image-root", str(root), backend="torchvision",
+               torchvision_weights=str(tmp_path / "nope.pth"))
+    assert code == 2 and "weights file not found" in capsys.readouterr().err
