@@ -9,7 +9,8 @@ Backends (``detect_regions.backend``):
   slices, so COCO's 36 GB of features never sit in memory.
 - ``torchvision``: Faster R-CNN from a local weights file, features pooled from the box head
   (:mod:`stages.regions.torchvision_backend`; the ``torchvision`` extra).
-- ``detectron2``: not in this version; the stage says so.
+- ``detectron2``: a detectron2 model from local config and weights files, when detectron2 is
+  importable (:mod:`stages.regions.detectron2_backend`); otherwise the stage says how to get it.
 
 Every image gets one row; the spatial graph links each region to its ``graph_k`` nearest
 (0: all pairs) with the geometry of :mod:`stages.regions.geometry`. Features are stored as
@@ -62,6 +63,8 @@ class RegionParams:
     images_per_task: int
     rows_per_part: int
     torchvision_weights: str  # Faster R-CNN state dict; "" runs with random weights (for testing the path)
+    detectron2_config: str  # detectron2: the model's config file (.yaml)
+    detectron2_weights: str  # detectron2: its weights file (.pkl/.pth)
     device: str  # cpu | cuda | cuda:1 ...
     top_k: int  # regions kept per image (detectors)
     score_threshold: float
@@ -89,7 +92,13 @@ def region_row(image_id: str, split: str | None, width: int | None, height: int 
 
 
 @lru_cache(maxsize=1)
-def _torchvision_detector(params: RegionParams) -> Any:
+def _detector(params: RegionParams) -> Any:
+    """The detector of this process (dask workers load it once)."""
+    if params.backend == "detectron2":
+        from stages.regions.detectron2_backend import Detectron2Detector
+
+        return Detectron2Detector(params.detectron2_config, params.detectron2_weights, params.device, params.top_k,
+                                  params.score_threshold)
     from stages.regions.torchvision_backend import TorchvisionDetector
 
     return TorchvisionDetector(params.torchvision_weights, params.device, params.top_k, params.score_threshold,
@@ -106,7 +115,7 @@ def detect_images(images: Sequence[dict[str, Any]], image_root: str, params: Reg
         try:
             with Image.open(path) as pic:
                 pixels = np.asarray(pic.convert("RGB"))
-            det = shapes.detect(pixels) if params.backend == "shapes" else _torchvision_detector(params).detect(pixels)
+            det = shapes.detect(pixels) if params.backend == "shapes" else _detector(params).detect(pixels)
         except FileNotFoundError:
             error = f"image: missing file {path}"
         except (UnidentifiedImageError, OSError, SyntaxError) as exc:
@@ -120,9 +129,8 @@ def detect_images(images: Sequence[dict[str, Any]], image_root: str, params: Reg
             continue
         assert det is not None
         height, width = pixels.shape[:2]
-        names = shapes.LABEL_NAMES if params.backend == "shapes" else COCO_NAMES
         rows.append(region_row(im["image_id"], im["split"], width, height, det.boxes, det.features,
-                               det.labels.tolist(), [names[k] for k in det.labels],
+                               det.labels.tolist(), [_label_name(params.backend, int(k)) for k in det.labels],
                                det.scores.tolist(), params, params.backend, None))
     write_part(Path(tmp), part, pa.Table.from_pylist(rows, schema=REGIONS.arrow), REGIONS)
     return dict(errors)
@@ -139,20 +147,17 @@ def precomputed_rows(records: Iterator[precomputed.Record], params: RegionParams
 
 def _run(args: argparse.Namespace) -> None:
     params = load_section(args.params, "detect_regions", RegionParams)
-    if params.backend == "detectron2":
-        raise InputError(f"{args.params} [detect_regions]", "detect_regions.backend",
-                         "the detectron2 backend is not in this version of sgmatch; use torchvision, shapes or "
-                         "precomputed")
-    if params.backend == "torchvision":
+    if params.backend in ("torchvision", "detectron2"):
         try:
-            _torchvision_detector(params)  # fail here, once, on a missing package or weights file
+            _detector(params)  # fail here, once, on a missing package or file
         except (MissingDependency, FileNotFoundError) as exc:
-            raise InputError(f"{args.params} [detect_regions]", "detect_regions.torchvision_weights"
-                             if isinstance(exc, FileNotFoundError) else "detect_regions.backend", str(exc)) from None
+            key = "backend" if isinstance(exc, MissingDependency) else (
+                "torchvision_weights" if params.backend == "torchvision" else "detectron2_config")
+            raise InputError(f"{args.params} [detect_regions]", f"detect_regions.{key}", str(exc)) from None
     errors: Counter[str] = Counter()
     rows_written = 0
     with atomic_directory(args.out) as tmp:
-        if params.backend in ("shapes", "torchvision"):
+        if params.backend in ("shapes", "torchvision", "detectron2"):
             if args.images is None or args.image_root is None:
                 raise InputError("command line", "--images/--image-root", f"the {params.backend} backend reads both")
             images = read_table(args.images, IMAGES, columns=["image_id", "split", "path", "width", "height",
@@ -191,6 +196,14 @@ def _run(args: argparse.Namespace) -> None:
     if args.metrics:
         write_json(args.metrics, summary)
     log.info("detect_regions: %s", summary)
+
+
+def _label_name(backend: str, k: int) -> str:
+    if backend == "shapes":
+        return shapes.LABEL_NAMES[k]
+    if backend == "torchvision":
+        return COCO_NAMES[k]
+    return str(k)  # detectron2: class ids of the model's own dataset
 
 
 def _shapes_task(item: tuple[int, Sequence[dict[str, Any]]], image_root: str, params: RegionParams,
