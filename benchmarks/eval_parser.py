@@ -18,11 +18,11 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from benchmarks.factual import DEFAULT_DATA, Lemmas, read_factual
+from benchmarks.factual import DEFAULT_DATA, read_factual
 from stages.scene_graph.backends import SpacyBackend, resolve_spacy_model
 from stages.scene_graph.lexicon import load_lexicon
 from stages.scene_graph.rules import build_graph
-from stages.scene_graph.scoring import parse_factual, score
+from stages.scene_graph.scoring import Normalizer, parse_factual, score
 from stages.scene_graph.tokens import from_spacy
 
 NUMBERS = {"two": "2", "three": "3", "four": "4", "five": "5", "six": "6"}
@@ -70,8 +70,8 @@ def main() -> None:
     rows = read_factual(args.data / f"{args.split}.csv")[: args.limit or None]
     texts = [r["caption"] for r in rows]
     backend = SpacyBackend()
-    lemmas = Lemmas(backend)
-    gold = [lemmas.facts(parse_factual(r["scene_graph"])) for r in rows]
+    normalize = Normalizer(backend.lemmatize)
+    gold = [normalize(parse_factual(r["scene_graph"])) for r in rows]
     systems = {"sgmatch (rules + learned lexicon)": ours(backend, "factual"), "sgmatch (rules only)": ours(backend, "none")}
     if args.anchor:
         systems["SceneGraphParser 0.1 (anchor)"] = scene_graph_parser(resolve_spacy_model("en_core_web_sm"))
@@ -81,7 +81,7 @@ def main() -> None:
         started = time.perf_counter()
         facts = system(texts)
         seconds = time.perf_counter() - started
-        predictions[name] = pred = [lemmas.facts(f) for f in facts]
+        predictions[name] = pred = [normalize(f) for f in facts]
         results[name] = {**score(pred, gold), "seconds": round(seconds, 2)}
         r = results[name]
         print(f"{name:38s} P {r['precision']:.3f}  R {r['recall']:.3f}  F1 {r['f1']:.3f}  "

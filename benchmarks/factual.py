@@ -8,7 +8,6 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from stages.scene_graph.backends import SpacyBackend
-from stages.scene_graph.scoring import ARTICLES, normalizer
 from stages.scene_graph.tokens import Parse, from_spacy
 
 DEFAULT_DATA = Path(os.environ.get("SGMATCH_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
@@ -24,22 +23,3 @@ def read_factual(path: Path) -> list[dict[str, str]]:
 
 def parse_all(backend: SpacyBackend, texts: Sequence[str], processes: int) -> list[Parse]:
     return [from_spacy(d) for d in backend.nlp.pipe(texts, batch_size=256, n_process=processes)]
-
-
-class Lemmas:
-    """The scoring normaliser, with the backend's lemmatiser behind a cache."""
-
-    def __init__(self, backend: SpacyBackend) -> None:
-        self.cache: dict[str, str] = {}
-        self.backend = backend
-        self.facts = normalizer(self.lemmatize)
-
-    def lemmatize(self, texts: list[str]) -> list[str]:
-        todo = [t for t in dict.fromkeys(texts) if t not in self.cache]
-        if todo:
-            self.cache.update(zip(todo, self.backend.lemmatize(todo), strict=True))
-        return [self.cache[t] for t in texts]
-
-    def element(self, text: str) -> str:
-        words = " ".join(w for w in text.lower().split() if w not in ARTICLES)
-        return "is" if words == "is" else self.lemmatize([words])[0]

@@ -13,12 +13,12 @@ import logging
 import time
 from pathlib import Path
 
-from benchmarks.factual import DEFAULT_DATA, Lemmas, parse_all, read_factual
+from benchmarks.factual import DEFAULT_DATA, parse_all, read_factual
 from pipeline.artifacts import atomic_write_text
 from stages.scene_graph.backends import SpacyBackend
 from stages.scene_graph.lexicon import BUILTIN, learn_lexicon
 from stages.scene_graph.rules import build_graph
-from stages.scene_graph.scoring import parse_factual
+from stages.scene_graph.scoring import Normalizer, parse_factual
 
 
 def main() -> None:
@@ -35,9 +35,9 @@ def main() -> None:
     started = time.perf_counter()
     parses = parse_all(backend, [r["caption"] for r in rows], args.processes)
     logging.info("parsed %d captions in %.0f s", len(rows), time.perf_counter() - started)
-    lemmas = Lemmas(backend)
+    normalize = Normalizer(backend.lemmatize)
     gold = [parse_factual(r["scene_graph"]) for r in rows]
-    lexicon = learn_lexicon(lambda lex: [build_graph(p, lex) for p in parses], gold, lemmas.element,
+    lexicon = learn_lexicon(lambda lex: [build_graph(p, lex) for p in parses], gold, normalize.element,
                             args.min_votes, args.min_share)
     atomic_write_text(args.out, lexicon.to_json())
     sizes = {k: len(v) for k, v in vars(lexicon).items() if not isinstance(v, str)}

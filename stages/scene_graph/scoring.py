@@ -30,23 +30,41 @@ def fact_kind(fact: Sequence[str]) -> str:
     return "attribute" if fact[1] == "is" else "relation"
 
 
-def normalizer(lemmatize: Callable[[list[str]], list[str]]) -> Callable[[Iterable[Sequence[str]]], set[Fact]]:
-    """Turn a batch lemmatiser (strings -> lemmatised strings) into a fact-set normaliser."""
-    cache: dict[str, str] = {}
+class Normalizer:
+    """Scoring forms of fact elements, from a batch lemmatiser (strings -> lemmatised strings),
+    each distinct element lemmatised once. Calling it normalises a set of facts."""
 
-    def element(text: str) -> str:
-        words = [w for w in text.lower().split() if w not in ARTICLES]
-        return " ".join(words)
+    def __init__(self, lemmatize: Callable[[list[str]], list[str]]) -> None:
+        self.lemmatize = lemmatize
+        self.cache: dict[str, str] = {}
 
-    def normalize(facts: Iterable[Sequence[str]]) -> set[Fact]:
-        facts = [tuple(element(e) for e in f) for f in facts]
-        todo = sorted({e for f in facts for e in f if e not in cache})
+    @staticmethod
+    def _words(text: str) -> str:
+        return " ".join(w for w in text.lower().split() if w not in ARTICLES)
+
+    def _lemmas(self, texts: Iterable[str]) -> None:
+        todo = sorted({t for t in texts if t not in self.cache})
         if todo:
-            cache.update(zip(todo, lemmatize(todo), strict=True))
-        # the attribute predicate stays "is" (a lemmatiser would make it "be")
-        return {tuple("is" if k == 1 and e == "is" else cache[e] for k, e in enumerate(f)) for f in facts}
+            self.cache.update(zip(todo, self.lemmatize(todo), strict=True))
 
-    return normalize
+    def element(self, text: str) -> str:
+        """One element's scoring form; "is" stays "is" (a lemmatiser would make it "be")."""
+        words = self._words(text)
+        if words == "is":
+            return "is"
+        self._lemmas([words])
+        return self.cache[words]
+
+    def __call__(self, facts: Iterable[Sequence[str]]) -> set[Fact]:
+        facts = [tuple(self._words(e) for e in f) for f in facts]
+        self._lemmas(e for f in facts for e in f)
+        # the attribute predicate stays "is" (a lemmatiser would make it "be")
+        return {tuple("is" if k == 1 and e == "is" else self.cache[e] for k, e in enumerate(f)) for f in facts}
+
+
+def normalizer(lemmatize: Callable[[list[str]], list[str]]) -> Normalizer:
+    """Turn a batch lemmatiser into a fact-set normaliser (see :class:`Normalizer`)."""
+    return Normalizer(lemmatize)
 
 
 @dataclass
