@@ -8,6 +8,7 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TextIO
 
 import pyarrow.parquet as pq
 
@@ -93,8 +94,7 @@ def cmd_parse(args: argparse.Namespace) -> int:
     config = ParserConfig(backend=args.backend, spacy_model=args.spacy_model, stanza_dir=args.stanza_dir,
                           lexicon=args.lexicon)
     parser = _parser_or_input_error(config)
-    source = sys.stdin if str(args.input) == "-" else open(args.input, encoding="utf-8")
-    with source:
+    with _open_input(args.input) as source:
         lines = [line.rstrip("\n") for line in source]
     for start in range(0, len(lines), 1024):
         batch = lines[start:start + 1024]
@@ -107,6 +107,11 @@ def cmd_parse(args: argparse.Namespace) -> int:
                 out.update(objects=[], relations=[], facts=[], error=item.error)
             print(json.dumps(out, ensure_ascii=False))
     return 0
+
+
+def _open_input(path: Path) -> TextIO:
+    """A text file to read, or standard input for ``-``."""
+    return sys.stdin if str(path) == "-" else open(path, encoding="utf-8")
 
 
 def _parser_or_input_error(config: object) -> object:
@@ -130,8 +135,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
             raise InputError("command line", "captions", "give two captions, or --batch FILE")
         pairs = [{"a": args.captions[0], "b": args.captions[1]}]
     else:
-        source = sys.stdin if str(args.batch) == "-" else open(args.batch, encoding="utf-8")
-        with source:
+        with _open_input(args.batch) as source:
             pairs = []
             for n, line in enumerate(source, start=1):
                 if not line.strip():
