@@ -15,7 +15,7 @@ log = logging.getLogger(__name__)
 
 
 def stage_parser(name: str, description: str | None) -> argparse.ArgumentParser:
-    """An argument parser with the options every stage takes."""
+    """An argument parser with the options every stage takes (params, log level, metrics file)."""
     parser = argparse.ArgumentParser(
         prog=f"sgmatch stage {name}",
         description=description,
@@ -26,6 +26,7 @@ def stage_parser(name: str, description: str | None) -> argparse.ArgumentParser:
         help="parameters file; the stage reads its own section (default: params.yaml)",
     )
     parser.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING or ERROR")
+    parser.add_argument("--metrics", type=Path, help="where to write the stage's JSON summary (for dvc metrics)")
     return parser
 
 

@@ -218,7 +218,6 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--image-root", type=Path, help="shapes: where the images' paths point")
     parser.add_argument("--input", type=Path, help="precomputed: a TSV file or a SCAN precomp directory")
     parser.add_argument("--out", type=Path, required=True, help="the regions artifact")
-    parser.add_argument("--metrics", type=Path)
     add_dask_options(parser)
     return parser
 

@@ -152,7 +152,6 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--out-images", type=Path, required=True, help="image_labels artifact")
     parser.add_argument("--out-captions", type=Path, required=True, help="caption_phrases artifact")
     parser.add_argument("--out-vocab", type=Path, required=True, help="label_vocab artifact")
-    parser.add_argument("--metrics", type=Path)
     return parser
 
 

@@ -144,7 +144,6 @@ def build_parser() -> argparse.ArgumentParser:
     parser = stage_parser("generate_negatives", __doc__)
     parser.add_argument("--text-graphs", type=Path, required=True)
     parser.add_argument("--out", type=Path, required=True, help="the negatives artifact")
-    parser.add_argument("--metrics", type=Path)
     add_dask_options(parser)
     return parser
 

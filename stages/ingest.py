@@ -229,7 +229,6 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--out-captions", type=Path, required=True)
     parser.add_argument("--out-images", type=Path, required=True)
     parser.add_argument("--out-image-dir", type=Path, help="synthetic: where the PNGs go")
-    parser.add_argument("--metrics", type=Path, help="JSON counts for dvc metrics")
     add_dask_options(parser)
     return parser
 

@@ -143,7 +143,6 @@ def build_parser() -> argparse.ArgumentParser:
     parser = stage_parser("parse_captions", __doc__)
     parser.add_argument("--captions", type=Path, required=True, help="the captions artifact")
     parser.add_argument("--out", type=Path, required=True, help="the text_graphs artifact to write")
-    parser.add_argument("--metrics", type=Path, help="JSON summary for dvc metrics")
     add_dask_options(parser)
     return parser
 
