@@ -29,9 +29,9 @@ from __future__ import annotations
 import argparse
 import logging
 from collections import Counter
-from functools import lru_cache
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -39,15 +39,15 @@ import numpy as np
 import pyarrow as pa
 from PIL import Image, UnidentifiedImageError
 
-from pipeline.artifacts import atomic_directory, read_table, write_json, write_part
+from pipeline.artifacts import atomic_directory, read_table, write_artifact, write_json, write_part
 from pipeline.errors import InputError
-from pipeline.params import load_section
 from pipeline.parallel import dask_client, map_partitions
+from pipeline.params import load_section
 from pipeline.schemas import IMAGES, REGIONS
 from pipeline.stage import add_dask_options, run_stage, stage_parser
 from stages.regions import precomputed, shapes
-from stages.regions.torchvision_backend import COCO_NAMES, MissingDependency
 from stages.regions.geometry import spatial_graph
+from stages.regions.torchvision_backend import COCO_NAMES, MissingDependency
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +89,17 @@ def region_row(image_id: str, split: str | None, width: int | None, height: int 
             "feature_dtype": params.feature_dtype, "features": features.astype(params.feature_dtype).tobytes(),
             "edge_src": src.tolist(), "edge_dst": dst.tolist(), "edge_attr": attr.tolist(), "backend": backend,
             "error": None}
+
+
+def _require_detector(params: RegionParams) -> None:
+    if params.backend == "detectron2":
+        from stages.regions import detectron2_backend
+
+        detectron2_backend.require(params.detectron2_config, params.detectron2_weights)
+    else:
+        from stages.regions import torchvision_backend
+
+        torchvision_backend.require(params.torchvision_weights)
 
 
 @lru_cache(maxsize=1)
@@ -148,47 +159,37 @@ def precomputed_rows(records: Iterator[precomputed.Record], params: RegionParams
 def _run(args: argparse.Namespace) -> None:
     params = load_section(args.params, "detect_regions", RegionParams)
     if params.backend in ("torchvision", "detectron2"):
-        try:
-            _detector(params)  # fail here, once, on a missing package or file
+        try:  # fail here, once, on a missing package or file; the model is built where it runs
+            _require_detector(params)
         except (MissingDependency, FileNotFoundError) as exc:
             key = "backend" if isinstance(exc, MissingDependency) else (
                 "torchvision_weights" if params.backend == "torchvision" else "detectron2_config")
             raise InputError(f"{args.params} [detect_regions]", f"detect_regions.{key}", str(exc)) from None
     errors: Counter[str] = Counter()
-    rows_written = 0
-    with atomic_directory(args.out) as tmp:
-        if params.backend in ("shapes", "torchvision", "detectron2"):
-            if args.images is None or args.image_root is None:
-                raise InputError("command line", "--images/--image-root", f"the {params.backend} backend reads both")
-            images = read_table(args.images, IMAGES, columns=["image_id", "split", "path", "width", "height",
-                                                               "error"]).to_pylist()
-            images = [im for im in images if im["error"] is None]
-            chunks = [images[i:i + params.images_per_task] for i in range(0, len(images), params.images_per_task)]
+    if params.backend == "precomputed":
+        if args.input is None:
+            raise InputError("command line", "--input", "the precomputed backend reads a TSV file or precomp dir")
+        records = (precomputed.read_tsv(args.input) if params.precomputed_format == "tsv"
+                   else precomputed.read_precomp(args.input, params.precomputed_split))
+        split = params.precomputed_split if params.precomputed_format == "npy" else None
+        rows = precomputed_rows(records, params, split)
+        rows_written = write_artifact(args.out, REGIONS, _tables(rows, params.rows_per_part, errors))
+    else:
+        if args.images is None or args.image_root is None:
+            raise InputError("command line", "--images/--image-root", f"the {params.backend} backend reads both")
+        images = read_table(args.images, IMAGES, columns=["image_id", "split", "path", "width", "height",
+                                                           "error"]).to_pylist()
+        images = [im for im in images if im["error"] is None]
+        chunks = [images[i:i + params.images_per_task] for i in range(0, len(images), params.images_per_task)]
+        with atomic_directory(args.out) as tmp:  # workers write their parts into it
             with dask_client(args.dask_address, args.workers) as client:
-                counts = map_partitions(_shapes_task, list(enumerate(chunks)), client, "detect regions",
+                counts = map_partitions(_detect_task, list(enumerate(chunks)), client, "detect regions",
                                         image_root=str(args.image_root), params=params, tmp=str(tmp))
-            for c in counts:
-                errors.update(c)
-            rows_written = len(images)
             if not chunks:
                 write_part(tmp, 0, REGIONS.empty(), REGIONS)
-        else:
-            if args.input is None:
-                raise InputError("command line", "--input", "the precomputed backend reads a TSV file or precomp dir")
-            records = (precomputed.read_tsv(args.input) if params.precomputed_format == "tsv"
-                       else precomputed.read_precomp(args.input, params.precomputed_split))
-            batch, part = [], 0
-            split = params.precomputed_split if params.precomputed_format == "npy" else None
-            for row in precomputed_rows(records, params, split):
-                if row["error"]:
-                    errors[row["error"].split(":")[0]] += 1
-                batch.append(row)
-                rows_written += 1
-                if len(batch) == params.rows_per_part:
-                    write_part(tmp, part, pa.Table.from_pylist(batch, schema=REGIONS.arrow), REGIONS)
-                    batch, part = [], part + 1
-            if batch or part == 0:
-                write_part(tmp, part, pa.Table.from_pylist(batch, schema=REGIONS.arrow), REGIONS)
+        for c in counts:
+            errors.update(c)
+        rows_written = len(images)
     summary = {"images": rows_written, "errors": sum(errors.values()), "errors_by_field": dict(sorted(errors.items())),
                "backend": params.backend}
     if errors:
@@ -196,6 +197,20 @@ def _run(args: argparse.Namespace) -> None:
     if args.metrics:
         write_json(args.metrics, summary)
     log.info("detect_regions: %s", summary)
+
+
+def _tables(rows: Iterator[dict[str, Any]], size: int, errors: Counter[str]) -> Iterator[pa.Table]:
+    """Rows in tables of ``size``, counting the errors they carry as they pass."""
+    batch: list[dict[str, Any]] = []
+    for row in rows:
+        if row["error"]:
+            errors[row["error"].split(":")[0]] += 1
+        batch.append(row)
+        if len(batch) == size:
+            yield pa.Table.from_pylist(batch, schema=REGIONS.arrow)
+            batch = []
+    if batch:
+        yield pa.Table.from_pylist(batch, schema=REGIONS.arrow)
 
 
 def _label_name(backend: str, k: int) -> str:
@@ -206,7 +221,7 @@ def _label_name(backend: str, k: int) -> str:
     return str(k)  # detectron2: class ids of the model's own dataset
 
 
-def _shapes_task(item: tuple[int, Sequence[dict[str, Any]]], image_root: str, params: RegionParams,
+def _detect_task(item: tuple[int, Sequence[dict[str, Any]]], image_root: str, params: RegionParams,
                  tmp: str) -> dict[str, int]:
     part, images = item
     return detect_images(images, image_root, params, tmp, part)

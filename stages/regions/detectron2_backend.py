@@ -25,18 +25,25 @@ INSTALL = (
 )
 
 
+def require(config: str, weights: str) -> None:
+    """Raise unless detectron2 imports and both files exist; builds nothing."""
+    try:
+        import detectron2.modeling  # noqa: F401
+    except ImportError:
+        raise MissingDependency(INSTALL) from None
+    for label, path in (("config", config), ("weights", weights)):
+        if not path or not Path(path).expanduser().is_file():
+            raise FileNotFoundError(f"detectron2 {label} file not found: {path!r}")
+
+
 class Detectron2Detector:
     def __init__(self, config: str, weights: str, device: str, top_k: int, score_threshold: float) -> None:
-        try:
-            import torch
-            from detectron2.checkpoint import DetectionCheckpointer
-            from detectron2.config import get_cfg
-            from detectron2.modeling import build_model
-        except ImportError:
-            raise MissingDependency(INSTALL) from None
-        for label, path in (("config", config), ("weights", weights)):
-            if not path or not Path(path).expanduser().is_file():
-                raise FileNotFoundError(f"detectron2 {label} file not found: {path!r}")
+        require(config, weights)
+        import torch
+        from detectron2.checkpoint import DetectionCheckpointer
+        from detectron2.config import get_cfg
+        from detectron2.modeling import build_model
+
         cfg = get_cfg()
         cfg.merge_from_file(str(Path(config).expanduser()))
         cfg.MODEL.DEVICE = device

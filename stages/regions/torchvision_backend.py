@@ -40,17 +40,25 @@ class MissingDependency(RuntimeError):
     pass
 
 
+def require(weights: str) -> None:
+    """Raise unless the packages import and the weights file (if any) exists; builds nothing."""
+    try:
+        import torch  # noqa: F401
+        from torchvision.models.detection import fasterrcnn_resnet50_fpn  # noqa: F401
+    except ImportError as exc:
+        raise MissingDependency(
+            f"the torchvision backend needs torch and torchvision ({exc}): pip install 'sgmatch[torchvision]'"
+        ) from None
+    if weights and not Path(weights).expanduser().is_file():
+        raise FileNotFoundError(f"Faster R-CNN weights file not found: {weights}")
+
+
 class TorchvisionDetector:
     def __init__(self, weights: str, device: str, top_k: int, score_threshold: float, nms_iou: float) -> None:
-        try:
-            import torch
-            from torchvision.models.detection import fasterrcnn_resnet50_fpn
-        except ImportError as exc:
-            raise MissingDependency(
-                f"the torchvision backend needs torch and torchvision ({exc}): pip install 'sgmatch[torchvision]'"
-            ) from None
-        if weights and not Path(weights).expanduser().is_file():
-            raise FileNotFoundError(f"Faster R-CNN weights file not found: {weights}")
+        require(weights)
+        import torch
+        from torchvision.models.detection import fasterrcnn_resnet50_fpn
+
         self.torch = torch
         self.device = torch.device(device)
         model = fasterrcnn_resnet50_fpn(weights=None, weights_backbone=None, num_classes=len(COCO_NAMES),
