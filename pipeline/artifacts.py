@@ -115,6 +115,11 @@ def write_part(directory: Path, index: int, table: pa.Table, schema: ArtifactSch
     return path
 
 
+def split_rows(table: pa.Table, rows: int) -> list[pa.Table]:
+    """``table`` as zero-copy slices of at most ``rows`` rows (the parts of an artifact)."""
+    return [table.slice(start, rows) for start in range(0, table.num_rows, rows)]
+
+
 def write_artifact(
     final: Path, schema: ArtifactSchema, tables: Sequence[pa.Table] | Iterator[pa.Table]
 ) -> int:

@@ -30,7 +30,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from pipeline.artifacts import iter_batches, write_artifact, write_json
+from pipeline.artifacts import iter_batches, split_rows, write_artifact, write_json
 from pipeline.errors import InputError
 from pipeline.parallel import dask_client, map_partitions
 from pipeline.params import load_section
@@ -131,8 +131,7 @@ def _run(args: argparse.Namespace) -> None:
     with dask_client(args.dask_address, args.workers) as client:
         tables = map_partitions(negatives_for, chunks, client, "negatives", params=params, config=config, vocab=vocab)
     table = pa.concat_tables(tables) if tables else NEGATIVES.empty()
-    parts = [table.slice(i, params.partition_rows) for i in range(0, max(table.num_rows, 1), params.partition_rows)]
-    write_artifact(args.out, NEGATIVES, parts)
+    write_artifact(args.out, NEGATIVES, split_rows(table, params.partition_rows))
     summary = summarize(table, rows, time.perf_counter() - started)
     if args.metrics:  # timings stay in the log: the metrics file is a function of the inputs
         write_json(args.metrics, {k: v for k, v in summary.items() if k not in ("seconds", "captions_per_second")})

@@ -30,7 +30,7 @@ from typing import Any, Literal
 
 import pyarrow as pa
 
-from pipeline.artifacts import atomic_directory, write_artifact, write_json
+from pipeline.artifacts import atomic_directory, split_rows, write_artifact, write_json
 from pipeline.errors import InputError
 from pipeline.parallel import dask_client, map_partitions
 from pipeline.params import load_section
@@ -152,13 +152,8 @@ def rows_to_tables(rows: formats.SourceRows, partition_rows: int) -> tuple[list[
         r.update(true_objects=None, true_relations=None)
     for r in rows.captions:
         r["true_facts"] = None
-    images = _table(IMAGES, rows.images)
-    captions = _table(CAPTIONS, rows.captions)
-
-    def cut(t: pa.Table) -> list[pa.Table]:
-        return [t.slice(a, b - a) for a, b in partition_bounds(t.num_rows, partition_rows)]
-
-    return cut(images), cut(captions)
+    return (split_rows(_table(IMAGES, rows.images), partition_rows),
+            split_rows(_table(CAPTIONS, rows.captions), partition_rows))
 
 
 def summarize(images: Sequence[pa.Table], captions: Sequence[pa.Table]) -> dict[str, Any]:
