@@ -26,7 +26,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from pipeline.artifacts import iter_batches, write_artifact, write_json
+from pipeline.artifacts import read_table, write_artifact, write_json
 from pipeline.params import load_section
 from pipeline.schemas import CAPTION_PHRASES, IMAGE_LABELS, LABEL_VOCAB, TEXT_GRAPHS
 from pipeline.stage import run_stage, stage_parser
@@ -128,7 +128,7 @@ def label_tables(
 
 def _run(args: argparse.Namespace) -> None:
     params = load_section(args.params, "extract_labels", LabelParams)
-    rows = [r for batch in iter_batches(args.text_graphs, TEXT_GRAPHS, columns=COLUMNS) for r in batch.to_pylist()]
+    rows = read_table(args.text_graphs, TEXT_GRAPHS, COLUMNS).to_pylist()
     if params.vocab_split and not any(r["split"] == params.vocab_split for r in rows):
         log.warning("no caption of split %r: the vocabularies are built on all captions", params.vocab_split)
         params = LabelParams("", params.min_count, params.max_size)

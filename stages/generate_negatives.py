@@ -30,7 +30,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from pipeline.artifacts import iter_batches, split_rows, write_artifact, write_json
+from pipeline.artifacts import read_table, split_rows, write_artifact, write_json
 from pipeline.errors import InputError
 from pipeline.parallel import dask_client, map_partitions
 from pipeline.params import load_section
@@ -124,7 +124,7 @@ def _run(args: argparse.Namespace) -> None:
                          f"unknown type {unknown[0]!r}; types are {', '.join(TYPES)}")
     config = load_section(args.params, "parse_captions", ParseParams).parser_config()
     started = time.perf_counter()
-    rows = [r for b in iter_batches(args.text_graphs, TEXT_GRAPHS, columns=COLUMNS) for r in b.to_pylist()]
+    rows = read_table(args.text_graphs, TEXT_GRAPHS, COLUMNS).to_pylist()
     vocab = corpus_vocabulary([r for r in rows if r["error"] is None])
     chunks = [rows[i:i + params.captions_per_task] for i in range(0, len(rows), params.captions_per_task)]
     with dask_client(args.dask_address, args.workers) as client:

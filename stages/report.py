@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from pipeline.artifacts import iter_batches
+from pipeline.artifacts import read_table
 from pipeline.schemas import IMAGE_LABELS, IMAGES, NEGATIVES, REGIONS, TEXT_GRAPHS
 
 CSS = """
@@ -40,7 +40,7 @@ svg text{font:11px system-ui,sans-serif}
 def _read(directory: Path | None, schema: Any, columns: Sequence[str] | None = None) -> list[dict[str, Any]]:
     if directory is None:
         return []
-    return [r for b in iter_batches(directory, schema, columns=columns) for r in b.to_pylist()]
+    return read_table(directory, schema, columns).to_pylist()
 
 
 def graph_svg(graph: dict[str, Any], width: int = 560) -> str:
