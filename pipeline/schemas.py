@@ -244,9 +244,10 @@ LABEL_VOCAB = ArtifactSchema(
 
 NEGATIVES = ArtifactSchema(
     name="negatives",
-    version=1,
-    doc="Hard-negative captions: one row per generated negative, with its type, edited span and "
-    "whether re-parsing showed exactly the declared edit.",
+    version=2,
+    doc="Hard-negative captions: one row per generated negative, with its type, edited span, "
+    "whether re-parsing showed exactly the declared edit, and that re-parse (the negative's own "
+    "scene graph, so matchers never parse at training time).",
     fields=(
         pa.field("caption_id", pa.string(), nullable=False),
         pa.field("image_id", pa.string()),
@@ -260,6 +261,23 @@ NEGATIVES = ArtifactSchema(
         pa.field("end", pa.int32()),
         pa.field("verified", pa.bool_()),
         pa.field("found_type", pa.string()),  # the type the re-parse and diff found
+        # The negative's scene graph from the verifying re-parse (empty when it did not parse).
+        pa.field("tokens", pa.list_(pa.string())),
+        pa.field("objects", pa.list_(GRAPH_OBJECT)),
+        pa.field("relations", pa.list_(GRAPH_RELATION)),
+    ),
+)
+
+CAPTION_VECTORS = ArtifactSchema(
+    name="caption_vectors",
+    version=1,
+    doc="One row per caption: its semantic vector for LSEH's semantic margins (TF-IDF of stemmed "
+    "words, then truncated SVD, fitted on one split). Captions with an error have a zero vector.",
+    fields=(
+        pa.field("caption_id", pa.string(), nullable=False),
+        pa.field("image_id", pa.string()),
+        pa.field("split", pa.string()),
+        pa.field("vector", pa.list_(pa.float32())),  # the same length in every row
     ),
 )
 
@@ -291,7 +309,8 @@ REGIONS = ArtifactSchema(
 )
 
 ALL: dict[str, ArtifactSchema] = {
-    s.name: s for s in (CAPTIONS, IMAGES, TEXT_GRAPHS, IMAGE_LABELS, CAPTION_PHRASES, LABEL_VOCAB, NEGATIVES, REGIONS)
+    s.name: s for s in (CAPTIONS, IMAGES, TEXT_GRAPHS, IMAGE_LABELS, CAPTION_PHRASES, LABEL_VOCAB, NEGATIVES,
+                        CAPTION_VECTORS, REGIONS)
 }
 
 

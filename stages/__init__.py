@@ -10,5 +10,6 @@ STAGES: dict[str, str] = {
     "parse_captions": "captions into text scene graphs (objects, attributes, relations)",
     "extract_labels": "phrase-level labels: entities, attribute pairs, triples, with vocabularies",
     "generate_negatives": "typed hard-negative captions made by editing scene graphs, verified",
+    "caption_semantics": "semantic vectors of the captions (TF-IDF, truncated SVD) for LSEH's margins",
     "detect_regions": "region boxes, labels, features and the spatial graph (shapes or precomputed)",
 }

@@ -92,12 +92,15 @@ def negatives_for(rows: Sequence[dict[str, Any]], params: NegativeParams, config
         if not batch:
             break
         for (row, neg), parsed in zip(batch, parser.parse([n.text for _, n in batch]), strict=True):
-            found = diff(row, parsed.graph.to_dict())["type"] if parsed.graph is not None else "unparsed"
+            graph = parsed.graph.to_dict() if parsed.graph is not None else None
+            found = diff(row, graph)["type"] if graph is not None else "unparsed"
             ok = found == neg.type
             verified[row["caption_id"]] += ok
             out.append({"caption_id": row["caption_id"], "image_id": row["image_id"], "split": row["split"],
                         "caption": row["caption"], "negative": neg.text, "type": neg.type, "before": neg.before,
-                        "after": neg.after, "start": neg.start, "end": neg.end, "verified": ok, "found_type": found})
+                        "after": neg.after, "start": neg.start, "end": neg.end, "verified": ok, "found_type": found,
+                        "tokens": graph["tokens"] if graph else [], "objects": graph["objects"] if graph else [],
+                        "relations": graph["relations"] if graph else []})
     return pa.Table.from_pylist(out, schema=NEGATIVES.arrow)
 
 
