@@ -1,0 +1,104 @@
+"""Scoring a test split: encode each side once, then score every pair in chunks.
+
+Shapes: ``Ni`` images, ``Nt`` captions; encodings as :class:`~graph_models.matchers.Encoded`
+with their node axes padded to the split's longest.
+
+- :func:`encode_texts` / :func:`encode_images`: batched, under ``torch.no_grad``.
+- :func:`score_matrix`: the exact (Ni, Nt) similarity, ``image_chunk x text_chunk`` pairs at a
+  time (cross-attention matchers hold a (chunk_i, chunk_t, L, R) tensor, so chunks bound memory).
+- :func:`shortlist_matrix`: the cheap global cosine picks each image's top ``k`` captions and
+  each caption's top ``k`` images; only those pairs are scored exactly, the rest are ``-inf``.
+  Evaluation reports the recall this costs against the exact matrix when it computes both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+from graph_models.data import RegionStore, TextBank, collate_regions
+from graph_models.matchers import Encoded, Matcher
+
+
+def _pad_to(x: Tensor, length: int) -> Tensor:
+    return F.pad(x, [0, 0] * (x.dim() - 2) + [0, length - x.shape[1]]) if x.shape[1] < length else x
+
+
+def concat_encoded(parts: Sequence[Encoded]) -> Encoded:
+    """Concatenate encodings of several batches, padding their node axes (dim 1) to the longest."""
+    def cat(tensors: list[Tensor]) -> Tensor:
+        length = max(t.shape[1] for t in tensors)
+        return torch.cat([_pad_to(t, length) for t in tensors])
+
+    first = parts[0]
+    return Encoded(
+        torch.cat([p.vector for p in parts]),
+        None if first.nodes is None else cat([p.nodes for p in parts]),  # type: ignore[misc]
+        None if first.mask is None else cat([p.mask for p in parts]),  # type: ignore[misc]
+        {k: cat([p.extra[k] for p in parts]) for k in first.extra},
+    )
+
+
+@torch.no_grad()
+def encode_texts(matcher: Matcher, bank: TextBank, indices: Sequence[int], batch_size: int,
+                 device: torch.device | str) -> Encoded:
+    matcher.eval()
+    parts = [matcher.encode_texts(bank.batch(indices[s:s + batch_size]).to(device))
+             for s in range(0, len(indices), batch_size)]
+    return concat_encoded(parts)
+
+
+@torch.no_grad()
+def encode_images(matcher: Matcher, store: RegionStore, image_ids: Sequence[str], batch_size: int,
+                  device: torch.device | str) -> Encoded:
+    """Encode images in order, loading the row groups each batch needs (a group at a time)."""
+    matcher.eval()
+    parts = []
+    for s in range(0, len(image_ids), batch_size):
+        ids = image_ids[s:s + batch_size]
+        regions = store.load(ids)
+        parts.append(matcher.encode_images(collate_regions([regions[i] for i in ids]).to(device)))
+    return concat_encoded(parts)
+
+
+@torch.no_grad()
+def score_matrix(matcher: Matcher, images: Encoded, texts: Encoded, image_chunk: int, text_chunk: int) -> np.ndarray:
+    """The exact (Ni, Nt) similarity of every image with every caption, as float32."""
+    matcher.eval()
+    out = np.empty((len(images), len(texts)), np.float32)
+    for i in range(0, len(images), image_chunk):
+        im = images.select(slice(i, i + image_chunk))
+        for j in range(0, len(texts), text_chunk):
+            out[i:i + image_chunk, j:j + text_chunk] = matcher.score(im, texts.select(slice(j, j + text_chunk))).cpu()
+    return out
+
+
+@torch.no_grad()
+def score_pairs(matcher: Matcher, images: Encoded, texts: Encoded, image_rows: np.ndarray, text_rows: np.ndarray,
+                chunk: int) -> np.ndarray:
+    """Exact scores of the given (image row, caption row) pairs, ``chunk`` pairs at a time."""
+    matcher.eval()
+    out = np.empty(len(image_rows), np.float32)
+    for s in range(0, len(image_rows), chunk):
+        i, j = torch.from_numpy(image_rows[s:s + chunk]), torch.from_numpy(text_rows[s:s + chunk])
+        out[s:s + chunk] = matcher.score_pairs(images.select(i), texts.select(j)).cpu()
+    return out
+
+
+@torch.no_grad()
+def shortlist_matrix(matcher: Matcher, images: Encoded, texts: Encoded, k: int, chunk: int) -> np.ndarray:
+    """(Ni, Nt) scores: exact for each image's top ``k`` captions and each caption's top ``k``
+    images by the global cosine, ``-inf`` elsewhere."""
+    cheap = (images.vector @ texts.vector.T).cpu()
+    rows = [np.repeat(np.arange(len(images)), min(k, len(texts))),
+            cheap.topk(min(k, len(images)), dim=0).indices.T.reshape(-1).numpy()]
+    cols = [cheap.topk(min(k, len(texts)), dim=1).indices.reshape(-1).numpy(),
+            np.repeat(np.arange(len(texts)), min(k, len(images)))]
+    pairs = np.unique(np.stack([np.concatenate(rows), np.concatenate(cols)], axis=1), axis=0)
+    out = np.full((len(images), len(texts)), -np.inf, np.float32)
+    out[pairs[:, 0], pairs[:, 1]] = score_pairs(matcher, images, texts, pairs[:, 0], pairs[:, 1], chunk)
+    return out

@@ -1,0 +1,149 @@
+"""Stage ``evaluate``: the field's retrieval protocol and compositional accuracy for a model.
+
+The captions of ``evaluate.split`` and their images are encoded once; every image is scored
+against every caption in chunks (``image_chunk x text_chunk`` pairs at a time). Written to
+``--metrics`` (for ``dvc metrics show``):
+
+- ``retrieval``: image-to-text and text-to-image R@1/5/10, rSum and median ranks over the whole
+  split (Flickr30K's 1K test when it has 1,000 images, COCO 5K when 5,000), plus COCO's five
+  folds of 1,000 averaged when the split has a multiple of 1,000 images above 1,000;
+- ``compositional``: for each verified generated negative of the split, whether the image scores
+  its true caption above the negative, by negative type (swap-att, swap-obj, replace-rel, ...);
+- ``shortlist`` (with ``evaluate.shortlist: K``): each query's top K by the cheap global score
+  re-ranked exactly; with ``shortlist_cost``, the exact recalls beside it and the difference.
+
+``sgmatch compare metrics/evaluate/*.json`` prints several runs' results as one table.
+
+Example::
+
+    python -m stages.evaluate --params params.yaml --model models/fusion.pt --text-graphs data/text_graphs \\
+        --regions data/regions --negatives data/negatives --metrics metrics/evaluate/fusion.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from graph_models.data import RegionStore, TextBank, encode_caption
+from graph_models.evaluation import encode_images, encode_texts, score_matrix, score_pairs, shortlist_matrix
+from graph_models.metrics import compositional_accuracy, protocol, round_metrics
+from pipeline.artifacts import write_json
+from pipeline.errors import InputError
+from pipeline.params import load_section
+from pipeline.stage import run_stage, stage_parser
+from stages import matching_inputs
+from stages.train import load_model
+
+log = logging.getLogger(__name__)
+
+COMPOSITIONAL_TYPES = ("swap-att", "swap-obj", "replace-rel")  # the columns `sgmatch compare` shows
+
+
+@dataclass(frozen=True)
+class EvaluateParams:
+    split: str
+    device: str
+    batch: int  # images or captions encoded at once
+    image_chunk: int  # pairs scored at once: image_chunk x text_chunk
+    text_chunk: int
+    shortlist: int  # 0: exact scores for every pair; K: each query's top K by the global score, re-ranked
+    shortlist_cost: bool  # with a shortlist, also compute the exact matrix and report the difference
+
+
+def _run(args: argparse.Namespace) -> None:
+    params = load_section(args.params, "evaluate", EvaluateParams)
+    device = torch.device(params.device)
+    matcher, vocab, record = load_model(args.model, device)
+    store = RegionStore(args.regions)
+    rows, counts = matching_inputs.split_captions(args.text_graphs, params.split, store)
+    if not rows:
+        raise InputError(str(args.text_graphs), "split", f"no usable caption of split {params.split!r}")
+    images = list(dict.fromkeys(r["image_id"] for r in rows))
+    image_row = {im: k for k, im in enumerate(images)}
+    caption_image = np.array([image_row[r["image_id"]] for r in rows])
+    bank = TextBank([encode_caption(r, vocab) for r in rows])
+
+    started = time.perf_counter()
+    img = encode_images(matcher, store, images, params.batch, device)
+    txt = encode_texts(matcher, bank, range(len(rows)), params.batch, device)
+    encoded = time.perf_counter()
+    out: dict[str, Any] = {"run": record["run"], "matcher": record["config"]["name"], "split": params.split,
+                           "images": len(images), **{f"captions_{k}": v for k, v in counts.items()}}
+    exact = None
+    if not params.shortlist or params.shortlist_cost:
+        exact = score_matrix(matcher, img, txt, params.image_chunk, params.text_chunk)
+        out["retrieval"] = protocol(exact, caption_image)
+    scored = time.perf_counter()
+    if params.shortlist:
+        short = shortlist_matrix(matcher, img, txt, params.shortlist, params.image_chunk * params.text_chunk)
+        result = protocol(short, caption_image)
+        out["shortlist"] = {"k": params.shortlist, "retrieval": result}
+        if exact is not None:
+            out["shortlist"]["rsum_cost"] = out["retrieval"]["all"]["rsum"] - result["all"]["rsum"]
+        else:
+            out["retrieval"] = result
+    log.info("encoded %d images and %d captions in %.1f s; scored every pair in %.1f s%s", len(images), len(rows),
+             encoded - started, scored - encoded,
+             f"; shortlist in {time.perf_counter() - scored:.1f} s" if params.shortlist else "")
+
+    if args.negatives:
+        caption_row = {r["caption_id"]: k for k, r in enumerate(rows)}
+        negs = [n for n in matching_inputs.verified_negatives(args.negatives, params.split)
+                if n["caption_id"] in caption_row]
+        owners = np.array([caption_row[n["caption_id"]] for n in negs], dtype=np.int64)
+        neg_txt = encode_texts(matcher, TextBank([encode_caption(n, vocab) for n in negs]), range(len(negs)),
+                               params.batch, device) if negs else None
+        chunk = params.image_chunk * 10
+        positive = score_pairs(matcher, img, txt, caption_image[owners], owners, chunk) if negs else np.zeros(0)
+        negative = (score_pairs(matcher, img, neg_txt, caption_image[owners], np.arange(len(negs)), chunk)
+                    if neg_txt is not None else np.zeros(0))
+        out["compositional"] = compositional_accuracy(positive, negative, [n["type"] for n in negs])
+    if args.metrics:
+        write_json(args.metrics, round_metrics(out, 4))
+    log.info("evaluate %s: %s", record["run"], json.dumps(round_metrics(out.get("retrieval", {}).get("all", {}), 2)))
+
+
+def compare_table(paths: Sequence[Path]) -> str:
+    """Several evaluate metrics files as one Markdown table (the demo's ablation)."""
+    head = ["run", "matcher", "i2t R@1", "t2i R@1", "rSum", *(f"{t} acc" for t in COMPOSITIONAL_TYPES), "all negatives"]
+    lines = ["| " + " | ".join(head) + " |", "|" + " --- |" * len(head)]
+    for path in paths:
+        m = json.loads(Path(path).read_text())
+        r = m.get("retrieval", {}).get("all", {})
+        comp = m.get("compositional", {})
+
+        def acc(t: str) -> str:
+            v = comp.get(t, {}).get("accuracy")
+            return "-" if v is None else f"{v:.3f} ({comp[t]['count']})"
+
+        cells = [m.get("run", path.stem), m.get("matcher", "?"), f"{r.get('i2t_r1', 0):.1f}", f"{r.get('t2i_r1', 0):.1f}",
+                 f"{r.get('rsum', 0):.1f}", *(acc(t) for t in COMPOSITIONAL_TYPES), acc("all")]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = stage_parser("evaluate", __doc__)
+    parser.add_argument("--model", type=Path, required=True, help="a model file written by the train stage")
+    parser.add_argument("--text-graphs", type=Path, required=True)
+    parser.add_argument("--regions", type=Path, required=True)
+    parser.add_argument("--negatives", type=Path, help="negatives artifact: compositional accuracy by type")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    return run_stage(_run, build_parser(), argv)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
