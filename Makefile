@@ -26,9 +26,12 @@ demo: $(VENV)/.installed
 	PATH="$(BIN):$$PATH" dvc repro
 	@echo "--- written:"
 	@PATH="$(BIN):$$PATH" sgmatch summary data metrics
+	@echo "--- the ablation (test split of the synthetic world):"
+	@PATH="$(BIN):$$PATH" sgmatch compare metrics/evaluate/vsepp.json metrics/evaluate/fusion.json \
+		metrics/evaluate/fusion_no_generated.json metrics/evaluate/fusion_no_phrase.json
 
 test: $(VENV)/.installed-test
 	PATH="$(BIN):$$PATH" $(BIN)/python -m pytest
 
 clean-demo:
-	rm -rf data/captions data/images data/world_images metrics
+	rm -rf data/captions data/images data/world_images metrics models checkpoints plots

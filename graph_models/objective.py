@@ -37,6 +37,7 @@ from graph_models.matchers import Encoded, Matcher, attend_and_score
 @dataclass(frozen=True)
 class LossParams:
     ranking: Literal["sum", "max"]  # VSE++ sum or max of hinges
+    ranking_warmup_epochs: int  # with max: epochs of sum of hinges first (max from scratch can collapse)
     margin: float
     semantic: Literal["none", "lseh", "ahrl"]
     lseh_alpha: float
@@ -107,8 +108,9 @@ class MatchingObjective(nn.Module):
         self.phrase_head = PhraseHead(matcher.embedding, dim, temperature) if params.phrase_weight > 0 else None
         self.discriminator = losses.ModalityDiscriminator(dim) if params.adversarial_weight > 0 else None
 
-    def _ranking(self, sim: Tensor, same: Tensor, semantic: Tensor | None) -> Tensor:
+    def _ranking(self, sim: Tensor, same: Tensor, semantic: Tensor | None, epoch: int) -> Tensor:
         p = self.params
+        max_violation = p.ranking == "max" and epoch >= p.ranking_warmup_epochs
         sem = losses.semantic_similarity(semantic) if semantic is not None and p.semantic != "none" else None
         if p.semantic == "ahrl":
             return losses.ahrl_loss(sim, same, p.margin, sem, p.ahrl_top_k, p.ahrl_temperature, p.ahrl_weight,
@@ -116,17 +118,17 @@ class MatchingObjective(nn.Module):
         margin: float | Tensor = p.margin
         if p.semantic == "lseh" and sem is not None:
             margin = losses.semantic_margins(sem, same, p.lseh_alpha, p.lseh_lambda)
-        return losses.ranking_loss(sim, same, margin, max_violation=p.ranking == "max")
+        return losses.ranking_loss(sim, same, margin, max_violation=max_violation)
 
     def forward(self, batch: TrainBatch, epoch: int) -> dict[str, Tensor]:
         p, m = self.params, self.matcher
         images, texts = m.encode_images(batch.regions), m.encode_texts(batch.texts)
         same = batch.image_of[:, None] == batch.image_of[None, :]
         sim = m.score(images, texts)[batch.image_of]  # (B, B): row i is the image of pair i
-        out = {"ranking": self._ranking(sim, same, batch.semantic)}
+        out = {"ranking": self._ranking(sim, same, batch.semantic, epoch)}
         if p.global_weight > 0 and m.name != "vsepp":
             out["global"] = p.global_weight * self._ranking(
-                m.global_score(images, texts)[batch.image_of], same, batch.semantic)
+                m.global_score(images, texts)[batch.image_of], same, batch.semantic, epoch)
         if p.generated_weight > 0 and batch.negatives is not None and batch.negative_of is not None:
             owner = batch.negative_of
             negative = m.score_pairs(images.select(batch.image_of[owner]), m.encode_texts(batch.negatives))

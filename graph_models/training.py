@@ -165,12 +165,13 @@ def train_epoch(objective: nn.Module, batches: Iterator[TrainBatch], optimizer: 
         if grad_clip > 0:
             torch.nn.utils.clip_grad_norm_(objective.parameters(), grad_clip)
         optimizer.step()
-        for k, v in terms.items():
-            sums[k] += float(v.detach())
+        values = {k: float(v.detach()) for k, v in terms.items()}
+        for k, v in values.items():
+            sums[k] += v
         steps += 1
         pairs += batch.texts.size
-        if not math.isfinite(float(terms["loss"])):
-            raise FloatingPointError(f"epoch {epoch}: the loss is {float(terms['loss'])} at step {steps}")
+        if not math.isfinite(values["loss"]):
+            raise FloatingPointError(f"epoch {epoch}: the loss is {values['loss']} at step {steps}")
     seconds = time.perf_counter() - started
     out = {k: v / max(steps, 1) for k, v in sums.items()}
     out.update(steps=steps, pairs_per_second=pairs / seconds if seconds else 0.0)

@@ -189,6 +189,17 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_compare(args: argparse.Namespace) -> int:
+    """Evaluation metrics files of several runs as one table."""
+    from stages.evaluate import compare_table
+
+    missing = [str(p) for p in args.metrics if not p.is_file()]
+    if missing:
+        raise InputError(missing[0], "", "metrics file not found (run the evaluate stage first)")
+    print(compare_table(args.metrics))
+    return 0
+
+
 def cmd_schemas(args: argparse.Namespace) -> int:
     for schema in ALL.values():
         print(schema.describe())
@@ -240,6 +251,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--ids", help="comma-separated image ids instead of a sample")
     p.add_argument("--caption", help="print one caption (by caption_id) in the terminal instead")
     p.set_defaults(func=cmd_inspect)
+    p = sub.add_parser("compare", help="several runs' evaluation metrics as one table (the demo's ablation)")
+    p.add_argument("metrics", nargs="+", type=Path, help="metrics files of the evaluate stage")
+    p.set_defaults(func=cmd_compare)
     p = sub.add_parser("schemas", help="list every artifact schema")
     p.set_defaults(func=cmd_schemas)
     return parser

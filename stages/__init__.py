@@ -12,4 +12,6 @@ STAGES: dict[str, str] = {
     "generate_negatives": "typed hard-negative captions made by editing scene graphs, verified",
     "caption_semantics": "semantic vectors of the captions (TF-IDF, truncated SVD) for LSEH's margins",
     "detect_regions": "region boxes, labels, features and the spatial graph (shapes or precomputed)",
+    "train": "a graph matcher (vsepp, sgm, fusion) trained with the run's losses; checkpoints and resume",
+    "evaluate": "R@1/5/10 and rSum (1K, 5-fold 1K, 5K) and compositional accuracy by negative type",
 }

@@ -15,7 +15,7 @@ backend on the CPU or NCCL on GPUs, each process one shard of every epoch's batc
 
 Example::
 
-    python -m stages.train --params params.yaml --run fusion --text-graphs data/text_graphs \\
+    python -m stages.train --params params.yaml --run-name fusion --text-graphs data/text_graphs \\
         --regions data/regions --negatives data/negatives --labels data/image_labels \\
         --caption-vectors data/caption_vectors --out models/fusion.pt \\
         --checkpoint-dir checkpoints/fusion --plots plots/train/fusion.csv --metrics metrics/train/fusion.json
@@ -257,7 +257,8 @@ def _write_plots(path: Path, history: list[dict[str, Any]]) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = stage_parser("train", __doc__)
-    parser.add_argument("--run", required=True, help="the run of params.yaml's runs section")
+    parser.add_argument("--run-name", dest="run", required=True,
+                        help="the run of params.yaml's runs section (not --run: torchrun would take it)")
     parser.add_argument("--text-graphs", type=Path, required=True)
     parser.add_argument("--regions", type=Path, required=True)
     parser.add_argument("--negatives", type=Path, help="negatives artifact (generated-negative and phrase losses)")

@@ -32,6 +32,9 @@ def project(tmp_path: Path, repo_root: Path) -> Path:
         shutil.copy(repo_root / name, tmp_path / name)
     params = yaml.safe_load((repo_root / "params.yaml").read_text())
     params["ingest"]["world"].update(num_images=12, test_images=4, val_images=2, images_per_partition=6)
+    params["train"]["epochs"] = 1
+    for run in params["runs"].values():
+        run["model"].update(dim=16, word_dim=8, layers=1, heads=2)
     (tmp_path / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
     dvc(tmp_path, "init", "--no-scm", "-q")
     dvc(tmp_path, "config", "core.analytics", "false")
@@ -45,7 +48,8 @@ def test_repro_runs_every_stage_then_skips_what_did_not_change(project: Path) ->
     assert len(list((project / "data" / "world_images").glob("*.png"))) == 12
     second = dvc(project, "repro")
     assert "Running stage" not in second and "didn't change, skipping" in second
-    assert "captions.rows" in dvc(project, "metrics", "show")
+    metrics = dvc(project, "metrics", "show")
+    assert "captions.rows" in metrics and "metrics/evaluate/fusion.json" in metrics
     # a params change re-runs the stage that reads it
     params = yaml.safe_load((project / "params.yaml").read_text())
     params["ingest"]["world"]["seed"] = 1
