@@ -315,5 +315,6 @@ class RegionStore:
         """The row groups holding ``image_ids`` in a random order, ``window`` at a time."""
         groups = sorted({self.where[i][0] for i in image_ids if i in self.where})
         order = [groups[k] for k in rng.permutation(len(groups))]
-        for start in range(0, len(order), max(1, window)):
+        window = max(1, window)
+        for start in range(0, len(order), window):
             yield order[start:start + window]

@@ -160,18 +160,18 @@ def train_epoch(objective: nn.Module, batches: Iterator[TrainBatch], optimizer: 
     started = time.perf_counter()
     for batch in batches:
         terms = objective(batch.to(device), epoch)
+        values = {k: float(v.detach()) for k, v in terms.items()}
+        if not math.isfinite(values["loss"]):  # before the step: the weights stay those of the last good one
+            raise FloatingPointError(f"epoch {epoch}: the loss is {values['loss']} at step {steps + 1}")
         optimizer.zero_grad(set_to_none=True)
         terms["loss"].backward()
         if grad_clip > 0:
             torch.nn.utils.clip_grad_norm_(objective.parameters(), grad_clip)
         optimizer.step()
-        values = {k: float(v.detach()) for k, v in terms.items()}
         for k, v in values.items():
             sums[k] += v
         steps += 1
         pairs += batch.texts.size
-        if not math.isfinite(values["loss"]):
-            raise FloatingPointError(f"epoch {epoch}: the loss is {values['loss']} at step {steps}")
     seconds = time.perf_counter() - started
     out = {k: v / max(steps, 1) for k, v in sums.items()}
     out.update(steps=steps, pairs_per_second=pairs / seconds if seconds else 0.0)

@@ -1,0 +1,88 @@
+"""graph_models.evaluation: batched encoding, the chunked exact matrix and the shortlist."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from torch.testing import assert_close
+
+from graph_models import evaluation
+from graph_models.data import RegionStore, TextBank, collate_regions, encode_caption
+from graph_models.matchers import MATCHERS, Encoded, Matcher
+
+IMAGE_IDS = ["img0", "img1", "img2"]
+TOL = {"rtol": 1e-4, "atol": 1e-5}
+
+
+def encoded(shapes, m: Matcher) -> tuple[Encoded, Encoded]:
+    """Every image and caption of the shapes world, each side in one batch."""
+    with torch.no_grad():
+        images = m.encode_images(collate_regions([shapes.images[i] for i in IMAGE_IDS]))
+        texts = m.encode_texts(TextBank([encode_caption(r, shapes.vocab) for r in shapes.rows]).batch(range(5)))
+    return images, texts
+
+
+@pytest.mark.parametrize("name", MATCHERS)
+def test_encoding_in_batches_equals_encoding_at_once(tmp_path, shapes, write_regions, make_matcher,
+                                                     name: str) -> None:
+    m = make_matcher(name)
+    store = RegionStore(write_regions(tmp_path / "regions", [[shapes.region_rows["img2"], shapes.region_rows["img0"]],
+                                                             [shapes.region_rows["img1"]]]))
+    bank = TextBank([encode_caption(r, shapes.vocab) for r in shapes.rows])
+    images = evaluation.encode_images(m, store, IMAGE_IDS, batch_size=2, device="cpu")
+    texts = evaluation.encode_texts(m, bank, [4, 0, 1, 2, 3], batch_size=2, device="cpu")
+    whole_images, whole_texts = encoded(shapes, m)
+    assert_close(images.vector, whole_images.vector, **TOL)
+    assert_close(texts.vector, whole_texts.vector[[4, 0, 1, 2, 3]], **TOL)
+    assert_close(m.score(images, texts), m.score(whole_images, whole_texts)[:, [4, 0, 1, 2, 3]], **TOL)
+
+
+@pytest.mark.parametrize("name", MATCHERS)
+@pytest.mark.parametrize(("image_chunk", "text_chunk"), [(2, 3), (1, 4), (5, 2)])
+def test_chunked_score_matrix_equals_one_score(shapes, make_matcher, name: str, image_chunk: int,
+                                               text_chunk: int) -> None:
+    m = make_matcher(name)
+    images, texts = encoded(shapes, m)
+    matrix = evaluation.score_matrix(m, images, texts, image_chunk, text_chunk)
+    assert matrix.shape == (3, 5) and matrix.dtype == np.float32
+    with torch.no_grad():
+        assert_close(torch.from_numpy(matrix), m.score(images, texts), **TOL)
+
+
+@pytest.mark.parametrize("name", MATCHERS)
+def test_shortlist_with_k_of_every_caption_is_the_exact_matrix(shapes, make_matcher, name: str) -> None:
+    m = make_matcher(name)
+    images, texts = encoded(shapes, m)
+    exact = evaluation.score_matrix(m, images, texts, 2, 2)
+    for k in (5, 7):
+        np.testing.assert_allclose(evaluation.shortlist_matrix(m, images, texts, k=k, chunk=4), exact, rtol=1e-4,
+                                   atol=1e-5)
+
+
+@pytest.mark.parametrize("name", ["sgm", "fusion"])  # vsepp gives img0 and img1 one vector: tied top-k
+def test_shortlist_scores_only_the_top_k_pairs_of_both_directions(shapes, make_matcher, name: str) -> None:
+    m = make_matcher(name)
+    images, texts = encoded(shapes, m)
+    exact = evaluation.score_matrix(m, images, texts, 2, 2)
+    cheap = (images.vector @ texts.vector.T).numpy()
+    for k in (1, 2):
+        shortlist = evaluation.shortlist_matrix(m, images, texts, k=k, chunk=3)
+        expected = np.zeros((3, 5), bool)
+        for i in range(3):  # each image's k best captions by the global cosine
+            expected[i, np.argsort(-cheap[i])[:k]] = True
+        for j in range(5):  # each caption's k best images
+            expected[np.argsort(-cheap[:, j])[:k], j] = True
+        np.testing.assert_array_equal(np.isfinite(shortlist), expected)
+        assert np.isneginf(shortlist[~expected]).all()
+        np.testing.assert_allclose(shortlist[expected], exact[expected], rtol=1e-4, atol=1e-5)
+        assert expected.sum() < 15  # some pairs were left out
+
+
+def test_score_pairs_equals_the_entries_of_the_matrix(shapes, make_matcher) -> None:
+    m = make_matcher("fusion")
+    images, texts = encoded(shapes, m)
+    exact = evaluation.score_matrix(m, images, texts, 3, 5)
+    rows, cols = np.array([2, 0, 1, 2, 0]), np.array([4, 4, 0, 1, 3])
+    np.testing.assert_allclose(evaluation.score_pairs(m, images, texts, rows, cols, chunk=2), exact[rows, cols],
+                               rtol=1e-4, atol=1e-5)
