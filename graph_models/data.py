@@ -273,11 +273,13 @@ class RegionStore:
     a shuffle buffer.
     """
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directories: Path | Sequence[Path]) -> None:
+        """One ``regions`` artifact or several (the SCAN layout comes as one file per split)."""
         self.groups: list[GroupRef] = []
         self.where: dict[str, tuple[int, int]] = {}  # image id -> (group, row in group)
         self.feature_dim = 0
-        for path in part_files(directory, REGIONS):
+        dirs = [directories] if isinstance(directories, (str, Path)) else list(directories)
+        for path in (p for d in dirs for p in part_files(d, REGIONS)):
             pf = open_part(path, REGIONS)
             for g in range(pf.num_row_groups):
                 t = pf.read_row_group(g, columns=["image_id", "split", "feature_dim"])

@@ -67,7 +67,7 @@ def _run(args: argparse.Namespace) -> None:
     store = RegionStore(args.regions)
     rows, counts = matching_inputs.split_captions(args.text_graphs, params.split, store)
     if not rows:
-        raise InputError(str(args.text_graphs), "split", f"no usable caption of split {params.split!r}")
+        raise InputError(" ".join(map(str, args.text_graphs)), "split", f"no usable caption of split {params.split!r}")
     images = list(dict.fromkeys(r["image_id"] for r in rows))
     image_row = {im: k for k, im in enumerate(images)}
     caption_image = np.array([image_row[r["image_id"]] for r in rows])
@@ -135,8 +135,8 @@ def compare_table(paths: Sequence[Path]) -> str:
 def build_parser() -> argparse.ArgumentParser:
     parser = stage_parser("evaluate", __doc__)
     parser.add_argument("--model", type=Path, required=True, help="a model file written by the train stage")
-    parser.add_argument("--text-graphs", type=Path, required=True)
-    parser.add_argument("--regions", type=Path, required=True)
+    parser.add_argument("--text-graphs", type=Path, nargs="+", required=True, help="one or more text_graphs artifacts")
+    parser.add_argument("--regions", type=Path, nargs="+", required=True, help="one or more regions artifacts")
     parser.add_argument("--negatives", type=Path, help="negatives artifact: compositional accuracy by type")
     return parser
 

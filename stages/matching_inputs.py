@@ -10,6 +10,7 @@ a split is small (a few hundred bytes a caption) and is read whole; region featu
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -25,10 +26,12 @@ GRAPH_COLUMNS = ["caption_id", "image_id", "split", "tokens", "objects", "relati
 NEGATIVE_COLUMNS = ["caption_id", "split", "negative", "type", "verified", "tokens", "objects", "relations"]
 
 
-def split_captions(text_graphs: Path, split: str, store: RegionStore) -> tuple[list[dict[str, Any]], dict[str, int]]:
-    """The usable caption rows of ``split`` and counts of the skipped ones."""
-    table = read_table(text_graphs, TEXT_GRAPHS, GRAPH_COLUMNS)
-    rows = [r for r in table.to_pylist() if r["split"] == split]
+def split_captions(text_graphs: Sequence[Path], split: str, store: RegionStore
+                   ) -> tuple[list[dict[str, Any]], dict[str, int]]:
+    """The usable caption rows of ``split`` (from one or several ``text_graphs`` artifacts) and
+    counts of the skipped ones."""
+    rows = [r for d in text_graphs for r in read_table(d, TEXT_GRAPHS, GRAPH_COLUMNS).to_pylist()
+            if r["split"] == split]
     errors = sum(r["error"] is not None for r in rows)
     no_image = sum(r["error"] is None and r["image_id"] not in store for r in rows)
     usable = [r for r in rows if r["error"] is None and r["image_id"] in store]

@@ -168,7 +168,7 @@ def _run(args: argparse.Namespace) -> None:
     store = RegionStore(args.regions)
     rows, counts = matching_inputs.split_captions(args.text_graphs, params.train_split, store)
     if not rows:
-        raise InputError(str(args.text_graphs), "split", f"no usable caption of split {params.train_split!r}")
+        raise InputError(" ".join(map(str, args.text_graphs)), "split", f"no usable caption of split {params.train_split!r}")
     vocab = Vocabulary.build((graph_words(r) for r in rows), params.min_word_count)
     train = caption_set(rows, vocab)
     losses = run.losses
@@ -259,8 +259,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = stage_parser("train", __doc__)
     parser.add_argument("--run-name", dest="run", required=True,
                         help="the run of params.yaml's runs section (not --run: torchrun would take it)")
-    parser.add_argument("--text-graphs", type=Path, required=True)
-    parser.add_argument("--regions", type=Path, required=True)
+    parser.add_argument("--text-graphs", type=Path, nargs="+", required=True, help="one or more text_graphs artifacts")
+    parser.add_argument("--regions", type=Path, nargs="+", required=True, help="one or more regions artifacts")
     parser.add_argument("--negatives", type=Path, help="negatives artifact (generated-negative and phrase losses)")
     parser.add_argument("--labels", type=Path, help="image_labels artifact (phrase-level loss)")
     parser.add_argument("--caption-vectors", type=Path, help="caption_vectors artifact (semantic: lseh | ahrl)")

@@ -247,6 +247,15 @@ def test_region_store_index(store: RegionStore, shapes) -> None:
     assert "img2" in store and "img9" not in store
 
 
+def test_region_store_over_several_artifacts_indexes_them_all(tmp_path, shapes, write_regions) -> None:
+    rows = shapes.region_rows
+    train = write_regions(tmp_path / "train", [[rows["img0"], rows["img1"]]])
+    test = write_regions(tmp_path / "test", [[rows["img2"]]])
+    store = RegionStore([train, test])
+    assert store.where == {"img0": (0, 0), "img1": (0, 1), "img2": (1, 0)}
+    np.testing.assert_array_equal(store.load(["img2"])["img2"].features, shapes.images["img2"].features)
+
+
 def test_region_store_load_returns_the_written_regions(store: RegionStore, shapes) -> None:
     loaded = store.load(["img2", "img0", "failed"])
     assert list(loaded) == ["img2", "img0", "failed"]

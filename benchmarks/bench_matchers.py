@@ -1,0 +1,523 @@
+"""The matchers at the field's shapes on the CPU: training steps, 1K x 5K scoring, SGRAF beside.
+
+    python -m benchmarks.bench_matchers                       # everything (~10 minutes on 2 cores)
+    python -m benchmarks.bench_matchers --only train,eval --steps 3
+    python -m benchmarks.bench_matchers --only sgraf --images 500
+
+Prints one report with three parts (``--only`` picks some):
+
+- ``train``: a training step of each matcher (vsepp, sgm, fusion) on one batch of 128 captions
+  of 128 distinct images: 36 regions of 2,048 features an image on a spatial graph of each
+  region's 8 nearest regions (``stages.regions.geometry.spatial_graph`` on random boxes), captions
+  of about 12 tokens with scene graphs of about 3 objects, 2 attributes and 2 relations, one
+  generated negative each, a phrase pool of 256, a vocabulary of 10,000 words. The batch is
+  built once by the training code (``caption_set``, ``attach_negatives``, ``make_batch``), the
+  model from ``params.yaml`` (``runs.fusion`` for fusion and sgm, ``runs.vsepp`` for vsepp with
+  VSE++'s embedding of 1,024), and a step is ``graph_models.training.train_epoch`` over that
+  batch: forward, backward, gradient clipping, Adam. One warm-up step, then ``--steps`` timed.
+  The epoch passed is ``ranking_warmup_epochs``, so the ranking loss is the max of hinges.
+- ``eval``: 1,000 images against 5,000 captions (``--images``, ``--captions-per-image``) with
+  random weights: ``encode_images`` / ``encode_texts``, then ``score_matrix`` with the chunks of
+  ``params.yaml`` ``evaluate``, and for the graph matchers ``shortlist_matrix`` at K = 20 and 50.
+  The image side reads an in-memory stand-in for ``RegionStore`` (its ``load``), so the encode
+  time leaves out Parquet reads (``bench_regions`` measures those) and the peak includes all the
+  images' features (~0.3 GB for 1,000 images).
+- ``sgraf``: ``benchmarks/sgraf_reference.py`` (a re-implementation of SGRAF's similarity at its
+  published shapes and loop structure): a training step of SAF and of SGR at batch 128, and SAF
+  scoring a subset of 100 images x 500 captions, extrapolated linearly to the full set.
+
+Every measurement runs in its own fresh process (``multiprocessing`` spawn), so one matcher's
+memory does not count in another's. Peak memory is the process's resident high-water mark
+(``VmHWM``): ``ru_maxrss`` is not used because on Linux a spawned child's ``ru_maxrss`` starts
+at its parent's peak (the value survives the exec), which would hide a child smaller than its
+parent. ``base`` is the resident size just before the model is built (the interpreter, torch,
+and the batch or the evaluation data); ``+model`` is the peak minus it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import os
+import platform
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+REGIONS, FEATURE_DIM, GRAPH_K = 36, 2048, 8
+IMAGE_SIZE = (640.0, 480.0)  # width, height of the random images the boxes are drawn in
+CAPTION_TOKENS = 12
+VOCAB_WORDS = 10_000
+VSEPP_DIM = 1024  # VSE++'s joint embedding
+SHORTLIST_KS = (20, 50)
+MATCHERS = ("vsepp", "sgm", "fusion")
+RUN_OF = {"vsepp": "vsepp", "sgm": "fusion", "fusion": "fusion"}  # the params.yaml run whose losses a matcher uses
+SGRAF_SUBSET = (100, 500)  # images x captions SAF scores; extrapolated to the full set
+PARTS = ("train", "eval", "sgraf")
+
+# Published references (SGRAF's public code on 2 CPU cores, as quoted in the project's issue).
+PUBLISHED = {
+    "sgraf_saf_step_s": 10.0,
+    "sgraf_sgr_step_s": 18.0,
+    "sgraf_peak_gb": (5.8, 7.8),
+    "sgraf_score_1k5k_min": (16, 26),
+    "vsepp_step_s": 0.5,
+}
+GOAL_SPEEDUP, GOAL_SCORE_S = 4.0, 120.0
+
+
+@dataclass(frozen=True)
+class Settings:
+    params: Path
+    steps: int
+    images: int
+    captions_per_image: int
+    threads: int
+
+
+# ---------------------------------------------------------------- synthetic data at the field's shapes
+
+
+@dataclass(frozen=True)
+class WordPools:
+    """The 10,000 words of the vocabulary, by the role captions give them."""
+
+    nouns: list[str]
+    adjectives: list[str]
+    predicates: list[str]
+    fillers: list[str]
+
+    @property
+    def all(self) -> list[str]:
+        return [*self.nouns, *self.adjectives, *self.predicates, *self.fillers]
+
+
+def word_pools() -> WordPools:
+    words = [f"w{i:05d}" for i in range(VOCAB_WORDS - 2)]
+    return WordPools(nouns=words[:3000], adjectives=words[3000:4000], predicates=words[4000:4300],
+                     fillers=["a", "and", *words[4300:]])
+
+
+def caption_row(rng: np.random.Generator, pools: WordPools, caption_id: str, image_id: str) -> dict[str, Any]:
+    """A ``text_graphs`` row: 2-4 objects (3 on average) in a chain of 1-3 relations, 1-3
+    attributes spread over them, filler words up to about 12 tokens."""
+    n_objects = int(rng.integers(2, 5))
+    n_relations = min(n_objects - 1, int(rng.integers(1, 4)))
+    attributes_of = np.bincount(rng.integers(0, n_objects, int(rng.integers(1, 4))), minlength=n_objects)
+    tokens: list[str] = []
+    objects: list[dict[str, Any]] = []
+    relations: list[dict[str, Any]] = []
+    for k in range(n_objects):
+        if k:
+            related = k - 1 < n_relations
+            start = len(tokens)
+            tokens += list(rng.choice(pools.predicates, int(rng.integers(1, 3)))) if related else ["and"]
+            if related:
+                relations.append({"subject": k - 1, "predicate": " ".join(tokens[start:]), "object": k,
+                                  "start": start, "end": len(tokens), "via": "preposition"})
+        noun = str(rng.choice(pools.nouns))
+        attributes = [str(a) for a in rng.choice(pools.adjectives, attributes_of[k])]
+        start = len(tokens)
+        tokens += ["a", *attributes, noun]
+        objects.append({"name": noun, "lemma": noun, "label": noun, "head": len(tokens) - 1, "start": start,
+                        "end": len(tokens), "attributes": attributes, "count": None})
+    tokens += [str(w) for w in rng.choice(pools.fillers, max(0, CAPTION_TOKENS - len(tokens)))]
+    return {"caption_id": caption_id, "image_id": image_id, "split": "train", "tokens": tokens,
+            "objects": objects, "relations": relations}
+
+
+def negative_row(row: dict[str, Any], rng: np.random.Generator, pools: WordPools) -> dict[str, Any]:
+    """A replace-obj negative: the last object's noun swapped for another, graph and tokens alike."""
+    objects = [dict(o) for o in row["objects"]]
+    last = objects[-1]
+    noun = str(rng.choice(pools.nouns))
+    tokens = list(row["tokens"])
+    tokens[last["head"]] = noun
+    objects[-1] = {**last, "name": noun, "lemma": noun, "label": noun}
+    return {**row, "tokens": tokens, "objects": objects, "type": "replace-obj", "verified": True}
+
+
+def captions_for(images: int, per_image: int, seed: int) -> list[dict[str, Any]]:
+    rng = np.random.default_rng(seed)
+    pools = word_pools()
+    return [caption_row(rng, pools, f"c{i}_{j}", f"i{i}") for i in range(images) for j in range(per_image)]
+
+
+def region_row(rng: np.random.Generator) -> dict[str, Any]:
+    """A ``regions`` row's geometry: 36 random boxes and their k = 8 spatial graph."""
+    from stages.regions.geometry import spatial_graph
+
+    width, height = IMAGE_SIZE
+    size = rng.uniform(0.05, 0.6, (REGIONS, 2)) * [width, height]
+    corner = rng.uniform(0, 1, (REGIONS, 2)) * ([width, height] - size)
+    boxes = np.concatenate([corner, corner + size], axis=1)
+    edges, attr = spatial_graph(boxes, width, height, GRAPH_K)
+    return {"boxes": boxes.reshape(-1).tolist(), "width": width, "height": height, "edge_src": edges[0].tolist(),
+            "edge_dst": edges[1].tolist(), "edge_attr": attr.reshape(-1).tolist()}
+
+
+def image_regions_for(image_ids: list[str], seed: int) -> dict[str, Any]:
+    """Image id -> ``ImageRegions`` of random ReLU features (half zeros, as bottom-up features are)."""
+    from graph_models.data import image_regions
+
+    rng = np.random.default_rng(seed)
+    out = {}
+    for image_id in image_ids:
+        features = np.maximum(rng.standard_normal((REGIONS, FEATURE_DIM), dtype=np.float32), 0)
+        out[image_id] = image_regions(region_row(rng), features, FEATURE_DIM)
+    return out
+
+
+class InMemoryRegions:
+    """What ``evaluation.encode_images`` reads from a ``RegionStore`` (``load``), held in memory."""
+
+    def __init__(self, regions: dict[str, Any]) -> None:
+        self.regions = regions
+
+    def load(self, image_ids: list[str]) -> dict[str, Any]:
+        return {i: self.regions[i] for i in image_ids}
+
+
+# ---------------------------------------------------------------- measurements (each in its own process)
+
+
+def _status_mb(key: str) -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(key + ":"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def rss_mb() -> float:
+    return _status_mb("VmRSS")
+
+
+def peak_mb() -> float:
+    return _status_mb("VmHWM")
+
+
+def _setup(threads: int) -> None:
+    import torch
+
+    torch.set_num_threads(threads)
+    torch.manual_seed(0)
+
+
+def _model(settings: Settings, name: str, vocab_size: int) -> tuple[Any, Any, int]:
+    """The matcher ``name`` built as the train stage builds it, its params.yaml run, its joint size."""
+    from graph_models.matchers import build_matcher
+    from stages.train import load_run, matcher_config
+
+    run = load_run(settings.params, RUN_OF[name])
+    model = replace(run.model, matcher=name, dim=VSEPP_DIM if name == "vsepp" else run.model.dim)
+    return build_matcher(**matcher_config(model, vocab_size, FEATURE_DIM)), run, model.dim
+
+
+def train_matcher(name: str, settings: Settings) -> dict[str, Any]:
+    """One matcher's training step: a batch built by the training code, then ``train_epoch`` steps."""
+    _setup(settings.threads)
+    import torch
+
+    from graph_models.data import Vocabulary
+    from graph_models.objective import MatchingObjective
+    from graph_models.training import PhraseBank, attach_negatives, caption_set, make_batch, train_epoch
+    from pipeline.params import load_section
+    from stages.extract_labels import caption_phrases
+    from stages.train import TrainParams
+
+    train = load_section(settings.params, "train", TrainParams)
+    pools = word_pools()
+    vocab = Vocabulary(pools.all)
+    per_image = 5  # an image's label set is the union of its captions' phrases, as in extract_labels
+    rows = captions_for(train.batch_size, per_image, seed=1)
+    captions = caption_set(rows, vocab)
+    rng = np.random.default_rng(2)
+    attach_negatives(captions, [negative_row(r, rng, pools) for r in rows], vocab, caption_phrases)
+    captions.image_phrases = {}
+    for r in rows:
+        phrases = {p["phrase"] for p in caption_phrases(r)}
+        captions.image_phrases[r["image_id"]] = captions.image_phrases.get(r["image_id"], frozenset()) | phrases
+    chunk = list(range(0, len(rows), per_image))  # one caption of each image: 128 distinct images
+    regions = image_regions_for(list(dict.fromkeys(captions.image_ids)), seed=3)
+    batch = make_batch(captions, chunk, regions, PhraseBank(vocab), train.negatives_per_caption, train.max_phrases,
+                       np.random.default_rng(4))
+
+    base = rss_mb()
+    matcher, run, dim = _model(settings, name, len(vocab))
+    objective = MatchingObjective(matcher, run.losses, dim, run.model.temperature)
+    optimizer = torch.optim.Adam(objective.parameters(), lr=train.learning_rate)
+    epoch = run.losses.ranking_warmup_epochs
+    cpu = torch.device("cpu")
+
+    def step() -> float:
+        started = time.perf_counter()
+        train_epoch(objective, iter([batch]), optimizer, train.grad_clip, cpu, epoch)
+        return time.perf_counter() - started
+
+    warmup = step()
+    times = [step() for _ in range(settings.steps)]
+    with torch.no_grad():
+        terms = sorted(k for k in objective(batch, epoch) if k != "loss")
+    return {"matcher": name, "dim": dim, "captions": batch.texts.size,
+            "images": batch.regions.num_images, "negatives": 0 if batch.negatives is None else batch.negatives.size,
+            "phrases": 0 if batch.phrases is None else len(batch.phrases), "text_nodes": len(batch.texts.node_type),
+            "region_edges": batch.regions.edge_index.shape[1], "terms": terms,
+            "parameters": sum(p.numel() for p in objective.parameters()), "warmup_s": warmup,
+            "step_s": float(np.mean(times)), "step_min_s": min(times), "step_max_s": max(times),
+            "pairs_per_s": batch.texts.size / float(np.mean(times)), "base_mb": base, "peak_mb": peak_mb()}
+
+
+def evaluate_matcher(name: str, settings: Settings) -> dict[str, Any]:
+    """Encode ``images`` x ``captions_per_image`` captions, score exactly, then shortlist."""
+    _setup(settings.threads)
+    from graph_models.data import TextBank, Vocabulary, encode_caption
+    from graph_models.evaluation import encode_images, encode_texts, score_matrix, shortlist_matrix
+    from graph_models.metrics import recalls
+    from pipeline.params import load_section
+    from stages.evaluate import EvaluateParams
+
+    params = load_section(settings.params, "evaluate", EvaluateParams)
+    vocab = Vocabulary(word_pools().all)
+    rows = captions_for(settings.images, settings.captions_per_image, seed=5)
+    bank = TextBank([encode_caption(r, vocab) for r in rows])
+    image_ids = list(dict.fromkeys(r["image_id"] for r in rows))
+    caption_image = np.repeat(np.arange(len(image_ids)), settings.captions_per_image)
+    store = InMemoryRegions(image_regions_for(image_ids, seed=6))
+
+    base = rss_mb()
+    matcher, _, _ = _model(settings, name, len(vocab))
+    started = time.perf_counter()
+    images = encode_images(matcher, store, image_ids, params.batch, "cpu")  # type: ignore[arg-type]
+    encoded_images = time.perf_counter()
+    texts = encode_texts(matcher, bank, range(len(rows)), params.batch, "cpu")
+    encoded = time.perf_counter()
+    exact = score_matrix(matcher, images, texts, params.image_chunk, params.text_chunk)
+    scored = time.perf_counter()
+    out: dict[str, Any] = {
+        "matcher": name, "images": len(image_ids), "captions": len(rows),
+        "encode_images_s": encoded_images - started, "encode_texts_s": encoded - encoded_images,
+        "score_s": scored - encoded, "rsum": recalls(exact, caption_image)["rsum"], "peak_exact_mb": peak_mb(),
+        "chunks": f"{params.image_chunk}x{params.text_chunk}", "shortlist": {}}
+    if name != "vsepp":
+        for k in SHORTLIST_KS:
+            started = time.perf_counter()
+            short = shortlist_matrix(matcher, images, texts, k, params.image_chunk * params.text_chunk)
+            seconds = time.perf_counter() - started
+            out["shortlist"][k] = {"score_s": seconds, "rsum": recalls(short, caption_image)["rsum"],
+                                   "pairs": int(np.isfinite(short).sum())}
+    out.update(base_mb=base, peak_mb=peak_mb())
+    return out
+
+
+def _sgraf_inputs(images: int, captions: int, seed: int) -> tuple[Any, Any, Any]:
+    """Random region features (images, 36, 2048) and word ids (captions, T) with lengths near 12."""
+    import torch
+
+    g = torch.Generator().manual_seed(seed)
+    features = torch.relu(torch.randn(images, REGIONS, FEATURE_DIM, generator=g))
+    lengths = torch.randint(CAPTION_TOKENS - 3, CAPTION_TOKENS + 4, (captions,), generator=g)
+    tokens = torch.randint(2, VOCAB_WORDS + 2, (captions, int(lengths.max())), generator=g)
+    return features, tokens, lengths
+
+
+def train_sgraf(variant: str, settings: Settings) -> dict[str, Any]:
+    """A training step of SGRAF-``variant`` at batch 128: scores, max-of-hinges, backward, clip, Adam."""
+    _setup(settings.threads)
+    import torch
+
+    from benchmarks.sgraf_reference import SGRAF, max_hinge_loss
+
+    batch = 128
+    features, tokens, lengths = _sgraf_inputs(batch, batch, seed=7)
+    base = rss_mb()
+    model = SGRAF(variant, VOCAB_WORDS + 2)  # type: ignore[arg-type]
+    optimizer = torch.optim.Adam(model.parameters(), lr=2e-4)  # SGRAF's learning rate
+
+    def step() -> float:
+        started = time.perf_counter()
+        model.train()
+        loss = max_hinge_loss(model(features, tokens, lengths))
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 2.0)
+        optimizer.step()
+        return time.perf_counter() - started
+
+    warmup = step()
+    times = [step() for _ in range(settings.steps)]
+    return {"variant": variant, "warmup_s": warmup, "step_s": float(np.mean(times)), "step_min_s": min(times),
+            "step_max_s": max(times), "pairs_per_s": batch / float(np.mean(times)),
+            "parameters": sum(p.numel() for p in model.parameters()), "base_mb": base, "peak_mb": peak_mb()}
+
+
+def score_sgraf(variant: str, settings: Settings) -> dict[str, Any]:
+    """SGRAF-``variant`` scoring a subset of images x captions, extrapolated to the full set by pairs."""
+    _setup(settings.threads)
+    import torch
+
+    from benchmarks.sgraf_reference import SGRAF
+
+    n_images, n_captions = SGRAF_SUBSET
+    features, tokens, lengths = _sgraf_inputs(n_images, n_captions, seed=8)
+    base = rss_mb()
+    model = SGRAF(variant, VOCAB_WORDS + 2).eval()  # type: ignore[arg-type]
+    with torch.no_grad():
+        started = time.perf_counter()
+        images, words = model.images(features), model.texts(tokens, lengths)
+        encoded = time.perf_counter()
+        model.similarity(images, words, lengths)
+        scored = time.perf_counter()
+    full = settings.images * settings.images * settings.captions_per_image
+    return {"variant": variant, "subset": f"{n_images}x{n_captions}", "encode_s": encoded - started,
+            "score_s": scored - encoded, "full": f"{settings.images}x{settings.images * settings.captions_per_image}",
+            "extrapolated_s": (scored - encoded) * full / (n_images * n_captions), "base_mb": base,
+            "peak_mb": peak_mb()}
+
+
+def in_fresh_process(job: Callable[..., dict[str, Any]], *args: Any) -> dict[str, Any]:
+    """Run ``job(*args)`` in a new spawned interpreter and return its result."""
+    with multiprocessing.get_context("spawn").Pool(1) as pool:
+        return pool.apply(job, args)
+
+
+# ---------------------------------------------------------------- the report
+
+
+def gb(mb: float) -> str:
+    return f"{mb / 1024:5.2f} GB"
+
+
+def print_machine(settings: Settings) -> None:
+    import torch
+
+    print(f"machine: {os.cpu_count()} cores ({platform.processor() or platform.machine()}), torch "
+          f"{torch.__version__}, {settings.threads} torch threads, python {platform.python_version()}")
+    print(f"shapes: {REGIONS} regions x {FEATURE_DIM} features an image, spatial graph k={GRAPH_K}; captions of "
+          f"~{CAPTION_TOKENS} tokens, ~3 objects / ~2 attributes / ~2 relations; vocabulary {VOCAB_WORDS:,} words")
+
+
+def print_training(results: list[dict[str, Any]], settings: Settings) -> None:
+    r0 = results[0]
+    print(f"\n1. TRAINING STEP (CPU, batch {r0['captions']} captions of {r0['images']} images, "
+          f"{settings.steps} timed steps after 1 warm-up; forward + backward + clip + Adam via train_epoch)")
+    print(f"   batch: {r0['text_nodes']} text nodes, {r0['region_edges']} spatial edges, {r0['negatives']} generated "
+          f"negatives, {r0['phrases']} phrases (used by the runs whose losses read them)")
+    head = f"   {'matcher':8s} {'dim':>5s} {'params':>7s} {'s/step':>7s} {'min-max':>11s} {'pairs/s':>8s} " \
+           f"{'warm-up':>8s} {'peak':>9s} {'base':>9s} {'+model':>9s}  loss terms"
+    print(head)
+    for r in results:
+        print(f"   {r['matcher']:8s} {r['dim']:5d} {r['parameters'] / 1e6:6.1f}M {r['step_s']:7.2f} "
+              f"{r['step_min_s']:5.2f}-{r['step_max_s']:<5.2f} {r['pairs_per_s']:8.1f} {r['warmup_s']:7.2f}s "
+              f"{gb(r['peak_mb'])} {gb(r['base_mb'])} {gb(r['peak_mb'] - r['base_mb'])}  {', '.join(r['terms'])}")
+
+
+def print_evaluation(results: list[dict[str, Any]]) -> None:
+    r0 = results[0]
+    print(f"\n2. EVALUATION ({r0['images']:,} images x {r0['captions']:,} captions, random weights, "
+          f"score chunks {r0['chunks']}; images from memory, no Parquet read)")
+    print(f"   {'matcher':8s} {'scoring':14s} {'encode img':>10s} {'encode txt':>10s} {'score':>8s} "
+          f"{'enc+score':>9s} {'pairs scored':>12s} {'rSum*':>6s} {'peak':>9s} {'+model':>9s}")
+    for r in results:
+        encode = r["encode_images_s"] + r["encode_texts_s"]
+        rows = [("exact", r["score_s"], r["images"] * r["captions"], r["rsum"])]
+        rows += [(f"shortlist K={k}", s["score_s"], s["pairs"], s["rsum"]) for k, s in r["shortlist"].items()]
+        for i, (label, seconds, pairs, rsum) in enumerate(rows):
+            enc = (f"{r['encode_images_s']:9.1f}s {r['encode_texts_s']:9.1f}s" if i == 0 else f"{'':10s} {'':10s}")
+            mem = f"{gb(r['peak_mb'])} {gb(r['peak_mb'] - r['base_mb'])}" if i == 0 else ""
+            print(f"   {r['matcher'] if i == 0 else '':8s} {label:14s} {enc} {seconds:7.1f}s {encode + seconds:8.1f}s "
+                  f"{pairs:12,d} {rsum:6.1f} {mem}")
+    print("   * rSum with untrained weights: shows the mechanism (how much a shortlist changes the ranking), not "
+          "accuracy;\n     the demo's evaluate stage reports the real cost on a trained model (shortlist_cost).")
+
+
+def print_sgraf(train: list[dict[str, Any]], score: dict[str, Any] | None) -> None:
+    print("\n3. SGRAF REFERENCE (benchmarks/sgraf_reference.py: re-implementation for timing, published shapes: "
+          "regions 36x1024,\n   words 1024 from a bi-GRU, sim_dim 256, per-caption loop; batch 128, max-of-hinges, "
+          "clip 2, Adam)")
+    published = {"SAF": PUBLISHED["sgraf_saf_step_s"], "SGR": PUBLISHED["sgraf_sgr_step_s"]}
+    print(f"   {'variant':8s} {'params':>7s} {'s/step':>7s} {'min-max':>13s} {'pairs/s':>8s} {'peak':>9s} "
+          f"{'+model':>9s}   published (public code, 2 CPU cores)")
+    low, high = PUBLISHED["sgraf_peak_gb"]
+    for r in train:
+        print(f"   {r['variant']:8s} {r['parameters'] / 1e6:6.1f}M {r['step_s']:7.1f} "
+              f"{r['step_min_s']:6.1f}-{r['step_max_s']:<6.1f} {r['pairs_per_s']:8.1f} {gb(r['peak_mb'])} "
+              f"{gb(r['peak_mb'] - r['base_mb'])}   {published[r['variant']]:.0f} s/step, {low}-{high} GB peak")
+    if score:
+        lo, hi = PUBLISHED["sgraf_score_1k5k_min"]
+        print(f"   SAF scoring {score['subset']}: {score['score_s']:.1f} s (+{score['encode_s']:.1f} s encoding) -> "
+              f"{score['full']} EXTRAPOLATED linearly by pairs: {score['extrapolated_s']:.0f} s = "
+              f"{score['extrapolated_s'] / 60:.1f} min   (published: {lo}-{hi} min for the Flickr30K 1,000 x 5,000 test)")
+    print(f"   VSE++ published: {PUBLISHED['vsepp_step_s']} s/step at batch 128")
+
+
+def print_goals(train: dict[str, dict[str, Any]], evaluation: dict[str, dict[str, Any]],
+                sgraf: dict[str, dict[str, Any]]) -> None:
+    print("\nGOALS")
+    fusion, saf = train.get("fusion"), sgraf.get("SAF")
+    if fusion and saf:
+        speedup = saf["step_s"] / fusion["step_s"]
+        vs_published = PUBLISHED["sgraf_saf_step_s"] / fusion["step_s"]
+        print(f"   fusion step speedup over SGRAF-SAF (same machine, same run): {saf['step_s']:.1f} s / "
+              f"{fusion['step_s']:.2f} s = {speedup:.1f}x  (goal >= {GOAL_SPEEDUP:.0f}x: "
+              f"{'MET' if speedup >= GOAL_SPEEDUP else 'NOT MET'}); against the published 10 s: {vs_published:.1f}x")
+    else:
+        print("   fusion step speedup over SGRAF-SAF: n/a (run the train and sgraf parts)")
+    ev = evaluation.get("fusion")
+    if ev:
+        encode = ev["encode_images_s"] + ev["encode_texts_s"]
+        size = f"{ev['images']:,} x {ev['captions']:,}"
+        exact = encode + ev["score_s"]
+        print(f"   fusion {size} scoring, exact (no shortlist): encode {encode:.1f} s + score {ev['score_s']:.1f} s "
+              f"= {exact:.1f} s  (goal < {GOAL_SCORE_S:.0f} s: {'MET' if exact < GOAL_SCORE_S else 'NOT MET'})")
+        for k, s in ev["shortlist"].items():
+            total = encode + s["score_s"]
+            print(f"   fusion {size} scoring, shortlist K={k}: encode {encode:.1f} s + shortlist {s['score_s']:.1f} s "
+                  f"= {total:.1f} s  (goal < {GOAL_SCORE_S:.0f} s: {'MET' if total < GOAL_SCORE_S else 'NOT MET'})")
+    else:
+        print("   fusion 1,000 x 5,000 scoring: n/a (run the eval part)")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--steps", type=int, default=5, help="timed training steps after one warm-up step")
+    ap.add_argument("--images", type=int, default=1000, help="evaluation images")
+    ap.add_argument("--captions-per-image", type=int, default=5)
+    ap.add_argument("--only", default=",".join(PARTS), help=f"comma list of parts: {', '.join(PARTS)}")
+    ap.add_argument("--threads", type=int, default=2, help="torch threads in every measurement")
+    ap.add_argument("--params", type=Path, default=Path("params.yaml"))
+    args = ap.parse_args()
+    parts = [p.strip() for p in args.only.split(",") if p.strip()]
+    unknown = sorted(set(parts) - set(PARTS))
+    if unknown:
+        ap.error(f"unknown part(s) {', '.join(unknown)}; choose from {', '.join(PARTS)}")
+    settings = Settings(args.params, args.steps, args.images, args.captions_per_image, args.threads)
+    started = time.perf_counter()
+    print_machine(settings)
+
+    train: dict[str, dict[str, Any]] = {}
+    evaluation: dict[str, dict[str, Any]] = {}
+    sgraf: dict[str, dict[str, Any]] = {}
+    sgraf_score = None
+    if "train" in parts:
+        train = {name: in_fresh_process(train_matcher, name, settings) for name in MATCHERS}
+        print_training(list(train.values()), settings)
+    if "eval" in parts:
+        evaluation = {name: in_fresh_process(evaluate_matcher, name, settings) for name in MATCHERS}
+        print_evaluation(list(evaluation.values()))
+    if "sgraf" in parts:
+        sgraf = {variant: in_fresh_process(train_sgraf, variant, settings) for variant in ("SAF", "SGR")}
+        sgraf_score = in_fresh_process(score_sgraf, "SAF", settings)
+        print_sgraf(list(sgraf.values()), sgraf_score)
+    print_goals(train, evaluation, sgraf)
+    print(f"\nwall time {time.perf_counter() - started:.0f} s")
+    print(json.dumps({"train": train, "eval": evaluation, "sgraf_train": sgraf, "sgraf_score": sgraf_score},
+                     default=str))
+
+
+if __name__ == "__main__":
+    main()
