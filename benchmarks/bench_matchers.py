@@ -1,6 +1,6 @@
 """The matchers at the field's shapes on the CPU: training steps, 1K x 5K scoring, SGRAF beside.
 
-    python -m benchmarks.bench_matchers                       # everything (~10 minutes on 2 cores)
+    python -m benchmarks.bench_matchers                       # everything (~6 minutes on 2 idle cores)
     python -m benchmarks.bench_matchers --only train,eval --steps 3
     python -m benchmarks.bench_matchers --only sgraf --images 500
 
@@ -23,8 +23,9 @@ Prints one report with three parts (``--only`` picks some):
   time leaves out Parquet reads (``bench_regions`` measures those) and the peak includes all the
   images' features (~0.3 GB for 1,000 images).
 - ``sgraf``: ``benchmarks/sgraf_reference.py`` (a re-implementation of SGRAF's similarity at its
-  published shapes and loop structure): a training step of SAF and of SGR at batch 128, and SAF
-  scoring a subset of 100 images x 500 captions, extrapolated linearly to the full set.
+  published shapes and loop structure): a training step of SAF and of SGR at batch 128 (one
+  warm-up, then ``--steps``), and SAF scoring a subset of 100 images x 500 captions, extrapolated
+  linearly by pairs to the full set; then the published references and the project's goals.
 
 Every measurement runs in its own fresh process (``multiprocessing`` spawn), so one matcher's
 memory does not count in another's. Peak memory is the process's resident high-water mark
@@ -263,7 +264,9 @@ def train_matcher(name: str, settings: Settings) -> dict[str, Any]:
     times = [step() for _ in range(settings.steps)]
     with torch.no_grad():
         terms = sorted(k for k in objective(batch, epoch) if k != "loss")
-    return {"matcher": name, "dim": dim, "captions": batch.texts.size,
+    model = (f"bi-GRU, word {run.model.word_dim}" if name == "vsepp" else
+             f"word {run.model.word_dim}, {run.model.layers} layers, {run.model.heads} heads")
+    return {"matcher": name, "dim": dim, "model": model, "captions": batch.texts.size,
             "images": batch.regions.num_images, "negatives": 0 if batch.negatives is None else batch.negatives.size,
             "phrases": 0 if batch.phrases is None else len(batch.phrases), "text_nodes": len(batch.texts.node_type),
             "region_edges": batch.regions.edge_index.shape[1], "terms": terms,
@@ -306,10 +309,10 @@ def evaluate_matcher(name: str, settings: Settings) -> dict[str, Any]:
     if name != "vsepp":
         for k in SHORTLIST_KS:
             started = time.perf_counter()
-            short = shortlist_matrix(matcher, images, texts, k, params.image_chunk * params.text_chunk)
+            short = shortlist_matrix(matcher, images, texts, k)
             seconds = time.perf_counter() - started
             out["shortlist"][k] = {"score_s": seconds, "rsum": recalls(short, caption_image)["rsum"],
-                                   "pairs": int(np.isfinite(short).sum())}
+                                   "pairs": int(np.isfinite(short).sum()), "peak_mb": peak_mb()}
     out.update(base_mb=base, peak_mb=peak_mb())
     return out
 
@@ -404,16 +407,19 @@ def print_machine(settings: Settings) -> None:
 def print_training(results: list[dict[str, Any]], settings: Settings) -> None:
     r0 = results[0]
     print(f"\n1. TRAINING STEP (CPU, batch {r0['captions']} captions of {r0['images']} images, "
-          f"{settings.steps} timed steps after 1 warm-up; forward + backward + clip + Adam via train_epoch)")
+          f"{settings.steps} timed step(s) after 1 warm-up; forward + backward + clip + Adam via train_epoch)")
     print(f"   batch: {r0['text_nodes']} text nodes, {r0['region_edges']} spatial edges, {r0['negatives']} generated "
           f"negatives, {r0['phrases']} phrases (used by the runs whose losses read them)")
     head = f"   {'matcher':8s} {'dim':>5s} {'params':>7s} {'s/step':>7s} {'min-max':>11s} {'pairs/s':>8s} " \
-           f"{'warm-up':>8s} {'peak':>9s} {'base':>9s} {'+model':>9s}  loss terms"
+           f"{'warm-up':>8s} {'peak':>9s} {'base':>9s} {'+model':>9s}  {'model':28s} loss terms"
     print(head)
     for r in results:
         print(f"   {r['matcher']:8s} {r['dim']:5d} {r['parameters'] / 1e6:6.1f}M {r['step_s']:7.2f} "
               f"{r['step_min_s']:5.2f}-{r['step_max_s']:<5.2f} {r['pairs_per_s']:8.1f} {r['warmup_s']:7.2f}s "
-              f"{gb(r['peak_mb'])} {gb(r['base_mb'])} {gb(r['peak_mb'] - r['base_mb'])}  {', '.join(r['terms'])}")
+              f"{gb(r['peak_mb'])} {gb(r['base_mb'])} {gb(r['peak_mb'] - r['base_mb'])}  {r['model']:28s} "
+              f"{', '.join(r['terms'])}")
+    print("   base: resident size before the model is built (interpreter, torch, the batch); +model: peak - base.\n"
+          "   vsepp's GRU is bidirectional (VSE++'s is one-way; its published step, below, is 0.5 s)")
 
 
 def print_evaluation(results: list[dict[str, Any]]) -> None:
@@ -421,24 +427,27 @@ def print_evaluation(results: list[dict[str, Any]]) -> None:
     print(f"\n2. EVALUATION ({r0['images']:,} images x {r0['captions']:,} captions, random weights, "
           f"score chunks {r0['chunks']}; images from memory, no Parquet read)")
     print(f"   {'matcher':8s} {'scoring':14s} {'encode img':>10s} {'encode txt':>10s} {'score':>8s} "
-          f"{'enc+score':>9s} {'pairs scored':>12s} {'rSum*':>6s} {'peak':>9s} {'+model':>9s}")
+          f"{'enc+score':>9s} {'pairs scored':>12s} {'rSum*':>6s} {'peak**':>9s} {'+model':>9s}")
     for r in results:
         encode = r["encode_images_s"] + r["encode_texts_s"]
-        rows = [("exact", r["score_s"], r["images"] * r["captions"], r["rsum"])]
-        rows += [(f"shortlist K={k}", s["score_s"], s["pairs"], s["rsum"]) for k, s in r["shortlist"].items()]
-        for i, (label, seconds, pairs, rsum) in enumerate(rows):
+        rows = [("exact", r["score_s"], r["images"] * r["captions"], r["rsum"], r["peak_exact_mb"])]
+        rows += [(f"shortlist K={k}", s["score_s"], s["pairs"], s["rsum"], s["peak_mb"])
+                 for k, s in r["shortlist"].items()]
+        for i, (label, seconds, pairs, rsum, peak) in enumerate(rows):
             enc = (f"{r['encode_images_s']:9.1f}s {r['encode_texts_s']:9.1f}s" if i == 0 else f"{'':10s} {'':10s}")
-            mem = f"{gb(r['peak_mb'])} {gb(r['peak_mb'] - r['base_mb'])}" if i == 0 else ""
             print(f"   {r['matcher'] if i == 0 else '':8s} {label:14s} {enc} {seconds:7.1f}s {encode + seconds:8.1f}s "
-                  f"{pairs:12,d} {rsum:6.1f} {mem}")
+                  f"{pairs:12,d} {rsum:6.1f} {gb(peak)} {gb(peak - r['base_mb'])}")
     print("   * rSum with untrained weights: shows the mechanism (how much a shortlist changes the ranking), not "
           "accuracy;\n     the demo's evaluate stage reports the real cost on a trained model (shortlist_cost).")
+    print("   ** the process's high-water mark so far (a shortlist row includes the exact scoring before it); "
+          "+model: minus the\n     resident size before the model was built (interpreter, torch, all images' "
+          "features and the captions)")
 
 
-def print_sgraf(train: list[dict[str, Any]], score: dict[str, Any] | None) -> None:
+def print_sgraf(train: list[dict[str, Any]], score: dict[str, Any] | None, settings: Settings) -> None:
     print("\n3. SGRAF REFERENCE (benchmarks/sgraf_reference.py: re-implementation for timing, published shapes: "
           "regions 36x1024,\n   words 1024 from a bi-GRU, sim_dim 256, per-caption loop; batch 128, max-of-hinges, "
-          "clip 2, Adam)")
+          f"clip 2, Adam; {settings.steps} timed step(s) after 1 warm-up)")
     published = {"SAF": PUBLISHED["sgraf_saf_step_s"], "SGR": PUBLISHED["sgraf_sgr_step_s"]}
     print(f"   {'variant':8s} {'params':>7s} {'s/step':>7s} {'min-max':>13s} {'pairs/s':>8s} {'peak':>9s} "
           f"{'+model':>9s}   published (public code, 2 CPU cores)")
@@ -449,9 +458,10 @@ def print_sgraf(train: list[dict[str, Any]], score: dict[str, Any] | None) -> No
               f"{gb(r['peak_mb'] - r['base_mb'])}   {published[r['variant']]:.0f} s/step, {low}-{high} GB peak")
     if score:
         lo, hi = PUBLISHED["sgraf_score_1k5k_min"]
-        print(f"   SAF scoring {score['subset']}: {score['score_s']:.1f} s (+{score['encode_s']:.1f} s encoding) -> "
-              f"{score['full']} EXTRAPOLATED linearly by pairs: {score['extrapolated_s']:.0f} s = "
-              f"{score['extrapolated_s'] / 60:.1f} min   (published: {lo}-{hi} min for the Flickr30K 1,000 x 5,000 test)")
+        print(f"   SAF scoring {score['subset']} (no grad): {score['score_s']:.1f} s (+{score['encode_s']:.1f} s "
+              f"encoding), peak {gb(score['peak_mb']).strip()}\n   -> {score['full']} EXTRAPOLATED linearly by pairs: "
+              f"{score['extrapolated_s']:.0f} s = {score['extrapolated_s'] / 60:.1f} min   (published: {lo}-{hi} min "
+              f"for the Flickr30K 1,000 x 5,000 test)")
     print(f"   VSE++ published: {PUBLISHED['vsepp_step_s']} s/step at batch 128")
 
 
@@ -495,6 +505,8 @@ def main() -> None:
     unknown = sorted(set(parts) - set(PARTS))
     if unknown:
         ap.error(f"unknown part(s) {', '.join(unknown)}; choose from {', '.join(PARTS)}")
+    if min(args.steps, args.images, args.captions_per_image, args.threads) < 1:
+        ap.error("--steps, --images, --captions-per-image and --threads must be at least 1")
     settings = Settings(args.params, args.steps, args.images, args.captions_per_image, args.threads)
     started = time.perf_counter()
     print_machine(settings)
@@ -512,7 +524,7 @@ def main() -> None:
     if "sgraf" in parts:
         sgraf = {variant: in_fresh_process(train_sgraf, variant, settings) for variant in ("SAF", "SGR")}
         sgraf_score = in_fresh_process(score_sgraf, "SAF", settings)
-        print_sgraf(list(sgraf.values()), sgraf_score)
+        print_sgraf(list(sgraf.values()), sgraf_score, settings)
     print_goals(train, evaluation, sgraf)
     print(f"\nwall time {time.perf_counter() - started:.0f} s")
     print(json.dumps({"train": train, "eval": evaluation, "sgraf_train": sgraf, "sgraf_score": sgraf_score},

@@ -64,7 +64,10 @@ def read_artifact(out: Path) -> int:
 
     total = 0
     for batch in iter_batches(out, SCHEMA, batch_rows=BATCH, columns=["features", "feature_dim", "feature_dtype"]):
-        feats = np.array(batch_feature_block(batch))  # (batch, regions, dim), copied as numpy's read copies
+        # (batch, regions, dim): an in-memory ndarray viewing the decoded row group, which is what
+        # RegionStore hands to training; numpy's side below makes its one copy out of the memory map
+        feats = batch_feature_block(batch)
+        assert feats is not None and feats.flags.c_contiguous
         total += feats.shape[0]
     return total
 

@@ -90,15 +90,24 @@ def score_pairs(matcher: Matcher, images: Encoded, texts: Encoded, image_rows: n
 
 
 @torch.no_grad()
-def shortlist_matrix(matcher: Matcher, images: Encoded, texts: Encoded, k: int, chunk: int) -> np.ndarray:
+def shortlist_matrix(matcher: Matcher, images: Encoded, texts: Encoded, k: int) -> np.ndarray:
     """(Ni, Nt) scores: exact for each image's top ``k`` captions and each caption's top ``k``
-    images by the global cosine, ``-inf`` elsewhere."""
+    images by the global cosine, ``-inf`` elsewhere.
+
+    Each image is scored against its own shortlisted captions in one all-pairs call, so an image's
+    encodings are used once (not copied per pair) and its Gram matrix is computed once.
+    """
+    matcher.eval()
     cheap = (images.vector @ texts.vector.T).cpu()
-    rows = [np.repeat(np.arange(len(images)), min(k, len(texts))),
-            cheap.topk(min(k, len(images)), dim=0).indices.T.reshape(-1).numpy()]
-    cols = [cheap.topk(min(k, len(texts)), dim=1).indices.reshape(-1).numpy(),
-            np.repeat(np.arange(len(texts)), min(k, len(images)))]
-    pairs = np.unique(np.stack([np.concatenate(rows), np.concatenate(cols)], axis=1), axis=0)
+    kt, ki = min(k, len(texts)), min(k, len(images))
+    rows = np.concatenate([np.repeat(np.arange(len(images)), kt), cheap.topk(ki, dim=0).indices.T.reshape(-1).numpy()])
+    cols = np.concatenate([cheap.topk(kt, dim=1).indices.reshape(-1).numpy(), np.repeat(np.arange(len(texts)), ki)])
+    pairs = np.unique(np.stack([rows, cols], axis=1), axis=0)  # sorted by image row
+    starts = np.searchsorted(pairs[:, 0], np.arange(len(images) + 1))
     out = np.full((len(images), len(texts)), -np.inf, np.float32)
-    out[pairs[:, 0], pairs[:, 1]] = score_pairs(matcher, images, texts, pairs[:, 0], pairs[:, 1], chunk)
+    for i in range(len(images)):
+        candidates = pairs[starts[i]:starts[i + 1], 1]
+        if len(candidates):
+            own = texts.select(torch.from_numpy(candidates))
+            out[i, candidates] = matcher.score(images.select(slice(i, i + 1)), own)[0].cpu().numpy()
     return out

@@ -85,7 +85,7 @@ def _run(args: argparse.Namespace) -> None:
         out["retrieval"] = protocol(exact, caption_image)
     scored = time.perf_counter()
     if params.shortlist:
-        short = shortlist_matrix(matcher, img, txt, params.shortlist, params.image_chunk * params.text_chunk)
+        short = shortlist_matrix(matcher, img, txt, params.shortlist)
         result = protocol(short, caption_image)
         out["shortlist"] = {"k": params.shortlist, "retrieval": result}
         if exact is not None:

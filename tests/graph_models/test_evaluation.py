@@ -56,7 +56,7 @@ def test_shortlist_with_k_of_every_caption_is_the_exact_matrix(shapes, make_matc
     images, texts = encoded(shapes, m)
     exact = evaluation.score_matrix(m, images, texts, 2, 2)
     for k in (5, 7):
-        np.testing.assert_allclose(evaluation.shortlist_matrix(m, images, texts, k=k, chunk=4), exact, rtol=1e-4,
+        np.testing.assert_allclose(evaluation.shortlist_matrix(m, images, texts, k=k), exact, rtol=1e-4,
                                    atol=1e-5)
 
 
@@ -67,7 +67,7 @@ def test_shortlist_scores_only_the_top_k_pairs_of_both_directions(shapes, make_m
     exact = evaluation.score_matrix(m, images, texts, 2, 2)
     cheap = (images.vector @ texts.vector.T).numpy()
     for k in (1, 2):
-        shortlist = evaluation.shortlist_matrix(m, images, texts, k=k, chunk=3)
+        shortlist = evaluation.shortlist_matrix(m, images, texts, k=k)
         expected = np.zeros((3, 5), bool)
         for i in range(3):  # each image's k best captions by the global cosine
             expected[i, np.argsort(-cheap[i])[:k]] = True
