@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import shutil
 import subprocess
 import sys
@@ -49,9 +48,10 @@ def convert(directory: Path, out: Path) -> None:
     from stages import detect_regions
 
     params = directory / "params.yaml"
-    params.write_text(yaml.safe_dump({"detect_regions": {
-        "backend": "precomputed", "feature_dtype": "float32", "graph_k": 0, "on_error": "record",
-        "precomputed_format": "npy", "precomputed_split": "test", "images_per_task": 100, "rows_per_part": 512}}))
+    section = yaml.safe_load(Path("params.yaml").read_text())["detect_regions"]  # the project's, then overridden
+    section.update(backend="precomputed", feature_dtype="float32", graph_k=0, on_error="record",
+                   precomputed_format="npy", precomputed_split="test", images_per_task=100, rows_per_part=512)
+    params.write_text(yaml.safe_dump({"detect_regions": section}))
     assert detect_regions.main(["--params", str(params), "--input", str(directory), "--out", str(out),
                                 "--workers", "0", "--log-level", "WARNING"]) == 0
 
@@ -81,13 +81,17 @@ def read_numpy(directory: Path) -> int:
     return total
 
 
+def _status_mb(key: str) -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(key + ":"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
 def _anon_mb() -> float:
     """This process's private (anonymous) resident memory: what it needs, not the page cache
     pages of memory-mapped files, which count in its RSS but belong to the file."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("RssAnon:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
+    return _status_mb("RssAnon")
 
 
 def child(step: str, directory: Path, out: Path) -> None:
@@ -107,7 +111,7 @@ def child(step: str, directory: Path, out: Path) -> None:
     seconds = time.perf_counter() - started
     done.set()
     sampler.join()
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    rss = _status_mb("VmHWM")  # this process's own peak (ru_maxrss of a child starts at its parent's)
     print(json.dumps({"step": step, "seconds": seconds, "peak_mb": max(peak[0], _anon_mb()), "peak_rss_mb": rss,
                       "result": result}))
 
