@@ -67,6 +67,7 @@ from stages.extract_labels import caption_phrases
 log = logging.getLogger(__name__)
 
 MODEL_FORMAT = "sgmatch-matcher-v1"
+TIMINGS = ("seconds", "pairs_per_second")
 
 
 @dataclass(frozen=True)
@@ -224,8 +225,9 @@ def _run(args: argparse.Namespace) -> None:
             scores = validate(unwrap(model).matcher, val, store, params.eval_batch, device)
             record.update({f"val_{k}": v for k, v in scores.items() if "median" not in k})
         record["seconds"] = time.perf_counter() - started
-        history.append({k: round(float(v), 5) for k, v in record.items()})
         log.info("epoch %d: %s", epoch + 1, {k: round(float(v), 3) for k, v in record.items() if k != "epoch"})
+        # timings stay in the log: checkpoints, plots and metrics are functions of the inputs
+        history.append({k: round(float(v), 5) for k, v in record.items() if k not in TIMINGS})
         if rank == 0:
             save_checkpoint(checkpoint, {"objective": objective.state_dict(), "optimizer": optimizer.state_dict(),
                                          "epoch": epoch + 1, "history": history, "fingerprint": print_})
@@ -239,15 +241,14 @@ def _run(args: argparse.Namespace) -> None:
         if args.metrics:
             last = history[-1] if history else {}
             write_json(args.metrics, {"run": args.run, "matcher": run.model.matcher, "epochs": len(history),
-                                      "inputs": counts, "final": {k: v for k, v in last.items()
-                                                                  if k not in ("seconds", "pairs_per_second")}})
+                                      "inputs": counts, "final": last})
     if world > 1:
         dist.destroy_process_group()
 
 
 def _write_plots(path: Path, history: list[dict[str, Any]]) -> None:
-    """Per-epoch metrics as CSV (timings left out, so the file is a function of the inputs)."""
-    keys = [k for k in dict.fromkeys(k for h in history for k in h) if k not in ("seconds", "pairs_per_second")]
+    """Per-epoch metrics as CSV."""
+    keys = list(dict.fromkeys(k for h in history for k in h))
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=keys, extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
