@@ -50,6 +50,8 @@ from typing import Any
 
 import numpy as np
 
+from benchmarks.memory import status_mb
+
 REGIONS, FEATURE_DIM, GRAPH_K = 36, 2048, 8
 IMAGE_SIZE = (640.0, 480.0)  # width, height of the random images the boxes are drawn in
 CAPTION_TOKENS = 12
@@ -187,19 +189,12 @@ class InMemoryRegions:
 # ---------------------------------------------------------------- measurements (each in its own process)
 
 
-def _status_mb(key: str) -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith(key + ":"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-
 def rss_mb() -> float:
-    return _status_mb("VmRSS")
+    return status_mb("VmRSS")
 
 
 def peak_mb() -> float:
-    return _status_mb("VmHWM")
+    return status_mb("VmHWM")
 
 
 def _setup(threads: int) -> None:

@@ -25,6 +25,8 @@ from pathlib import Path
 
 import numpy as np
 
+from benchmarks.memory import status_mb
+
 REGIONS, DIM, BATCH = 36, 2048, 128
 
 
@@ -81,17 +83,10 @@ def read_numpy(directory: Path) -> int:
     return total
 
 
-def _status_mb(key: str) -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith(key + ":"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-
 def _anon_mb() -> float:
     """This process's private (anonymous) resident memory: what it needs, not the page cache
     pages of memory-mapped files, which count in its RSS but belong to the file."""
-    return _status_mb("RssAnon")
+    return status_mb("RssAnon")
 
 
 def child(step: str, directory: Path, out: Path) -> None:
@@ -111,7 +106,7 @@ def child(step: str, directory: Path, out: Path) -> None:
     seconds = time.perf_counter() - started
     done.set()
     sampler.join()
-    rss = _status_mb("VmHWM")  # this process's own peak (ru_maxrss of a child starts at its parent's)
+    rss = status_mb("VmHWM")  # this process's own peak (ru_maxrss of a child starts at its parent's)
     print(json.dumps({"step": step, "seconds": seconds, "peak_mb": max(peak[0], _anon_mb()), "peak_rss_mb": rss,
                       "result": result}))
 
