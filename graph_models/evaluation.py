@@ -24,6 +24,14 @@ from graph_models.data import RegionStore, TextBank, collate_regions
 from graph_models.matchers import Encoded, Matcher
 
 
+def image_rows(caption_images: Sequence[str]) -> tuple[list[str], np.ndarray]:
+    """The distinct images of some captions, in order of first mention, and each caption's row
+    among them (the ``caption_image`` of :mod:`graph_models.metrics`)."""
+    images = list(dict.fromkeys(caption_images))
+    row = {im: k for k, im in enumerate(images)}
+    return images, np.array([row[im] for im in caption_images], dtype=np.int64)
+
+
 def _pad_to(x: Tensor, length: int) -> Tensor:
     return F.pad(x, [0, 0] * (x.dim() - 2) + [0, length - x.shape[1]]) if x.shape[1] < length else x
 

@@ -35,7 +35,14 @@ import numpy as np
 import torch
 
 from graph_models.data import RegionStore, TextBank, encode_caption
-from graph_models.evaluation import encode_images, encode_texts, score_matrix, score_pairs, shortlist_matrix
+from graph_models.evaluation import (
+    encode_images,
+    encode_texts,
+    image_rows,
+    score_matrix,
+    score_pairs,
+    shortlist_matrix,
+)
 from graph_models.metrics import compositional_accuracy, protocol, round_metrics
 from pipeline.artifacts import write_json
 from pipeline.errors import InputError
@@ -65,12 +72,10 @@ def _run(args: argparse.Namespace) -> None:
     device = torch.device(params.device)
     matcher, vocab, record = load_model(args.model, device)
     store = RegionStore(args.regions)
-    rows, counts = matching_inputs.split_captions(args.text_graphs, params.split, store)
+    rows, counts = matching_inputs.split_captions(matching_inputs.read_graphs(args.text_graphs), params.split, store)
     if not rows:
         raise InputError(" ".join(map(str, args.text_graphs)), "split", f"no usable caption of split {params.split!r}")
-    images = list(dict.fromkeys(r["image_id"] for r in rows))
-    image_row = {im: k for k, im in enumerate(images)}
-    caption_image = np.array([image_row[r["image_id"]] for r in rows])
+    images, caption_image = image_rows([r["image_id"] for r in rows])
     bank = TextBank([encode_caption(r, vocab) for r in rows])
 
     started = time.perf_counter()
@@ -113,6 +118,11 @@ def _run(args: argparse.Namespace) -> None:
     log.info("evaluate %s: %s", record["run"], json.dumps(round_metrics(out.get("retrieval", {}).get("all", {}), 2)))
 
 
+def _accuracy(entry: dict[str, Any]) -> str:
+    """One compositional_accuracy entry as "accuracy (count)"; "-" when there was nothing to score."""
+    return "-" if entry.get("accuracy") is None else f"{entry['accuracy']:.3f} ({entry['count']})"
+
+
 def compare_table(paths: Sequence[Path]) -> str:
     """Several evaluate metrics files as one Markdown table (the demo's ablation)."""
     head = ["run", "matcher", "i2t R@1", "t2i R@1", "rSum", *(f"{t} acc" for t in COMPOSITIONAL_TYPES), "all negatives"]
@@ -121,13 +131,9 @@ def compare_table(paths: Sequence[Path]) -> str:
         m = json.loads(Path(path).read_text())
         r = m.get("retrieval", {}).get("all", {})
         comp = m.get("compositional", {})
-
-        def acc(t: str) -> str:
-            v = comp.get(t, {}).get("accuracy")
-            return "-" if v is None else f"{v:.3f} ({comp[t]['count']})"
-
-        cells = [m.get("run", path.stem), m.get("matcher", "?"), f"{r.get('i2t_r1', 0):.1f}", f"{r.get('t2i_r1', 0):.1f}",
-                 f"{r.get('rsum', 0):.1f}", *(acc(t) for t in COMPOSITIONAL_TYPES), acc("all")]
+        cells = [m.get("run", path.stem), m.get("matcher", "?"), f"{r.get('i2t_r1', 0):.1f}",
+                 f"{r.get('t2i_r1', 0):.1f}", f"{r.get('rsum', 0):.1f}",
+                 *(_accuracy(comp.get(t, {})) for t in (*COMPOSITIONAL_TYPES, "all"))]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 

@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from graph_models.data import RegionStore
 from pipeline.artifacts import read_table
@@ -26,12 +28,19 @@ GRAPH_COLUMNS = ["caption_id", "image_id", "split", "tokens", "objects", "relati
 NEGATIVE_COLUMNS = ["caption_id", "split", "negative", "type", "verified", "tokens", "objects", "relations"]
 
 
-def split_captions(text_graphs: Sequence[Path], split: str, store: RegionStore
-                   ) -> tuple[list[dict[str, Any]], dict[str, int]]:
-    """The usable caption rows of ``split`` (from one or several ``text_graphs`` artifacts) and
-    counts of the skipped ones."""
-    rows = [r for d in text_graphs for r in read_table(d, TEXT_GRAPHS, GRAPH_COLUMNS).to_pylist()
-            if r["split"] == split]
+def read_graphs(text_graphs: Sequence[Path]) -> pa.Table:
+    """The caption columns of one or several ``text_graphs`` artifacts, as one Arrow table."""
+    return pa.concat_tables([read_table(d, TEXT_GRAPHS, GRAPH_COLUMNS) for d in text_graphs])
+
+
+def _of_split(table: pa.Table, split: str) -> pa.Table:
+    """The rows of ``split``, filtered in Arrow before any becomes a Python dict."""
+    return table.filter(pc.equal(table["split"], split))
+
+
+def split_captions(graphs: pa.Table, split: str, store: RegionStore) -> tuple[list[dict[str, Any]], dict[str, int]]:
+    """The usable caption rows of ``split`` (of :func:`read_graphs`) and counts of the skipped ones."""
+    rows = _of_split(graphs, split).to_pylist()
     errors = sum(r["error"] is not None for r in rows)
     no_image = sum(r["error"] is None and r["image_id"] not in store for r in rows)
     usable = [r for r in rows if r["error"] is None and r["image_id"] in store]
@@ -41,15 +50,16 @@ def split_captions(text_graphs: Sequence[Path], split: str, store: RegionStore
 
 
 def verified_negatives(path: Path, split: str) -> list[dict[str, Any]]:
-    table = read_table(path, NEGATIVES, NEGATIVE_COLUMNS)
-    return [r for r in table.to_pylist() if r["verified"] and r["split"] == split]
+    table = _of_split(read_table(path, NEGATIVES, NEGATIVE_COLUMNS), split)
+    return table.filter(table["verified"]).to_pylist()
 
 
 def image_phrases(path: Path, split: str) -> dict[str, frozenset[str]]:
     """Each image's label set: its entities, attribute pairs and triples."""
-    table = read_table(path, IMAGE_LABELS, ["image_id", "split", "entities", "attributes", "triples"])
+    table = _of_split(read_table(path, IMAGE_LABELS, ["image_id", "split", "entities", "attributes", "triples"]),
+                      split)
     return {r["image_id"]: frozenset(x["phrase"] for k in ("entities", "attributes", "triples") for x in r[k])
-            for r in table.to_pylist() if r["split"] == split}
+            for r in table.to_pylist()}
 
 
 def caption_vectors(path: Path, caption_ids: list[str]) -> np.ndarray:

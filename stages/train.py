@@ -36,12 +36,11 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
 
-import numpy as np
 import torch
 import torch.distributed as dist
 
 from graph_models.data import RegionStore, Vocabulary, graph_words
-from graph_models.evaluation import encode_images, encode_texts, score_matrix
+from graph_models.evaluation import encode_images, encode_texts, image_rows, score_matrix
 from graph_models.matchers import Matcher, build_matcher
 from graph_models.metrics import recalls
 from graph_models.objective import LossParams, MatchingObjective
@@ -139,11 +138,10 @@ def load_model(path: Path, device: torch.device | str) -> tuple[Matcher, Vocabul
 
 
 def validate(matcher: Matcher, captions: Captions, store: RegionStore, batch: int, device: torch.device) -> dict:
-    images = list(dict.fromkeys(captions.image_ids))
-    row = {im: k for k, im in enumerate(images)}
+    images, caption_image = image_rows(captions.image_ids)
     sim = score_matrix(matcher, encode_images(matcher, store, images, batch, device),
                        encode_texts(matcher, captions.bank, range(len(captions.caption_ids)), batch, device), 100, 500)
-    return recalls(sim, np.array([row[im] for im in captions.image_ids]))
+    return recalls(sim, caption_image)
 
 
 def _distributed(device: str) -> tuple[int, int, torch.device]:
@@ -167,9 +165,11 @@ def _run(args: argparse.Namespace) -> None:
         torch.set_num_threads(params.threads)
     torch.manual_seed(params.seed)
     store = RegionStore(args.regions)
-    rows, counts = matching_inputs.split_captions(args.text_graphs, params.train_split, store)
+    graphs = matching_inputs.read_graphs(args.text_graphs)
+    rows, counts = matching_inputs.split_captions(graphs, params.train_split, store)
     if not rows:
-        raise InputError(" ".join(map(str, args.text_graphs)), "split", f"no usable caption of split {params.train_split!r}")
+        raise InputError(" ".join(map(str, args.text_graphs)), "split",
+                         f"no usable caption of split {params.train_split!r}")
     vocab = Vocabulary.build((graph_words(r) for r in rows), params.min_word_count)
     train = caption_set(rows, vocab)
     losses = run.losses
@@ -184,7 +184,7 @@ def _run(args: argparse.Namespace) -> None:
         if not args.caption_vectors:
             raise InputError("--caption-vectors", "", f"semantic: {losses.semantic} needs the caption_vectors artifact")
         train.semantic = matching_inputs.caption_vectors(args.caption_vectors, train.caption_ids)
-    val_rows = matching_inputs.split_captions(args.text_graphs, params.val_split, store)[0] if params.val_split else []
+    val_rows = matching_inputs.split_captions(graphs, params.val_split, store)[0] if params.val_split else []
     val = caption_set(val_rows, vocab) if val_rows else None
 
     config = matcher_config(run.model, len(vocab), store.feature_dim)
