@@ -63,14 +63,20 @@ def encode_texts(matcher: Matcher, bank: TextBank, indices: Sequence[int], batch
 @torch.no_grad()
 def encode_images(matcher: Matcher, store: RegionStore, image_ids: Sequence[str], batch_size: int,
                   device: torch.device | str) -> Encoded:
-    """Encode images in order, loading the row groups each batch needs (a group at a time)."""
+    """Encode images in the order ``image_ids`` gives, visiting them in the order the regions
+    artifact stores them, so each row group is read once (twice where a batch straddles it)
+    whatever order the captions list their images in."""
     matcher.eval()
+    order = sorted(range(len(image_ids)), key=lambda k: store.where.get(image_ids[k], (-1, -1)))
     parts = []
-    for s in range(0, len(image_ids), batch_size):
-        ids = image_ids[s:s + batch_size]
+    for s in range(0, len(order), batch_size):
+        ids = [image_ids[k] for k in order[s:s + batch_size]]
         regions = store.load(ids)
         parts.append(matcher.encode_images(collate_regions([regions[i] for i in ids]).to(device)))
-    return concat_encoded(parts)
+    encoded = concat_encoded(parts)
+    back = torch.empty(len(order), dtype=torch.int64)
+    back[torch.tensor(order, dtype=torch.int64)] = torch.arange(len(order))
+    return encoded.select(back.to(encoded.vector.device))
 
 
 @torch.no_grad()

@@ -38,6 +38,18 @@ def test_encoding_in_batches_equals_encoding_at_once(tmp_path, shapes, write_reg
     assert_close(m.score(images, texts), m.score(whole_images, whole_texts)[:, [4, 0, 1, 2, 3]], **TOL)
 
 
+def test_images_are_read_in_stored_order_so_each_row_group_is_read_once(tmp_path, shapes, write_regions,
+                                                                        make_matcher, monkeypatch) -> None:
+    rows = shapes.region_rows
+    store = RegionStore(write_regions(tmp_path / "regions", [[rows["img0"], rows["img2"]], [rows["img1"]]]))
+    reads: list[int] = []
+    load_groups = store.load_groups
+    monkeypatch.setattr(store, "load_groups", lambda groups: reads.extend(groups) or load_groups(groups))
+    images = evaluation.encode_images(make_matcher("fusion"), store, IMAGE_IDS, batch_size=2, device="cpu")
+    assert sorted(reads) == [0, 1]  # in the asked order, batch [img0, img1] then [img2] would read group 0 twice
+    assert len(images) == 3
+
+
 @pytest.mark.parametrize("name", MATCHERS)
 @pytest.mark.parametrize(("image_chunk", "text_chunk"), [(2, 3), (1, 4), (5, 2)])
 def test_chunked_score_matrix_equals_one_score(shapes, make_matcher, name: str, image_chunk: int,
