@@ -108,10 +108,10 @@ class MatchingObjective(nn.Module):
         self.phrase_head = PhraseHead(matcher.embedding, dim, temperature) if params.phrase_weight > 0 else None
         self.discriminator = losses.ModalityDiscriminator(dim) if params.adversarial_weight > 0 else None
 
-    def _ranking(self, sim: Tensor, same: Tensor, semantic: Tensor | None, epoch: int) -> Tensor:
+    def _ranking(self, sim: Tensor, same: Tensor, sem: Tensor | None, epoch: int) -> Tensor:
+        """The run's ranking loss; ``sem`` is the batch's LSEH similarity (None: none)."""
         p = self.params
         max_violation = p.ranking == "max" and epoch >= p.ranking_warmup_epochs
-        sem = losses.semantic_similarity(semantic) if semantic is not None and p.semantic != "none" else None
         if p.semantic == "ahrl":
             return losses.ahrl_loss(sim, same, p.margin, sem, p.ahrl_top_k, p.ahrl_temperature, p.ahrl_weight,
                                     p.ahrl_margin_shrink)
@@ -125,10 +125,12 @@ class MatchingObjective(nn.Module):
         images, texts = m.encode_images(batch.regions), m.encode_texts(batch.texts)
         same = batch.image_of[:, None] == batch.image_of[None, :]
         sim = m.score(images, texts)[batch.image_of]  # (B, B): row i is the image of pair i
-        out = {"ranking": self._ranking(sim, same, batch.semantic, epoch)}
+        sem = (losses.semantic_similarity(batch.semantic)  # the captions' similarity: both ranking terms use it
+               if batch.semantic is not None and p.semantic != "none" else None)
+        out = {"ranking": self._ranking(sim, same, sem, epoch)}
         if p.global_weight > 0 and m.name != "vsepp":
             out["global"] = p.global_weight * self._ranking(
-                m.global_score(images, texts)[batch.image_of], same, batch.semantic, epoch)
+                m.global_score(images, texts)[batch.image_of], same, sem, epoch)
         if p.generated_weight > 0 and batch.negatives is not None and batch.negative_of is not None:
             owner = batch.negative_of
             negative = m.score_pairs(images.select(batch.image_of[owner]), m.encode_texts(batch.negatives))

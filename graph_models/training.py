@@ -1,11 +1,11 @@
 """The training loop's pieces: a dataset from artifacts, epoch batches, steps, checkpoints.
 
-Shapes as in :mod:`graph_models.objective`. :class:`MatchingData` holds the text side of a
-split (captions, their generated negatives and phrase labels, as small columnar arrays) and a
-:class:`~graph_models.data.RegionStore` for the image side, which it reads a window of row
-groups at a time: an epoch visits the row groups in a random order, ``shuffle_groups`` at a
-time, and shuffles the captions of each window into batches (a shuffle buffer, so memory is
-bounded by the window, not by the dataset).
+Shapes as in :mod:`graph_models.objective`. :class:`Captions` holds the text side of a split
+(captions, their generated negatives and phrase labels, as small columnar arrays); the image
+side is a :class:`~graph_models.data.RegionStore`, read a window of row groups at a time: an
+epoch visits the row groups in a random order, ``shuffle_groups`` at a time, and shuffles the
+captions of each window into batches (a shuffle buffer, so memory is bounded by the window, not
+by the dataset).
 
 Checkpoints are plain dicts of tensors, numbers, strings and lists, so they load with
 ``torch.load(weights_only=True)``; they are written to a temporary name and renamed.
@@ -19,7 +19,7 @@ import os
 import tempfile
 import time
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -61,8 +61,9 @@ def caption_set(rows: Sequence[dict[str, Any]], vocab: Vocabulary) -> Captions:
 
 
 def attach_negatives(captions: Captions, negative_rows: Sequence[dict[str, Any]], vocab: Vocabulary,
-                     phrases_of: Any = None) -> None:
-    """Attach generated negatives (rows of the ``negatives`` artifact) to their captions."""
+                     phrases_of: Callable[[dict[str, Any]], list[dict[str, Any]]] | None = None) -> None:
+    """Attach generated negatives (rows of the ``negatives`` artifact) to their captions; with
+    ``phrases_of`` (``stages.extract_labels.caption_phrases``), also each negative's phrases."""
     index = {c: i for i, c in enumerate(captions.caption_ids)}
     kept = [r for r in negative_rows if r["caption_id"] in index]
     captions.negatives = TextBank([encode_caption(r, vocab) for r in kept])

@@ -105,13 +105,14 @@ def _run(args: argparse.Namespace) -> None:
         caption_row = {r["caption_id"]: k for k, r in enumerate(rows)}
         negs = [n for n in matching_inputs.verified_negatives(args.negatives, params.split)
                 if n["caption_id"] in caption_row]
-        owners = np.array([caption_row[n["caption_id"]] for n in negs], dtype=np.int64)
-        neg_txt = encode_texts(matcher, TextBank([encode_caption(n, vocab) for n in negs]), range(len(negs)),
-                               params.batch, device) if negs else None
-        chunk = params.image_chunk * 10
-        positive = score_pairs(matcher, img, txt, caption_image[owners], owners, chunk) if negs else np.zeros(0)
-        negative = (score_pairs(matcher, img, neg_txt, caption_image[owners], np.arange(len(negs)), chunk)
-                    if neg_txt is not None else np.zeros(0))
+        positive = negative = np.zeros(0, np.float32)
+        if negs:
+            owners = np.array([caption_row[n["caption_id"]] for n in negs], dtype=np.int64)
+            neg_txt = encode_texts(matcher, TextBank([encode_caption(n, vocab) for n in negs]), range(len(negs)),
+                                   params.batch, device)
+            chunk = params.image_chunk * 10
+            positive = score_pairs(matcher, img, txt, caption_image[owners], owners, chunk)
+            negative = score_pairs(matcher, img, neg_txt, caption_image[owners], np.arange(len(negs)), chunk)
         out["compositional"] = compositional_accuracy(positive, negative, [n["type"] for n in negs])
     if args.metrics:
         write_json(args.metrics, round_metrics(out, 4))
