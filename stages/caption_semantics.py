@@ -55,7 +55,7 @@ class SemanticsParams:
     min_df: int  # captions a word must appear in to enter the TF-IDF vocabulary
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _stem(word: str) -> str:
     # Captions repeat a small vocabulary: stemming each distinct word once is most of the speed.
     return _STEMMER.stem(word)
