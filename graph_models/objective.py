@@ -32,27 +32,28 @@ from graph_models import losses
 from graph_models.data import RegionBatch, TextBatch
 from graph_models.encoders import mean_word_embedding
 from graph_models.matchers import Encoded, Matcher, attend_and_score
+from pipeline.params import Fraction, NonNegativeFloat, NonNegativeInt, PositiveFloat, PositiveInt
 
 
 @dataclass(frozen=True)
 class LossParams:
     ranking: Literal["sum", "max"]  # VSE++ sum or max of hinges
-    ranking_warmup_epochs: int  # with max: epochs of sum of hinges first (max from scratch can collapse)
-    margin: float
+    ranking_warmup_epochs: NonNegativeInt  # with max: epochs of sum of hinges first (max from scratch can collapse)
+    margin: NonNegativeFloat
     semantic: Literal["none", "lseh", "ahrl"]
-    lseh_alpha: float
-    lseh_lambda: float
-    ahrl_top_k: int
-    ahrl_temperature: float
-    ahrl_weight: float  # w2: weight of AHRL's level-2 term
-    ahrl_margin_shrink: float
-    global_weight: float  # ranking loss on pooled vectors (graph matchers: the shortlist score)
-    generated_weight: float  # 0 turns the generated-negative loss off
-    generated_margin: float
-    phrase_weight: float  # 0 turns the phrase-level loss off
+    lseh_alpha: NonNegativeFloat
+    lseh_lambda: NonNegativeFloat
+    ahrl_top_k: PositiveInt
+    ahrl_temperature: PositiveFloat
+    ahrl_weight: NonNegativeFloat  # w2: weight of AHRL's level-2 term
+    ahrl_margin_shrink: Fraction
+    global_weight: NonNegativeFloat  # ranking loss on pooled vectors (graph matchers: the shortlist score)
+    generated_weight: NonNegativeFloat  # 0 turns the generated-negative loss off
+    generated_margin: NonNegativeFloat
+    phrase_weight: NonNegativeFloat  # 0 turns the phrase-level loss off
     phrase_loss: Literal["bce", "hinge"]
-    adversarial_weight: float  # 0 turns the adversarial modality loss off
-    adversarial_warmup_epochs: int  # epochs of ranking alone before the adversarial term
+    adversarial_weight: NonNegativeFloat  # 0 turns the adversarial modality loss off
+    adversarial_warmup_epochs: NonNegativeInt  # epochs of ranking alone before the adversarial term
 
 
 @dataclass

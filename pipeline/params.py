@@ -8,6 +8,15 @@ in ``params.yaml`` never silently falls back to a default.
 Supported field types: ``bool``, ``int``, ``float`` (ints are accepted), ``str``,
 ``typing.Literal[...]`` of strings, ``X | None``, ``tuple[X, ...]`` and nested frozen
 dataclasses (a mapping in YAML).
+
+A numeric field declares its valid range beside it, and the range is checked when the
+section loads (a value outside it is refused like a wrong type)::
+
+    batch_size: Annotated[int, Range(ge=1)]
+    learning_rate: Annotated[float, Range(gt=0)]
+
+The common ranges have names: :data:`PositiveInt`, :data:`NonNegativeInt`,
+:data:`PositiveFloat`, :data:`NonNegativeFloat`, :data:`Fraction`.
 """
 
 from __future__ import annotations
@@ -16,13 +25,39 @@ import dataclasses
 import types
 import typing
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import yaml
 
 from pipeline.errors import InputError
 
 T = TypeVar("T")
+
+
+@dataclasses.dataclass(frozen=True)
+class Range:
+    """The valid values of a numeric parameter; each bound is optional (``ge``: >=, ``gt``: >, ...)."""
+
+    ge: float | None = None
+    gt: float | None = None
+    le: float | None = None
+    lt: float | None = None
+
+    def contains(self, value: float) -> bool:
+        return ((self.ge is None or value >= self.ge) and (self.gt is None or value > self.gt)
+                and (self.le is None or value <= self.le) and (self.lt is None or value < self.lt))
+
+    def describe(self) -> str:
+        """``>= 1``, ``> 0 and <= 1``: the range as a reader writes it."""
+        bounds = ((">=", self.ge), (">", self.gt), ("<=", self.le), ("<", self.lt))
+        return " and ".join(f"{op} {b:g}" for op, b in bounds if b is not None)
+
+
+PositiveInt = Annotated[int, Range(ge=1)]
+NonNegativeInt = Annotated[int, Range(ge=0)]
+PositiveFloat = Annotated[float, Range(gt=0)]
+NonNegativeFloat = Annotated[float, Range(ge=0)]
+Fraction = Annotated[float, Range(ge=0, le=1)]
 
 
 def read_yaml(path: Path) -> dict[str, Any]:
@@ -50,7 +85,7 @@ def from_mapping(cls: type[T], value: Any, where: str, prefix: str) -> T:
     """Build dataclass ``cls`` from ``value``, checking keys and types recursively."""
     if not isinstance(value, dict):
         raise InputError(where, prefix, f"expected a mapping, found {type(value).__name__}")
-    hints = typing.get_type_hints(cls)
+    hints = typing.get_type_hints(cls, include_extras=True)
     fields = {f.name: f for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
     unknown = sorted(set(value) - set(fields))
     if unknown:
@@ -68,6 +103,13 @@ def from_mapping(cls: type[T], value: Any, where: str, prefix: str) -> T:
 
 def _convert(tp: Any, value: Any, where: str, key: str) -> Any:
     origin = typing.get_origin(tp)
+    if origin is Annotated:
+        inner, *extras = typing.get_args(tp)
+        converted = _convert(inner, value, where, key)
+        for extra in extras:
+            if isinstance(extra, Range) and converted is not None and not extra.contains(converted):
+                raise InputError(where, key, f"{converted!r} is out of range: must be {extra.describe()}")
+        return converted
     args = typing.get_args(tp)
     if dataclasses.is_dataclass(tp):
         return from_mapping(tp, value, where, key)  # type: ignore[arg-type]

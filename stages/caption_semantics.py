@@ -36,7 +36,7 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 
 from pipeline.artifacts import read_table, write_artifact, write_json
 from pipeline.errors import InputError
-from pipeline.params import load_section
+from pipeline.params import NonNegativeInt, PositiveInt, load_section
 from pipeline.schemas import CAPTION_VECTORS, TEXT_GRAPHS
 from pipeline.stage import run_stage, stage_parser
 
@@ -50,9 +50,9 @@ _STEMMER = PorterStemmer()
 @dataclass(frozen=True)
 class SemanticsParams:
     fit_split: str  # the split whose captions fit TF-IDF and SVD; "" for all
-    dim: int  # SVD components wanted (fewer when the vocabulary is smaller)
-    seed: int  # TruncatedSVD's random_state
-    min_df: int  # captions a word must appear in to enter the TF-IDF vocabulary
+    dim: PositiveInt  # SVD components wanted (fewer when the vocabulary is smaller)
+    seed: NonNegativeInt  # TruncatedSVD's random_state
+    min_df: PositiveInt  # captions a word must appear in to enter the TF-IDF vocabulary
 
 
 @functools.cache

@@ -42,7 +42,7 @@ from PIL import Image, UnidentifiedImageError
 from pipeline.artifacts import atomic_directory, read_table, write_artifact, write_json, write_part
 from pipeline.errors import InputError
 from pipeline.parallel import dask_client, map_partitions
-from pipeline.params import load_section
+from pipeline.params import Fraction, NonNegativeInt, PositiveInt, load_section
 from pipeline.schemas import IMAGES, REGIONS
 from pipeline.stage import add_dask_options, run_stage, stage_parser
 from stages.regions import precomputed, shapes
@@ -56,19 +56,19 @@ log = logging.getLogger(__name__)
 class RegionParams:
     backend: Literal["shapes", "precomputed", "torchvision", "detectron2"]
     feature_dtype: Literal["float16", "float32"]
-    graph_k: int  # neighbours per region in the spatial graph; 0 links all pairs
+    graph_k: NonNegativeInt  # neighbours per region in the spatial graph; 0 links all pairs
     on_error: Literal["record", "fail"]
     precomputed_format: Literal["tsv", "npy"]
     precomputed_split: str  # npy: the file prefix ({split}_ims.npy)
-    images_per_task: int
-    rows_per_part: int
+    images_per_task: PositiveInt
+    rows_per_part: PositiveInt
     torchvision_weights: str  # Faster R-CNN state dict; "" runs with random weights (for testing the path)
     detectron2_config: str  # detectron2: the model's config file (.yaml)
     detectron2_weights: str  # detectron2: its weights file (.pkl/.pth)
     device: str  # cpu | cuda | cuda:1 ...
-    top_k: int  # regions kept per image (detectors)
-    score_threshold: float
-    nms_iou: float
+    top_k: PositiveInt  # regions kept per image (detectors)
+    score_threshold: Fraction
+    nms_iou: Fraction
 
 
 def region_row(image_id: str, split: str | None, width: int | None, height: int | None, boxes: np.ndarray | None,

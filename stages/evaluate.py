@@ -46,7 +46,7 @@ from graph_models.evaluation import (
 from graph_models.metrics import compositional_accuracy, protocol, round_metrics
 from pipeline.artifacts import write_json
 from pipeline.errors import InputError
-from pipeline.params import load_section
+from pipeline.params import NonNegativeInt, PositiveInt, load_section
 from pipeline.stage import run_stage, stage_parser
 from stages import matching_inputs
 from stages.train import load_model
@@ -60,10 +60,10 @@ COMPOSITIONAL_TYPES = ("swap-att", "swap-obj", "replace-rel")  # the columns `sg
 class EvaluateParams:
     split: str
     device: str
-    batch: int  # images or captions encoded at once
-    image_chunk: int  # pairs scored at once: image_chunk x text_chunk
-    text_chunk: int
-    shortlist: int  # 0: exact scores for every pair; K: each query's top K by the global score, re-ranked
+    batch: PositiveInt  # images or captions encoded at once
+    image_chunk: PositiveInt  # pairs scored at once: image_chunk x text_chunk
+    text_chunk: PositiveInt
+    shortlist: NonNegativeInt  # 0: exact scores for every pair; K: each query's top K by the global score, re-ranked
     shortlist_cost: bool  # with a shortlist, also compute the exact matrix and report the difference
 
 

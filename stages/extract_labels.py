@@ -27,7 +27,7 @@ from typing import Any
 import pyarrow as pa
 
 from pipeline.artifacts import read_table, write_artifact, write_json
-from pipeline.params import load_section
+from pipeline.params import PositiveInt, load_section
 from pipeline.schemas import CAPTION_PHRASES, IMAGE_LABELS, LABEL_VOCAB, TEXT_GRAPHS
 from pipeline.stage import run_stage, stage_parser
 
@@ -40,8 +40,8 @@ COLUMNS = ["caption_id", "image_id", "split", "objects", "relations", "error"]
 @dataclass(frozen=True)
 class LabelParams:
     vocab_split: str  # the split whose captions build the vocabularies; "" for all
-    min_count: int  # captions a phrase must appear in to enter a vocabulary
-    max_size: int  # phrases kept per kind, most frequent first
+    min_count: PositiveInt  # captions a phrase must appear in to enter a vocabulary
+    max_size: PositiveInt  # phrases kept per kind, most frequent first
 
 
 def caption_phrases(row: dict[str, Any]) -> list[dict[str, Any]]:

@@ -33,7 +33,7 @@ import pyarrow as pa
 from pipeline.artifacts import read_table, split_rows, write_artifact, write_json
 from pipeline.errors import InputError
 from pipeline.parallel import dask_client, map_partitions
-from pipeline.params import load_section
+from pipeline.params import NonNegativeInt, PositiveInt, load_section
 from pipeline.schemas import NEGATIVES, TEXT_GRAPHS
 from pipeline.stage import add_dask_options, run_stage, stage_parser
 from stages.negatives.diff import TYPES, diff
@@ -50,11 +50,11 @@ COLUMNS = ["caption_id", "image_id", "split", "caption", "tokens", "offsets", "o
 @dataclass(frozen=True)
 class NegativeParams:
     types: tuple[str, ...]  # which of the seven types to make
-    per_caption: int  # verified negatives wanted per caption
-    max_rounds: int  # rounds of candidates (each round re-parses the candidates still needed)
-    seed: int
-    captions_per_task: int
-    partition_rows: int
+    per_caption: PositiveInt  # verified negatives wanted per caption
+    max_rounds: PositiveInt  # rounds of candidates (each round re-parses the candidates still needed)
+    seed: NonNegativeInt
+    captions_per_task: PositiveInt
+    partition_rows: PositiveInt
 
 
 def corpus_vocabulary(rows: Sequence[dict[str, Any]]) -> Vocabulary:

@@ -26,14 +26,14 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import pyarrow as pa
 
 from pipeline.artifacts import atomic_directory, split_rows, write_artifact, write_json
 from pipeline.errors import InputError
 from pipeline.parallel import dask_client, map_partitions
-from pipeline.params import load_section
+from pipeline.params import NonNegativeInt, PositiveInt, Range, load_section
 from pipeline.schemas import CAPTIONS, IMAGES
 from pipeline.stage import add_dask_options, run_stage, stage_parser
 from stages import formats, world
@@ -45,15 +45,15 @@ Format = Literal["synthetic", "karpathy", "precomp", "flickr_token", "coco_json"
 
 @dataclass(frozen=True)
 class WorldParams:
-    seed: int
-    num_images: int
-    image_size: int
-    min_shapes: int
-    max_shapes: int
-    captions_per_image: int
-    test_images: int
-    val_images: int
-    images_per_partition: int
+    seed: NonNegativeInt
+    num_images: PositiveInt
+    image_size: Annotated[int, Range(ge=32)]
+    min_shapes: PositiveInt
+    max_shapes: PositiveInt
+    captions_per_image: PositiveInt
+    test_images: NonNegativeInt
+    val_images: NonNegativeInt
+    images_per_partition: PositiveInt
 
 
 @dataclass(frozen=True)
@@ -63,8 +63,8 @@ class IngestParams:
     split: str
     on_error: Literal["fail", "record"]
     # precomp: captions per image when ids are per image or absent.
-    captions_per_image: int
-    partition_rows: int
+    captions_per_image: PositiveInt
+    partition_rows: PositiveInt
     world: WorldParams
 
 

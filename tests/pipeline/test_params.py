@@ -2,17 +2,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 import pytest
 
 from pipeline.errors import InputError
-from pipeline.params import load_section
+from pipeline.params import Fraction, PositiveInt, Range, load_section
 
 
 @dataclass(frozen=True)
 class Inner:
-    seed: int
+    seed: Annotated[int, Range(ge=0, lt=10)]
     rate: float
 
 
@@ -21,8 +21,8 @@ class Section:
     name: str
     mode: Literal["fast", "exact"]
     flag: bool
-    sizes: tuple[int, ...]
-    limit: int | None
+    sizes: tuple[PositiveInt, ...]
+    limit: PositiveInt | None
     inner: Inner
 
 
@@ -63,6 +63,10 @@ def test_loads_a_typed_frozen_section(tmp_path: Path) -> None:
         ("mode: fast", "mode: quick", "demo.mode", "'fast', 'exact'"),
         ("sizes: [1, 2]", "sizes: [1, x]", "demo.sizes[1]", "expected an integer"),
         ("inner: {seed: 3, rate: 1}", "inner: 4", "demo.inner", "expected a mapping"),
+        ("seed: 3", "seed: -1", "demo.inner.seed", "-1 is out of range: must be >= 0 and < 10"),
+        ("seed: 3", "seed: 10", "demo.inner.seed", "10 is out of range: must be >= 0 and < 10"),
+        ("sizes: [1, 2]", "sizes: [1, 0]", "demo.sizes[1]", "0 is out of range: must be >= 1"),
+        ("limit: null", "limit: 0", "demo.limit", "0 is out of range: must be >= 1"),
     ],
 )
 def test_refusals_name_file_section_and_key(tmp_path, old, new, key, words) -> None:
@@ -72,6 +76,24 @@ def test_refusals_name_file_section_and_key(tmp_path, old, new, key, words) -> N
     message = str(err.value)
     assert str(path) in message and "[demo]" in message
     assert f"'{key}'" in message and words in message
+
+
+def test_ranges_admit_their_bounds(tmp_path: Path) -> None:
+    p = load_section(write(tmp_path, GOOD.replace("seed: 3", "seed: 9").replace("limit: null", "limit: 1")),
+                     "demo", Section)
+    assert p.inner.seed == 9 and p.limit == 1
+
+    @dataclass(frozen=True)
+    class Share:
+        share: Fraction
+
+    for value, ok in (("0", True), ("1", True), ("1.5", False), ("-0.1", False)):
+        path = write(tmp_path, f"s:\n  share: {value}\n")
+        if ok:
+            assert load_section(path, "s", Share).share == float(value)
+        else:
+            with pytest.raises(InputError, match="must be >= 0 and <= 1"):
+                load_section(path, "s", Share)
 
 
 def test_missing_section_and_file(tmp_path: Path) -> None:
