@@ -3,9 +3,13 @@
 Every reader returns :class:`SourceRows`: image rows and caption rows as dicts with the
 columns of the ``images`` and ``captions`` artifacts (less the synthetic-world truth).
 Readers never raise on a bad row: they record the problem in the row's ``error`` as
-``"field: problem"`` and keep going; :func:`check_rows` adds the cross-row checks
-(duplicate ids, paths that leave the image root) and applies the stage's error policy.
-A file that cannot be read at all (missing, not JSON) raises :class:`InputError`.
+``"field: problem"`` and keep going (a caption that is a number, an id that is a list, an
+empty caption or one of no words); :func:`check_rows` adds the checks of single fields
+(lone surrogates, control characters in ids and paths) and across rows (duplicate ids,
+paths that leave the image root). Captions are normalised as they are read
+(:func:`pipeline.text.normalize_caption`), and line formats hold one record per
+``\n``-terminated line (:func:`pipeline.text.split_lines`). A file that cannot be read at
+all (missing, not UTF-8, not JSON, of the wrong shape) raises :class:`InputError`.
 
 Formats:
 
@@ -125,10 +129,10 @@ def read_karpathy(path: Path) -> SourceRows:
         if problem is not None:
             rows.images.append(_image(fallback_id, "", None, where, problem))
             continue
-        image_id = _id(img["cocoid"]) if "cocoid" in img else Path(img["filename"]).stem
+        image_id = (_id(img["cocoid"]) if "cocoid" in img else Path(img["filename"]).stem) or fallback_id
         split = img.get("split") or ""
         rel = posixpath.join(img.get("filepath") or "", img["filename"])
-        rows.images.append(_image(image_id or fallback_id, split, rel, where))
+        rows.images.append(_image(image_id, split, rel, where))
         sentences = img.get("sentences")
         if not isinstance(sentences, list):
             rows.images[-1]["error"] = f"sentences: expected a list, found {_kind(sentences)}"
@@ -258,10 +262,11 @@ def read_coco_json(path: Path, split: str) -> SourceRows:
         assert image_id is not None
         known.add(image_id)
         problem = _coco_image_problem(img)
-        rows.images.append(_image(image_id, split, img.get("file_name"), where, problem)
-                           if problem is None else _image(image_id, split, None, where, problem))
-        if problem is None:
-            rows.images[-1].update(width=img.get("width"), height=img.get("height"))
+        if problem is not None:
+            rows.images.append(_image(image_id, split, None, where, problem))
+        else:
+            rows.images.append(_image(image_id, split, img.get("file_name"), where, width=img.get("width"),
+                                      height=img.get("height")))
     per_image: dict[str, int] = {}
     for idx, ann in enumerate(data["annotations"]):
         where = f"{path}:annotations[{idx}]"
@@ -295,9 +300,11 @@ def _field_problem(row: dict[str, Any]) -> str | None:
     """Make every string of ``row`` storable (lone surrogates replaced) and say what was wrong with it."""
     problem = None
     for key, value in row.items():
-        if isinstance(value, str) and key != "caption" and lone_surrogate(value) is not None:
+        surrogate = lone_surrogate(value) if isinstance(value, str) and key != "caption" else None
+        if surrogate is not None:
+            # source is the input's own path (a file name that is not UTF-8): mended, not the row's fault
             if problem is None and key != "source":
-                problem = f"{key}: not valid Unicode (lone surrogate {lone_surrogate(value)})"
+                problem = f"{key}: not valid Unicode (lone surrogate {surrogate})"
             row[key] = without_surrogates(value)
     for key in _NAME_FIELDS:
         control = control_character(row[key]) if isinstance(row.get(key), str) else None
