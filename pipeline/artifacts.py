@@ -7,19 +7,28 @@ previous artifact or nothing, never half of one. Leftover temporary directories 
 killed run are removed when the next run starts writing the same artifact.
 
 Readers stream: :func:`iter_batches` yields record batches row group by row group, so an
-artifact larger than memory is never read whole. :func:`read_table` is for small ones.
+artifact larger than memory is never read whole. :func:`read_table` is for small ones. A
+part that cannot be read (truncated, corrupt pages) is an :class:`InputError` naming the file
+and the row group, whichever reader meets it; code that reads row groups itself uses
+:func:`read_row_group`.
+
+Directories and files get the permissions the user's umask gives any new file (the
+temporary names are made with ``os.mkdir`` and ``os.open``, not ``mkdtemp``, whose 0700 would
+be kept by the rename).
 """
 
 from __future__ import annotations
 
 import contextlib
+import glob
 import json
 import logging
 import os
+import secrets
 import shutil
-import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import TypeVar
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -28,6 +37,8 @@ from pipeline.errors import InputError
 from pipeline.schemas import ArtifactSchema
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 PART_GLOB = "part-*.parquet"
 
@@ -43,6 +54,27 @@ def _remove(path: Path) -> None:
         path.unlink()
 
 
+def _temporary_name(parent: Path, prefix: str, make: Callable[[Path], T]) -> tuple[Path, T]:
+    """A new ``parent/prefixXXXXXXXX`` and what ``make`` returned creating it (``make`` must
+    refuse a name that exists; the mode it creates with is filtered by the umask)."""
+    while True:
+        path = parent / f"{prefix}{secrets.token_hex(4)}"
+        try:
+            return path, make(path)
+        except FileExistsError:
+            continue
+
+
+def _new_file(path: Path) -> int:
+    return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o666)
+
+
+def _remove_stale(parent: Path, prefix: str) -> None:
+    for stale in parent.glob(glob.escape(prefix) + "*"):
+        log.info("removing %s left by an interrupted run", stale)
+        _remove(stale)
+
+
 @contextlib.contextmanager
 def atomic_directory(final: Path) -> Iterator[Path]:
     """Yield an empty temporary directory that replaces ``final`` when the block succeeds.
@@ -52,16 +84,14 @@ def atomic_directory(final: Path) -> Iterator[Path]:
     final = Path(final)
     final.parent.mkdir(parents=True, exist_ok=True)
     prefix = f".{final.name}.tmp-"
-    for stale in final.parent.glob(prefix + "*"):
-        log.info("removing %s left by an interrupted run", stale)
-        _remove(stale)
-    tmp = Path(tempfile.mkdtemp(prefix=prefix, dir=final.parent))
+    _remove_stale(final.parent, prefix)
+    tmp, _ = _temporary_name(final.parent, prefix, os.mkdir)
     try:
         yield tmp
         _fsync_dir(tmp)
         if final.exists() or final.is_symlink():
             # Two renames: the old artifact moves aside, the new one takes its name.
-            old = Path(tempfile.mkdtemp(prefix=prefix, dir=final.parent))
+            old, _ = _temporary_name(final.parent, prefix, os.mkdir)
             os.rename(final, old / "old")
             os.rename(tmp, final)
             _remove(old)
@@ -85,7 +115,9 @@ def atomic_write_text(path: Path, text: str) -> None:
     """Write a small text file (metrics, vocabularies) by temporary name and rename."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.tmp-", dir=path.parent)
+    prefix = f".{path.name}.tmp-"
+    _remove_stale(path.parent, prefix)
+    tmp, fd = _temporary_name(path.parent, prefix, _new_file)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
@@ -149,13 +181,26 @@ def part_files(directory: Path, schema: ArtifactSchema) -> list[Path]:
     return parts
 
 
-def open_part(path: Path, schema: ArtifactSchema, memory_map: bool = False) -> pq.ParquetFile:
+def open_parquet(path: Path, memory_map: bool = False) -> pq.ParquetFile:
+    """A Parquet file opened for reading (its footer read), or an InputError naming it."""
     try:
-        pf = pq.ParquetFile(path, memory_map=memory_map, pre_buffer=True)
-    except (OSError, pa.ArrowInvalid) as exc:
+        return pq.ParquetFile(path, memory_map=memory_map, pre_buffer=True)
+    except (OSError, pa.ArrowException) as exc:
         raise InputError(str(path), "", f"not a readable Parquet file: {exc}") from None
+
+
+def open_part(path: Path, schema: ArtifactSchema, memory_map: bool = False) -> pq.ParquetFile:
+    pf = open_parquet(path, memory_map)
     schema.validate(pf.schema_arrow, str(path))
     return pf
+
+
+def read_row_group(pf: pq.ParquetFile, path: Path, group: int, columns: Sequence[str] | None = None) -> pa.Table:
+    """Row group ``group`` of ``pf`` (opened from ``path``); corrupt data is an InputError naming the file."""
+    try:
+        return pf.read_row_group(group, columns=list(columns) if columns else None)
+    except (OSError, pa.ArrowException) as exc:
+        raise InputError(str(path), "", f"corrupt Parquet data in row group {group}: {exc}") from None
 
 
 def validate_artifact(directory: Path, schema: ArtifactSchema) -> int:
@@ -178,7 +223,7 @@ def iter_batches(
     for path in part_files(directory, schema):
         pf = open_part(path, schema, memory_map=True)
         for group in range(pf.num_row_groups):
-            yield from pf.read_row_group(group, columns=cols).to_batches(max_chunksize=batch_rows)
+            yield from read_row_group(pf, path, group, cols).to_batches(max_chunksize=batch_rows)
 
 
 def iter_parts(
@@ -186,7 +231,12 @@ def iter_parts(
 ) -> Iterator[pa.Table]:
     """Yield each part file as one table (the unit stages map over)."""
     for path in part_files(directory, schema):
-        yield open_part(path, schema).read(columns=list(columns) if columns else None)
+        pf = open_part(path, schema)
+        try:
+            table = pf.read(columns=list(columns) if columns else None)
+        except (OSError, pa.ArrowException) as exc:
+            raise InputError(str(path), "", f"corrupt Parquet data: {exc}") from None
+        yield table
 
 
 def read_table(

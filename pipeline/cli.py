@@ -6,16 +6,15 @@ import argparse
 import importlib
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TextIO
 
-import pyarrow.parquet as pq
-
 from pipeline import __version__
-from pipeline.artifacts import PART_GLOB
+from pipeline.artifacts import PART_GLOB, open_parquet, read_row_group
 from pipeline.errors import InputError
 from pipeline.schemas import ALL, NAME_KEY, VERSION_KEY
+from pipeline.text import caption_problem, decode_text, normalize_caption, read_text, split_lines
 
 
 def _stage_names() -> dict[str, str]:
@@ -44,31 +43,55 @@ def _describe_artifact(directory: Path) -> str | None:
     parts = sorted(directory.glob(PART_GLOB))
     if not parts:
         return None
-    meta = pq.read_schema(parts[0]).metadata or {}
-    rows = sum(pq.ParquetFile(p).metadata.num_rows for p in parts)
+    files = [open_parquet(p) for p in parts]
+    meta = files[0].schema_arrow.metadata or {}
+    rows = sum(f.metadata.num_rows for f in files)
     size = sum(p.stat().st_size for p in parts)
-    name = meta.get(NAME_KEY, b"?").decode()
-    version = meta.get(VERSION_KEY, b"?").decode()
+    name = meta.get(NAME_KEY, b"?").decode(errors="replace")
+    version = meta.get(VERSION_KEY, b"?").decode(errors="replace")
     return f"{directory}  {name} v{version}: {rows:,} rows in {len(parts)} parts, {size / 1e6:.1f} MB"
 
 
+def _read_metrics(path: Path) -> str:
+    try:
+        return json.dumps(json.loads(read_text(path)), sort_keys=True)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{path}:{exc.lineno}", "", f"not valid JSON: {exc.msg}") from None
+
+
 def cmd_summary(args: argparse.Namespace) -> int:
-    """What the pipeline wrote: each artifact with its rows, each metrics file."""
+    """What the pipeline wrote: each artifact with its rows, each metrics file.
+
+    An unreadable part or metrics file is reported on stderr and the listing goes on; the
+    exit status is then 2.
+    """
+    bad = 0
+
+    def line(describe: Callable[[], str | None]) -> None:
+        nonlocal bad
+        try:
+            text = describe()
+        except InputError as exc:
+            bad += 1
+            print(f"sgmatch: {exc}", file=sys.stderr)
+            return
+        if text:
+            print(text)
+
     for root in args.dirs:
         if not root.exists():
             continue
         if root.is_file() and root.suffix == ".json":
-            print(f"{root}: {json.dumps(json.loads(root.read_text()), sort_keys=True)}")
+            line(lambda root=root: f"{root}: {_read_metrics(root)}")
             continue
         for d in sorted(p for p in [root, *root.rglob("*")] if p.is_dir() and not p.name.startswith(".")):
-            line = _describe_artifact(d)
-            if line:
-                print(line)
+            if any(d.glob(PART_GLOB)):
+                line(lambda d=d: _describe_artifact(d))
             elif d != root and any(d.glob("*.png")):
                 print(f"{d}  {sum(1 for _ in d.glob('*.png')):,} PNG images")
         for m in sorted(root.rglob("*.json")) if root.is_dir() else []:
-            print(f"{m}: {json.dumps(json.loads(m.read_text()), sort_keys=True)}")
-    return 0
+            line(lambda m=m: f"{m}: {_read_metrics(m)}")
+    return 2 if bad else 0
 
 
 def cmd_show(args: argparse.Namespace) -> int:
@@ -78,12 +101,13 @@ def cmd_show(args: argparse.Namespace) -> int:
         raise InputError(str(args.artifact), "", "not an artifact directory (no part files)")
     shown = 0
     for p in parts:
-        for batch in pq.ParquetFile(p).iter_batches(batch_size=max(1, args.limit)):
-            for row in batch.to_pylist():
-                if shown >= args.limit:
-                    return 0
+        pf = open_parquet(p)
+        for group in range(pf.num_row_groups):
+            for row in read_row_group(pf, p, group).slice(0, max(args.limit - shown, 0)).to_pylist():
                 print(json.dumps(row, default=str, ensure_ascii=False))
                 shown += 1
+            if shown >= args.limit:
+                return 0
     return 0
 
 
@@ -94,13 +118,20 @@ def cmd_parse(args: argparse.Namespace) -> int:
     config = ParserConfig(backend=args.backend, spacy_model=args.spacy_model, stanza_dir=args.stanza_dir,
                           lexicon=args.lexicon)
     parser = _parser_or_input_error(config)
-    with _open_input(args.input) as source:
-        lines = [line.rstrip("\n") for line in source]
+    source = decode_text(sys.stdin.buffer.read(), "-") if str(args.input) == "-" else read_text(args.input)
+    # one caption a \n-terminated line, normalised as ingest does: the offsets index the caption printed
+    lines = [normalize_caption(line) for line in split_lines(source)]
     for start in range(0, len(lines), 1024):
         batch = lines[start:start + 1024]
-        for text, item in zip(batch, parser.parse(batch), strict=True):  # type: ignore[attr-defined]
-            out = {"caption": text}
-            if item.graph is not None:
+        problems = [caption_problem(text) for text in batch]
+        readable = [text for text, problem in zip(batch, problems, strict=True) if problem is None]
+        parsed = iter(parser.parse(readable))  # type: ignore[attr-defined]
+        for text, problem in zip(batch, problems, strict=True):
+            item = next(parsed) if problem is None else None
+            out: dict[str, object] = {"caption": text}
+            if item is None:
+                out.update(objects=[], relations=[], facts=[], error=f"caption: {problem}")
+            elif item.graph is not None:
                 graph = item.graph.to_dict()
                 out.update(objects=graph["objects"], relations=graph["relations"], facts=graph["facts"])
             else:

@@ -17,6 +17,16 @@ section loads (a value outside it is refused like a wrong type)::
 
 The common ranges have names: :data:`PositiveInt`, :data:`NonNegativeInt`,
 :data:`PositiveFloat`, :data:`NonNegativeFloat`, :data:`Fraction`.
+
+A string field that names a file declares that the file must exist, with the values that
+name no file::
+
+    lexicon: Annotated[str, ExistingPath(keywords=("factual", "none"))]
+    stanza_dir: Annotated[str, ExistingPath(kind="dir")]
+
+Relative paths are taken from the working directory (where ``dvc repro`` runs each stage:
+the project's root), as the stages' own paths are. Declare it only where the path is always
+needed; a path that only some settings use (a backend's weights) is the stage's to check.
 """
 
 from __future__ import annotations
@@ -51,6 +61,27 @@ class Range:
         """``>= 1``, ``> 0 and <= 1``: the range as a reader writes it."""
         bounds = ((">=", self.ge), (">", self.gt), ("<=", self.le), ("<", self.lt))
         return " and ".join(f"{op} {b:g}" for op, b in bounds if b is not None)
+
+
+@dataclasses.dataclass(frozen=True)
+class ExistingPath:
+    """A ``str`` parameter naming a file (or directory) that must exist when the section loads,
+    unless its value is one of ``keywords`` (such as ``factual``, ``none`` or ``""``)."""
+
+    kind: typing.Literal["file", "dir"] = "file"
+    keywords: tuple[str, ...] = ()
+
+    def problem(self, value: str) -> str | None:
+        """Why ``value`` is refused, or None."""
+        if value in self.keywords:
+            return None
+        path = Path(value).expanduser()
+        if path.is_file() if self.kind == "file" else path.is_dir():
+            return None
+        noun = "directory" if self.kind == "dir" else "file"
+        other = f", or one of {', '.join(repr(k) for k in self.keywords)}" if self.keywords else ""
+        found = f"no such {noun}" if not path.exists() else f"not a {noun}"
+        return f"{value!r}: {found} (give an existing {noun}{other})"
 
 
 PositiveInt = Annotated[int, Range(ge=1)]
@@ -109,6 +140,10 @@ def _convert(tp: Any, value: Any, where: str, key: str) -> Any:
         for extra in extras:
             if isinstance(extra, Range) and converted is not None and not extra.contains(converted):
                 raise InputError(where, key, f"{converted!r} is out of range: must be {extra.describe()}")
+            if isinstance(extra, ExistingPath) and isinstance(converted, str):
+                problem = extra.problem(converted)
+                if problem is not None:
+                    raise InputError(where, key, problem)
         return converted
     args = typing.get_args(tp)
     if dataclasses.is_dataclass(tp):

@@ -12,10 +12,14 @@ Backends (``detect_regions.backend``):
 - ``detectron2``: a detectron2 model from local config and weights files, when detectron2 is
   importable (:mod:`stages.regions.detectron2_backend`); otherwise the stage says how to get it.
 
-Every image gets one row; the spatial graph links each region to its ``graph_k`` nearest
-(0: all pairs) with the geometry of :mod:`stages.regions.geometry`. Features are stored as
-``feature_dtype``. Bad input (a missing or corrupt picture, boxes outside the image, NaN or
-wrong-length features, a bad base64 field) follows ``on_error``: ``record`` keeps the image's
+Every image gets one row, except those ingest recorded with an error: they are never opened
+(their paths are not to be trusted) and are counted in the metrics (``skipped_ingest_errors``).
+Pictures are opened through :func:`pipeline.images.open_image`, never outside ``--image-root``
+(symlinks resolved when the file is opened). The spatial graph links each region to its
+``graph_k`` nearest (0: all pairs) with the geometry of :mod:`stages.regions.geometry`.
+Features are stored as ``feature_dtype``. Bad input (a missing or corrupt picture, a path
+that leads outside the root, boxes outside the image, NaN or wrong-length features, a bad
+base64 field) follows ``on_error``: ``record`` keeps the image's
 row with the reason in ``error`` and no regions, ``fail`` stops at the first one.
 
 Example::
@@ -41,11 +45,13 @@ from PIL import Image, UnidentifiedImageError
 
 from pipeline.artifacts import atomic_directory, read_table, write_artifact, write_json, write_part
 from pipeline.errors import InputError
+from pipeline.images import open_image
 from pipeline.parallel import dask_client, map_partitions
 from pipeline.params import Fraction, NonNegativeInt, PositiveInt, load_section
 from pipeline.schemas import IMAGES, REGIONS
 from pipeline.stage import add_dask_options, run_stage, stage_parser
 from stages.regions import precomputed, shapes
+from stages.regions.detectron2_backend import PickleRefused
 from stages.regions.geometry import spatial_graph
 from stages.regions.torchvision_backend import COCO_NAMES, MissingDependency
 
@@ -64,7 +70,8 @@ class RegionParams:
     rows_per_part: PositiveInt
     torchvision_weights: str  # Faster R-CNN state dict; "" runs with random weights (for testing the path)
     detectron2_config: str  # detectron2: the model's config file (.yaml)
-    detectron2_weights: str  # detectron2: its weights file (.pkl/.pth)
+    detectron2_weights: str  # detectron2: its weights file (.pth; .pkl only with detectron2_allow_pickle)
+    detectron2_allow_pickle: bool  # true lets detectron2 unpickle .pkl weights, which runs code the file holds
     device: str  # cpu | cuda | cuda:1 ...
     top_k: PositiveInt  # regions kept per image (detectors)
     score_threshold: Fraction
@@ -95,7 +102,8 @@ def _require_detector(params: RegionParams) -> None:
     if params.backend == "detectron2":
         from stages.regions import detectron2_backend
 
-        detectron2_backend.require(params.detectron2_config, params.detectron2_weights)
+        detectron2_backend.require(params.detectron2_config, params.detectron2_weights,
+                                   params.detectron2_allow_pickle)
     else:
         from stages.regions import torchvision_backend
 
@@ -109,7 +117,7 @@ def _detector(params: RegionParams) -> Any:
         from stages.regions.detectron2_backend import Detectron2Detector
 
         return Detectron2Detector(params.detectron2_config, params.detectron2_weights, params.device, params.top_k,
-                                  params.score_threshold)
+                                  params.score_threshold, params.detectron2_allow_pickle)
     from stages.regions.torchvision_backend import TorchvisionDetector
 
     return TorchvisionDetector(params.torchvision_weights, params.device, params.top_k, params.score_threshold,
@@ -121,30 +129,38 @@ def detect_images(images: Sequence[dict[str, Any]], image_root: str, params: Reg
     """Detect the regions of some images (shapes or torchvision) and write their part; returns error counts."""
     rows, errors = [], Counter()
     for im in images:
-        path = Path(image_root) / (im["path"] or "")
-        error = det = None
         try:
-            with Image.open(path) as pic:
-                pixels = np.asarray(pic.convert("RGB"))
-            det = shapes.detect(pixels) if params.backend == "shapes" else _detector(params).detect(pixels)
-        except FileNotFoundError:
-            error = f"image: missing file {path}"
-        except (UnidentifiedImageError, OSError, SyntaxError) as exc:
-            error = f"image: unreadable or truncated {path} ({exc})"
-        if error is not None:
-            errors[error.split(":")[0]] += 1
+            pixels = read_pixels(Path(image_root), im)
+        except InputError as exc:
+            errors[exc.field] += 1
             if params.on_error == "fail":
-                raise InputError(str(path), "image", error.split(": ", 1)[1])
+                raise
             rows.append(region_row(im["image_id"], im["split"], im["width"], im["height"], None, None, [], [], [],
-                                   params, params.backend, error))
+                                   params, params.backend, f"{exc.field}: {exc.problem}"))
             continue
-        assert det is not None
+        det = shapes.detect(pixels) if params.backend == "shapes" else _detector(params).detect(pixels)
         height, width = pixels.shape[:2]
         rows.append(region_row(im["image_id"], im["split"], width, height, det.boxes, det.features,
                                det.labels.tolist(), [_label_name(params.backend, int(k)) for k in det.labels],
                                det.scores.tolist(), params, params.backend, None))
     write_part(Path(tmp), part, pa.Table.from_pylist(rows, schema=REGIONS.arrow), REGIONS)
     return dict(errors)
+
+
+def read_pixels(image_root: Path, image: dict[str, Any]) -> np.ndarray:
+    """The (H, W, 3) pixels of an ``images`` row, opened below ``image_root`` only
+    (:func:`pipeline.images.open_image`); a file that is no readable picture is an InputError."""
+    with open_image(image_root, image) as fh:
+        try:
+            with Image.open(fh) as pic:
+                return np.asarray(pic.convert("RGB"))
+        except UnidentifiedImageError:
+            problem = "not a picture format PIL reads"
+        except Image.DecompressionBombError as exc:
+            problem = f"too many pixels to decode safely ({exc})"
+        except (OSError, SyntaxError, ValueError) as exc:
+            problem = f"truncated or corrupt ({exc})"
+    raise InputError(str(image_root / image["path"]), "image", f"unreadable {image['path']!r}: {problem}")
 
 
 def precomputed_rows(records: Iterator[precomputed.Record], params: RegionParams, split: str | None) -> Iterator[dict]:
@@ -161,11 +177,14 @@ def _run(args: argparse.Namespace) -> None:
     if params.backend in ("torchvision", "detectron2"):
         try:  # fail here, once, on a missing package or file; the model is built where it runs
             _require_detector(params)
-        except (MissingDependency, FileNotFoundError) as exc:
+        except (MissingDependency, FileNotFoundError, PickleRefused) as exc:
             key = "backend" if isinstance(exc, MissingDependency) else (
-                "torchvision_weights" if params.backend == "torchvision" else "detectron2_config")
+                "torchvision_weights" if params.backend == "torchvision" else
+                "detectron2_weights" if isinstance(exc, PickleRefused) or "weights" in str(exc) else
+                "detectron2_config")
             raise InputError(f"{args.params} [detect_regions]", f"detect_regions.{key}", str(exc)) from None
     errors: Counter[str] = Counter()
+    skipped = 0
     if params.backend == "precomputed":
         if args.input is None:
             raise InputError("command line", "--input", "the precomputed backend reads a TSV file or precomp dir")
@@ -179,6 +198,8 @@ def _run(args: argparse.Namespace) -> None:
             raise InputError("command line", "--images/--image-root", f"the {params.backend} backend reads both")
         images = read_table(args.images, IMAGES, columns=["image_id", "split", "path", "width", "height",
                                                            "error"]).to_pylist()
+        # Images ingest refused are never opened (their paths are not to be trusted): counted, no row.
+        skipped = sum(im["error"] is not None for im in images)
         images = [im for im in images if im["error"] is None]
         chunks = [images[i:i + params.images_per_task] for i in range(0, len(images), params.images_per_task)]
         with atomic_directory(args.out) as tmp:  # workers write their parts into it
@@ -191,9 +212,11 @@ def _run(args: argparse.Namespace) -> None:
             errors.update(c)
         rows_written = len(images)
     summary = {"images": rows_written, "errors": sum(errors.values()), "errors_by_field": dict(sorted(errors.items())),
-               "backend": params.backend}
+               "skipped_ingest_errors": skipped, "backend": params.backend}
     if errors:
         log.warning("detect_regions: %d images recorded with errors %s", summary["errors"], dict(errors))
+    if skipped:
+        log.warning("detect_regions: %d images skipped: ingest recorded them with an error", skipped)
     if args.metrics:
         write_json(args.metrics, summary)
     log.info("detect_regions: %s", summary)

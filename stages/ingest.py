@@ -9,6 +9,9 @@ malformed line, a duplicate id, an image path that would leave the image root) i
 ``fail``: the stage stops with one message naming the file, row and field, and writes
 nothing; or ``record``: the row is kept with its ``error`` column set, counted in the
 metrics and logged. No row is ever dropped silently. Later stages skip rows with an error.
+The captions of a real dataset are normalised here, once (NFC, control and zero-width
+characters removed, whitespace collapsed); one left empty or with no word is an error
+(:mod:`stages.formats`, :mod:`pipeline.text`).
 
 Example::
 

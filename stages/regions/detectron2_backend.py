@@ -5,7 +5,8 @@ detectron2 is not on PyPI: it is used when it is importable (build it from sourc
 Boxes, classes and scores are the predictor's; each box's feature is pooled from the box head
 (the RoI pooler over the config's box-head input features, then the box head), as bottom-up
 attention does. This path could not be run on the project's machines (no detectron2 there);
-the error path is tested.
+the error paths are tested. A ``.pkl`` weights file is refused unless
+``detectron2_allow_pickle`` is set (see :func:`refuse_pickle`).
 """
 
 from __future__ import annotations
@@ -25,8 +26,25 @@ INSTALL = (
 )
 
 
-def require(config: str, weights: str) -> None:
-    """Raise unless detectron2 imports and both files exist; builds nothing."""
+class PickleRefused(ValueError):
+    pass
+
+
+def refuse_pickle(weights: str, allow_pickle: bool) -> None:
+    """Refuse a ``.pkl`` weights file unless the user opted in: detectron2 loads ``.pkl`` with
+    ``pickle.load``, which runs whatever code the file holds. ``.pth`` files go through
+    ``torch.load``, which (PyTorch 2.6 and later) reads tensors only."""
+    if Path(weights).suffix.lower() == ".pkl" and not allow_pickle:
+        raise PickleRefused(
+            f"{weights!r} is a pickle, and detectron2 unpickles .pkl weights, which runs any code the file "
+            "holds: convert it to a .pth state dict, or set detect_regions.detectron2_allow_pickle: true "
+            "for a file you trust")
+
+
+def require(config: str, weights: str, allow_pickle: bool = False) -> None:
+    """Raise unless the weights are not a refused pickle, detectron2 imports and both files exist;
+    builds nothing."""
+    refuse_pickle(weights, allow_pickle)
     try:
         import detectron2.modeling  # noqa: F401
     except ImportError:
@@ -37,8 +55,9 @@ def require(config: str, weights: str) -> None:
 
 
 class Detectron2Detector:
-    def __init__(self, config: str, weights: str, device: str, top_k: int, score_threshold: float) -> None:
-        require(config, weights)
+    def __init__(self, config: str, weights: str, device: str, top_k: int, score_threshold: float,
+                 allow_pickle: bool = False) -> None:
+        require(config, weights, allow_pickle)
         import torch
         from detectron2.checkpoint import DetectionCheckpointer
         from detectron2.config import get_cfg

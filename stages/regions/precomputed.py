@@ -25,6 +25,9 @@ from pathlib import Path
 
 import numpy as np
 
+from pipeline.errors import InputError
+from pipeline.text import read_lines, read_text
+
 TSV_FIELDS = ("image_id", "image_w", "image_h", "num_boxes", "boxes", "features")
 
 
@@ -55,33 +58,50 @@ def check(rec: Record) -> Record:
     return rec
 
 
-def read_tsv(path: Path, feature_dim: int | None = None) -> Iterator[Record]:
+def _tsv_rows(path: Path) -> Iterator[list[str]]:
+    """The tab-separated fields of each line (no quoting: base64 needs none), file errors named."""
     csv.field_size_limit(sys.maxsize)
-    with open(path, encoding="utf-8", newline="") as fh:
-        for line_no, row in enumerate(csv.reader(fh, delimiter="\t"), start=1):
-            where = f"{path}:{line_no}"
-            if len(row) != len(TSV_FIELDS):
-                yield Record(row[0] if row else f"line:{line_no}", None, None, None, None,
-                             f"row: {len(row)} fields, expected {len(TSV_FIELDS)} ({where})")
-                continue
-            image_id, w, h, n, boxes_b64, feats_b64 = row
-            try:
-                width, height, num = int(float(w)), int(float(h)), int(n)
-                boxes = np.frombuffer(base64.b64decode(boxes_b64, validate=True), np.float32)
-                feats = np.frombuffer(base64.b64decode(feats_b64, validate=True), np.float32)
-            except (ValueError, binascii.Error) as exc:
-                yield Record(image_id, None, None, None, None, f"row: bad number or base64 ({exc}) ({where})")
-                continue
-            if boxes.size != num * 4:
-                yield Record(image_id, width, height, None, None,
-                             f"boxes: {boxes.size} values for {num} boxes ({where})")
-                continue
-            if num == 0 or feats.size % num or (feature_dim and feats.size != num * feature_dim):
-                yield Record(image_id, width, height, None, None,
-                             f"features: {feats.size} values do not fit {num} boxes ({where})")
-                continue
-            yield check(Record(image_id, width, height, boxes.reshape(num, 4).copy(),
-                               feats.reshape(num, -1)))
+    lines = 0  # read so far, for the error's line number
+    try:
+        with open(path, encoding="utf-8", newline="") as fh:
+            for row in csv.reader(fh, delimiter="\t", quoting=csv.QUOTE_NONE):
+                lines += 1
+                yield row
+    except FileNotFoundError:
+        raise InputError(str(path), "", "file not found") from None
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path}:{lines + 1}", "", f"not UTF-8 text ({exc.reason})") from None
+    except (OSError, csv.Error) as exc:
+        raise InputError(f"{path}:{lines + 1}", "", f"not a readable TSV file ({exc})") from None
+
+
+def read_tsv(path: Path, feature_dim: int | None = None) -> Iterator[Record]:
+    for line_no, row in enumerate(_tsv_rows(path), start=1):
+        where = f"{path}:{line_no}"
+        if len(row) != len(TSV_FIELDS):
+            yield Record(row[0] if row else f"line:{line_no}", None, None, None, None,
+                         f"row: {len(row)} fields, expected {len(TSV_FIELDS)} ({where})")
+            continue
+        image_id, w, h, n, boxes_b64, feats_b64 = row
+        try:
+            width, height, num = int(float(w)), int(float(h)), int(n)
+            if not (0 < width < 2**31 and 0 < height < 2**31 and 0 <= num < 2**31):
+                raise ValueError(f"size {width}x{height} or {num} boxes out of range")
+            boxes = np.frombuffer(base64.b64decode(boxes_b64, validate=True), np.float32)
+            feats = np.frombuffer(base64.b64decode(feats_b64, validate=True), np.float32)
+        except (ValueError, OverflowError, binascii.Error) as exc:
+            yield Record(image_id, None, None, None, None, f"row: bad number or base64 ({exc}) ({where})")
+            continue
+        if boxes.size != num * 4:
+            yield Record(image_id, width, height, None, None,
+                         f"boxes: {boxes.size} values for {num} boxes ({where})")
+            continue
+        if num == 0 or feats.size % num or (feature_dim and feats.size != num * feature_dim):
+            yield Record(image_id, width, height, None, None,
+                         f"features: {feats.size} values do not fit {num} boxes ({where})")
+            continue
+        yield check(Record(image_id, width, height, boxes.reshape(num, 4).copy(),
+                           feats.reshape(num, -1)))
 
 
 def precomp_ids(directory: Path, split: str, rows: int) -> tuple[list[str], int]:
@@ -89,7 +109,7 @@ def precomp_ids(directory: Path, split: str, rows: int) -> tuple[list[str], int]
     mapping = directory / "id_mapping.json"
     ids_file = directory / f"{split}_ids.txt"
     if ids_file.exists():
-        ids = [line.strip() for line in ids_file.read_text(encoding="utf-8").splitlines() if line.strip()]
+        ids = [line.strip() for line in read_lines(ids_file) if line.strip()]
         distinct = list(dict.fromkeys(ids))
         if len(ids) == rows:  # one feature row per caption: keep the first of each image
             stride = len(ids) // max(len(distinct), 1)
@@ -97,20 +117,53 @@ def precomp_ids(directory: Path, split: str, rows: int) -> tuple[list[str], int]
         if len(distinct) == rows:
             return distinct, 1
     if mapping.exists():
-        keys = list(json.loads(mapping.read_text(encoding="utf-8")))
+        try:
+            data = json.loads(read_text(mapping))
+        except (json.JSONDecodeError, RecursionError) as exc:
+            raise InputError(str(mapping), "", f"not valid JSON ({exc})") from None
+        if not isinstance(data, dict):
+            raise InputError(str(mapping), "", "expected an object of image id to path")
+        keys = list(data)
         if len(keys) == rows:
             return keys, 1
     return [str(i) for i in range(rows)], 1
 
 
+def load_array(path: Path, shape: tuple[int | str, ...], required: bool = True) -> np.ndarray | None:
+    """A numeric ``.npy`` file, memory-mapped, whose shape matches ``shape`` (a name stands for
+    any size); None when it is absent and not ``required``. An object array is refused without
+    being loaded: loading it would unpickle it, which runs code."""
+    if not path.exists() and not required:
+        return None
+    try:
+        with open(path, "rb") as fh:
+            magic = fh.read(6)
+    except FileNotFoundError:
+        raise InputError(str(path), "", "file not found") from None
+    except OSError as exc:
+        raise InputError(str(path), "", f"cannot be read ({exc.strerror})") from None
+    if magic != b"\x93NUMPY":
+        raise InputError(str(path), "", "not a .npy file (no NumPy header)")
+    try:
+        array = np.load(path, mmap_mode="r", allow_pickle=False)
+    except (ValueError, OSError, EOFError) as exc:
+        objects = "object" in str(exc).lower() or "pickle" in str(exc).lower()
+        raise InputError(str(path), "", "holds Python objects (refused: loading them would run code)" if objects
+                         else f"not a readable .npy array ({exc})") from None
+    if array.dtype.kind not in "biuf":
+        raise InputError(str(path), "", f"expected a numeric array, found dtype {array.dtype}")
+    if array.ndim != len(shape) or any(isinstance(d, int) and d != n for d, n in zip(shape, array.shape, strict=False)):
+        want = "(" + ", ".join(str(d) for d in shape) + ")"
+        raise InputError(str(path), "", f"expected shape {want}, found {array.shape}")
+    return array
+
+
 def read_precomp(directory: Path, split: str, chunk: int = 256) -> Iterator[Record]:
-    ims_path = directory / f"{split}_ims.npy"
-    ims = np.load(ims_path, mmap_mode="r")
-    if ims.ndim != 3:
-        raise ValueError(f"{ims_path}: expected shape (images, regions, dim), found {ims.shape}")
-    boxes = np.load(directory / f"{split}_boxes.npy", mmap_mode="r") if (directory / f"{split}_boxes.npy").exists() else None
-    sizes = (np.load(directory / f"{split}_img_sizes.npy", mmap_mode="r")
-             if (directory / f"{split}_img_sizes.npy").exists() else None)
+    ims = load_array(directory / f"{split}_ims.npy", ("images", "regions", "dim"))
+    assert ims is not None
+    n, regions = ims.shape[:2]
+    boxes = load_array(directory / f"{split}_boxes.npy", (n, regions, 4), required=False)
+    sizes = load_array(directory / f"{split}_img_sizes.npy", (n, 2), required=False)
     ids, stride = precomp_ids(directory, split, len(ims))
     for start in range(0, len(ids), chunk):
         rows = np.arange(start, min(start + chunk, len(ids))) * stride

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 import pytest
 
 from pipeline.errors import InputError
-from pipeline.params import Fraction, PositiveInt, Range, load_section
+from pipeline.params import ExistingPath, Fraction, PositiveInt, Range, load_section
 
 
 @dataclass(frozen=True)
@@ -108,3 +108,48 @@ def test_the_shipped_params_file_loads(repo_root: Path) -> None:
 
     p = load_section(repo_root / "params.yaml", "ingest", IngestParams)
     assert p.format == "synthetic" and p.world.captions_per_image >= 5
+
+
+@pytest.mark.parametrize(
+    ("module", "cls", "section", "key", "value"),
+    [("stages.parse_captions", "ParseParams", "parse_captions", "texts_per_task", 0),
+     ("stages.parse_captions", "ParseParams", "parse_captions", "partition_rows", 0),
+     ("stages.parse_captions", "ParseParams", "parse_captions", "batch_size", 0),
+     ("stages.parse_captions", "ParseParams", "parse_captions", "max_chars", -1),
+     ("stages.generate_negatives", "NegativeParams", "generate_negatives", "captions_per_task", 0),
+     ("stages.generate_negatives", "NegativeParams", "generate_negatives", "per_caption", -3),
+     ("stages.caption_semantics", "SemanticsParams", "caption_semantics", "dim", 0),
+     ("stages.extract_labels", "LabelParams", "extract_labels", "max_size", -1),
+     ("stages.train", "TrainParams", "train", "batch_size", 0)],
+)
+def test_the_out_of_range_params_of_issue_10_are_refused_when_they_load(
+        tmp_path: Path, repo_root: Path, module: str, cls: str, section: str, key: str, value: int) -> None:
+    import importlib
+
+    import yaml
+
+    params = yaml.safe_load((repo_root / "params.yaml").read_text())
+    params[section][key] = value
+    path = write(tmp_path, yaml.safe_dump(params))
+    with pytest.raises(InputError, match=rf"field '{section}.{key}': {value} is out of range: must be >= 1"):
+        load_section(path, section, getattr(importlib.import_module(module), cls))
+
+
+@dataclass(frozen=True)
+class Files:
+    lexicon: Annotated[str, ExistingPath(keywords=("factual", "none"))]
+    models: Annotated[str, ExistingPath(kind="dir")]
+
+
+def test_a_path_that_must_exist_is_checked_when_the_section_loads(tmp_path: Path) -> None:
+    (tmp_path / "lexicon.json").write_text("{}")
+    ok = f"f:\n  lexicon: {tmp_path / 'lexicon.json'}\n  models: {tmp_path}\n"
+    assert load_section(write(tmp_path, ok), "f", Files).models == str(tmp_path)
+    for keyword in ("factual", "none"):
+        assert load_section(write(tmp_path, ok.replace(str(tmp_path / "lexicon.json"), keyword)), "f", Files)
+    with pytest.raises(InputError, match=r"field 'f.lexicon': '/nonexistent.json': no such file \(give an existing "
+                                         r"file, or one of 'factual', 'none'\)"):
+        load_section(write(tmp_path, ok.replace(str(tmp_path / "lexicon.json"), "/nonexistent.json")), "f", Files)
+    with pytest.raises(InputError, match=r"field 'f.models': '.*lexicon.json': not a directory"):
+        load_section(write(tmp_path, ok.replace(f"models: {tmp_path}", f"models: {tmp_path / 'lexicon.json'}")),
+                     "f", Files)

@@ -108,3 +108,19 @@ def test_real_precomp_caption_files(tmp_path: Path, shared_data: Path, folder, s
     assert read_table(tmp_path / "images", IMAGES).num_rows == images
     per_image = table.group_by("image_id").aggregate([("caption_id", "count")])
     assert set(per_image.column("caption_id_count").to_pylist()) == {5}
+
+
+def test_captions_are_normalised_and_junk_recorded_as_no_words(tmp_path: Path, capsys) -> None:
+    token = tmp_path / "tokens.txt"
+    token.write_text("1.jpg#0\tA\u200b dog\x00  on a\u2028sofa .\r\n1.jpg#1\t\u200b\u200c\u200d\n1.jpg#2\t... !!!\n"
+                     "2.jpg#0\t1234 5678\n2.jpg#1\t\u202eA cat\u202c .\n", encoding="utf-8", newline="")
+    assert run(tmp_path, params(tmp_path, format="flickr_token", split="all"), "--input", str(token)) == 0
+    captions = read_table(tmp_path / "captions", CAPTIONS).to_pylist()
+    assert [(c["caption"], c["error"]) for c in captions] == [
+        ("A dog on a sofa .", None), ("", "caption: empty caption"), ("... !!!", "caption: no words"),
+        ("1234 5678", "caption: no words"), ("A cat .", None)]
+    assert json.loads((tmp_path / "metrics.json").read_text())["captions"]["errors_by_field"] == {"caption": 3}
+    p = params(tmp_path, format="flickr_token", split="all", on_error="fail")
+    token.write_text("1.jpg#0\tA dog .\n1.jpg#1\t?!\n")
+    assert run(tmp_path / "fail", p, "--input", str(token)) == 2
+    assert f"{token}:2, field 'caption': no words" in capsys.readouterr().err

@@ -70,3 +70,76 @@ def test_the_page_renders_in_headless_chromium_with_markup_shown_as_text(tmp_pat
         assert img.size == (900, 700)
         colors = img.convert("RGB").getcolors(maxcolors=1 << 20)
         assert colors is not None and len(colors) > 10  # something was drawn, not a blank page
+
+
+SECRET = b"\x89PNG\r\n\x1a\n" + b"root:x:0:0 the secret outside the root"  # would be embedded if opened
+
+
+def test_inspect_never_embeds_a_file_outside_the_image_root(tmp_path: Path) -> None:
+    import base64
+    import json
+
+    import yaml
+
+    from pipeline import cli
+    from pipeline.artifacts import write_artifact
+    from pipeline.schemas import TEXT_GRAPHS
+    from stages import ingest
+
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "passwd.png").write_bytes(SECRET)
+    root = tmp_path / "root"
+    root.mkdir()
+    Image.new("RGB", (16, 16), (0, 90, 200)).save(root / "ok.png")
+    (root / "link.png").symlink_to(outside / "passwd.png")
+    names = ["ok.png", "../outside/passwd.png", "link.png", str(outside / "passwd.png"), "gone.png"]
+    (tmp_path / "k.json").write_text(json.dumps({"images": [
+        {"filename": n, "cocoid": k, "split": "test", "sentences": [{"raw": f"picture {k}"}]}
+        for k, n in enumerate(names)]}))
+    section = {"format": "karpathy", "split": "test", "on_error": "record", "captions_per_image": 5,
+               "partition_rows": 100, "world": {"seed": 0, "num_images": 1, "image_size": 32, "min_shapes": 1,
+                                                "max_shapes": 1, "captions_per_image": 1, "test_images": 0,
+                                                "val_images": 0, "images_per_partition": 1}}
+    (tmp_path / "p.yaml").write_text(yaml.safe_dump({"ingest": section}))
+    assert ingest.main(["--params", str(tmp_path / "p.yaml"), "--input", str(tmp_path / "k.json"), "--out-captions",
+                        str(tmp_path / "captions"), "--out-images", str(tmp_path / "images"), "--workers", "0"]) == 0
+    n = len(names)
+    graphs = {"caption_id": [f"{k}#0" for k in range(n)], "image_id": [str(k) for k in range(n)], "split": ["test"] * n,
+              "caption": [f"picture {k}" for k in range(n)], "tokens": [[]] * n, "offsets": [[]] * n,
+              "objects": [[]] * n, "relations": [[]] * n, "facts": [[]] * n, "backend": ["spacy"] * n,
+              "backend_version": ["x"] * n, "error": [None] * n}
+    write_artifact(tmp_path / "tg", TEXT_GRAPHS, [TEXT_GRAPHS.table(graphs)])
+    out = tmp_path / "report.html"
+    assert cli.main(["inspect", "--text-graphs", str(tmp_path / "tg"), "--images", str(tmp_path / "images"),
+                     "--image-root", str(root), "--sample", "10", "--out", str(out)]) == 0
+    page = out.read_text()
+    assert base64.b64encode(SECRET).decode()[:24] not in page and "root:x:0:0" not in page
+    assert str(outside) not in page.replace(html_escape(str(outside / "passwd.png")), "")  # named only as given
+    assert page.count("data:image/png;base64,") == 1  # ok.png only
+    assert "picture not shown: path: &#x27;../outside/passwd.png&#x27; leaves the image root" in page
+    assert "picture not shown: path: &#x27;link.png&#x27; leads outside the image root" in page
+    assert "picture not shown: path: absolute path" in page
+    assert "picture not shown: image: missing file &#x27;gone.png&#x27;" in page
+
+
+def html_escape(text: str) -> str:
+    import html
+
+    return html.escape(text)
+
+
+def test_long_texts_are_shortened_on_the_page_and_invisible_characters_shown(tmp_path: Path) -> None:
+    long = "a dog " * 8000  # 48,000 characters
+    g = graph("c0", long)
+    g["objects"] = g["objects"] * 40  # 80 objects
+    negative = {**NEGATIVE, "negative": long[:-1] + " cat", "start": len(long), "after": "cat"}
+    html_page = report.build_report([g, graph("c1", "a \u202edog\u202c\u200b with a \x1b[2Jcat")], [], [],
+                                    [negative], None, ["img"])
+    assert len(html_page) < 20_000
+    assert "47,700 more characters" in html_page  # 300 shown of the 48,000 (the data is not touched)
+    assert "<mark>cat</mark>" in html_page  # the edit at the end of a long negative stays in sight
+    assert "(+68 more objects not drawn)" in html_page
+    assert "a \\u202edog\\u202c\\u200b with a \\x1b[2Jcat" in html_page and "\u202e" not in html_page
+    text = report.terminal_view(graph("c1", "a \x1b[2J\u202ecat"), [])
+    assert "\x1b" not in text and "\\x1b[2J\\u202ecat" in text

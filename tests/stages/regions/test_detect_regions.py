@@ -19,8 +19,8 @@ from stages.regions.geometry import pairwise_iou
 
 PARAMS = {"backend": "shapes", "feature_dtype": "float32", "graph_k": 0, "on_error": "record",
           "precomputed_format": "npy", "precomputed_split": "test", "images_per_task": 50, "rows_per_part": 3,
-          "torchvision_weights": "", "detectron2_config": "", "detectron2_weights": "", "device": "cpu",
-          "top_k": 5, "score_threshold": 0.0, "nms_iou": 0.5}
+          "torchvision_weights": "", "detectron2_config": "", "detectron2_weights": "",
+          "detectron2_allow_pickle": False, "device": "cpu", "top_k": 5, "score_threshold": 0.0, "nms_iou": 0.5}
 
 
 def run(tmp_path: Path, *args: str, **overrides) -> int:
@@ -170,3 +170,65 @@ def test_torchvision_refuses_a_weights_path_that_does_not_exist(tmp_path: Path, 
     code = run(tmp_path, "--images", str(tmp_path / "images"), "--image-root", str(root), backend="torchvision",
                torchvision_weights=str(tmp_path / "nope.pth"))
     assert code == 2 and "weights file not found" in capsys.readouterr().err
+
+
+def _images(tmp_path: Path, paths: list, errors: list) -> Path:
+    n = len(paths)
+    rows = {"image_id": [f"i{k}" for k in range(n)], "split": ["test"] * n, "path": paths, "width": [32] * n,
+            "height": [32] * n, "source": ["t"] * n, "error": errors, "true_objects": [None] * n,
+            "true_relations": [None] * n}
+    write_artifact(tmp_path / "images", IMAGES, [pa.table(rows, schema=IMAGES.arrow)])
+    return tmp_path / "images"
+
+
+def test_pictures_outside_the_root_and_rows_with_errors_are_never_opened(tmp_path: Path, capsys) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    Image.new("RGB", (32, 32), (200, 0, 0)).save(outside / "secret.png")
+    root = tmp_path / "png"
+    root.mkdir()
+    Image.new("RGB", (32, 32), (70, 70, 70)).save(root / "ok.png")
+    (root / "link.png").symlink_to(outside / "secret.png")
+    (root / "dir").symlink_to(outside, target_is_directory=True)
+    images = _images(tmp_path, ["ok.png", "link.png", "dir/secret.png", "../outside/secret.png", "ok\x00.png",
+                                "ok.png"],
+                     [None, None, None, None, None, "path: '../../etc/passwd' leaves the image root"])
+    assert run(tmp_path, "--images", str(images), "--image-root", str(root)) == 0
+    got = {r["image_id"]: r["error"] for r in read_table(tmp_path / "regions", REGIONS).to_pylist()}
+    assert got == {"i0": None, "i1": "path: 'link.png' leads outside the image root",
+                   "i2": "path: 'dir/secret.png' leads outside the image root",
+                   "i3": "path: '../outside/secret.png' leaves the image root",
+                   "i4": "path: control character U+0000 in the path"}  # i5: ingest refused it, never opened
+    metrics = json.loads((tmp_path / "m.json").read_text())
+    assert metrics["errors_by_field"] == {"path": 4} and metrics["skipped_ingest_errors"] == 1
+    assert metrics["images"] == 5
+    assert run(tmp_path, "--images", str(images), "--image-root", str(root), on_error="fail") == 2
+    err = capsys.readouterr().err
+    assert "field 'path': 'link.png' leads outside the image root" in err and str(outside) not in err
+
+
+def test_detectron2_refuses_pickled_weights_unless_opted_in(tmp_path: Path, capsys) -> None:
+    weights = tmp_path / "model_final.pkl"
+    weights.write_bytes(b"not even read")
+    assert run(tmp_path, backend="detectron2", detectron2_weights=str(weights)) == 2
+    err = capsys.readouterr().err
+    assert "'detect_regions.detectron2_weights'" in err and "unpickles .pkl weights, which runs any code" in err
+    assert "detectron2_allow_pickle: true" in err
+    code = run(tmp_path, backend="detectron2", detectron2_weights=str(weights), detectron2_allow_pickle=True)
+    assert code == 2 and "unpickles" not in capsys.readouterr().err  # past the refusal (detectron2 is absent here)
+
+
+@pytest.mark.parametrize(
+    ("name", "array", "words"),
+    [("test_ims.npy", np.array([[[1, "a"]]], dtype=object), "holds Python objects (refused"),
+     ("test_ims.npy", np.zeros((2, 3), np.float32), "expected shape (images, regions, dim), found (2, 3)"),
+     ("test_ims.npy", np.array([[["a"]]]), "expected a numeric array"),
+     ("test_boxes.npy", np.zeros((1, 4, 4), np.float32), "expected shape (2, 4, 4), found (1, 4, 4)")],
+)
+def test_bad_npy_files_are_named(tmp_path: Path, capsys, name: str, array: np.ndarray, words: str) -> None:
+    d = tmp_path / "precomp"
+    d.mkdir()
+    np.save(d / "test_ims.npy", np.zeros((2, 4, 8), np.float32))
+    np.save(d / name, array, allow_pickle=True)
+    assert run(tmp_path, "--input", str(d), backend="precomputed") == 2
+    assert f"{d / name}: {words}" in capsys.readouterr().err
