@@ -29,8 +29,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from difflib import SequenceMatcher
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 Graph = dict[str, Any]
@@ -225,27 +224,33 @@ class Alignment:
         return self.words_a[region.a[0]:region.a[1]], self.words_b[region.b[0]:region.b[1]]
 
 
-def _matches(x: Sequence[str], y: Sequence[str]) -> list[tuple[int, int]]:
-    matcher = SequenceMatcher(None, list(x), list(y), autojunk=False)
-    return [(m.a + k, m.b + k) for m in matcher.get_matching_blocks() for k in range(m.size)]
+def _weight(w: Word) -> int:
+    return 4 if w.head else 2 if w.content else 1
 
 
 def align_words(wa: Sequence[Word], wb: Sequence[Word]) -> tuple[dict[int, int], list[Region]]:
-    """Aligned words and the changed regions between them. Content words are aligned first, so a
-    shared "and a" never outweighs a shared "christmas tree"; function words are then aligned
-    inside the gaps between content words."""
-    ca = [k for k, w in enumerate(wa) if w.content]
-    cb = [k for k, w in enumerate(wb) if w.content]
-    anchors = [(ca[i], cb[j]) for i, j in _matches([wa[k].lemma for k in ca], [wb[k].lemma for k in cb])]
-    pairs: dict[int, int] = dict(anchors)
-    bounds = [(-1, -1), *anchors, (len(wa), len(wb))]
-    for (i0, j0), (i1, j1) in zip(bounds, bounds[1:], strict=False):
-        ga, gb = range(i0 + 1, i1), range(j0 + 1, j1)
-        for i, j in _matches([wa[k].lemma for k in ga], [wb[k].lemma for k in gb]):
-            pairs[ga[i]] = gb[j]
+    """Aligned words and the changed regions between them: the common subsequence of lemmas of
+    greatest weight, where a head noun weighs most and a function word least, so a shared "and a"
+    never outweighs a shared "christmas tree" and a noun is kept in place before its modifier."""
+    n, m = len(wa), len(wb)
+    best = [[0] * (m + 1) for _ in range(n + 1)]
+    for i in range(n - 1, -1, -1):
+        for j in range(m - 1, -1, -1):
+            here = best[i + 1][j + 1] + _weight(wa[i]) + _weight(wb[j]) if wa[i].lemma == wb[j].lemma else 0
+            best[i][j] = max(here, best[i + 1][j], best[i][j + 1])
+    pairs: dict[int, int] = {}
+    i = j = 0
+    while i < n and j < m:
+        if wa[i].lemma == wb[j].lemma and best[i][j] == best[i + 1][j + 1] + _weight(wa[i]) + _weight(wb[j]):
+            pairs[i] = j
+            i, j = i + 1, j + 1
+        elif best[i + 1][j] >= best[i][j + 1]:
+            i += 1
+        else:
+            j += 1
     regions: list[Region] = []
     i = j = 0
-    for ai, bj in [*sorted(pairs.items()), (len(wa), len(wb))]:
+    for ai, bj in [*sorted(pairs.items()), (n, m)]:
         if ai > i or bj > j:
             regions.append(Region((i, ai), (j, bj)))
         i, j = ai + 1, bj + 1
@@ -255,6 +260,13 @@ def align_words(wa: Sequence[Word], wb: Sequence[Word]) -> tuple[dict[int, int],
 def align(a: Graph, b: Graph, tags_a: WordTags | None = None, tags_b: WordTags | None = None) -> Alignment:
     """Align the words, then pair the objects of graphs ``a`` and ``b`` (see the module's doc)."""
     wa, wb = words_of(a, tags_a), words_of(b, tags_b)
+    # One lemma per spelling in the pair: a tagger may lemmatise "inverted" as a verb in one
+    # caption and as an adjective in the other.
+    lemma_of: dict[str, str] = {}
+    for w in wa + wb:
+        lemma_of.setdefault(w.text, w.lemma)
+    wa = [replace(w, lemma=lemma_of[w.text]) for w in wa]
+    wb = [replace(w, lemma=lemma_of[w.text]) for w in wb]
     word_pairs, regions = align_words(wa, wb)
     ta, tb = things(a), things(b)
     pairs: dict[int, int] = {}
