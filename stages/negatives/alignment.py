@@ -29,8 +29,9 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
-from typing import Any
+from dataclasses import dataclass, field
+from difflib import SequenceMatcher
+from typing import Any, NamedTuple
 
 Graph = dict[str, Any]
 
@@ -45,6 +46,7 @@ NUMBER_WORDS = {"one": "1", "two": "2", "three": "3", "four": "4", "five": "5", 
                 "pair": "2", "couple": "2", "dozen": "12"}
 # Universal parts of speech standing in for tags, by the graph's role of a word.
 ROLE_POS = {"head": "NOUN", "modifier": "ADJ", "predicate": "VERB"}
+FUNCTION_POS = frozenset({"DET", "AUX", "PRON", "CCONJ", "PART", "PUNCT"})
 
 
 @dataclass(frozen=True)
@@ -55,8 +57,7 @@ class WordTags:
     lemma: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class Word:
+class Word(NamedTuple):  # a tuple: the diff makes a few hundred of them per pair
     token: int  # index in the graph's tokens (or the object's index, for a graph without tokens)
     text: str  # lower-case
     lemma: str
@@ -64,11 +65,14 @@ class Word:
     obj: int | None  # the object whose noun phrase, attribute or count this word is
     head: bool  # the head noun of ``obj``
     rel: int | None  # the relation whose predicate this word is part of
-    in_phrase: bool = False  # inside the noun phrase of ``obj`` (not a predicative attribute)
+    in_phrase: bool  # inside the noun phrase of ``obj`` (not a predicative attribute)
+    content: bool  # not a function word: a determiner, auxiliary, pronoun, conjunction
 
-    @property
-    def content(self) -> bool:
-        return self.text not in FUNCTION_WORDS and self.pos not in ("DET", "AUX", "PRON", "CCONJ", "PART", "PUNCT")
+    @classmethod
+    def make(cls, token: int, text: str, lemma: str, pos: str, obj: int | None, head: bool, rel: int | None,
+             in_phrase: bool) -> Word:
+        content = text not in FUNCTION_WORDS and pos not in FUNCTION_POS
+        return cls(token, text, lemma, pos, obj, head, rel, in_phrase, content)
 
 
 @dataclass(frozen=True)
@@ -126,7 +130,7 @@ def words_of(graph: Graph, tags: WordTags | None = None) -> list[Word]:
     objects, relations = graph["objects"], graph["relations"]
     tokens = list(graph.get("tokens") or [])
     if not tokens:
-        return [Word(k, o["lemma"], o["lemma"], "NOUN", k, True, None) for k, o in enumerate(objects)]
+        return [Word.make(k, o["lemma"], o["lemma"], "NOUN", k, True, None, True) for k, o in enumerate(objects)]
     lower = [t.lower() for t in tokens]
     n = len(tokens)
     heads = {o["head"]: k for k, o in enumerate(objects) if 0 <= o.get("head", -1) < n}
@@ -148,15 +152,18 @@ def words_of(graph: Graph, tags: WordTags | None = None) -> list[Word]:
             owner[t] = k
             t -= 1
     phrase = set(owner)
+    places: dict[str, list[int]] = {}
+    for t, w in enumerate(lower):
+        places.setdefault(w, []).append(t)
     for k, o in enumerate(objects):  # attributes and counts written elsewhere ("the car is red")
         h = o.get("head", -1)
         wanted = {w for a in o["attributes"] for w in a.split()}
         if o.get("count"):
             wanted |= {w for w, c in NUMBER_WORDS.items() if c == str(o["count"])} | {str(o["count"])}
         for w in wanted:
-            places = [t for t in range(n) if lower[t] == w and t not in owner and t not in heads]
-            if places:
-                owner[min(places, key=lambda t: abs(t - h))] = k
+            free_places = [t for t in places.get(w, ()) if t not in owner and t not in heads]
+            if free_places:
+                owner[min(free_places, key=lambda t: abs(t - h))] = k
     out = []
     for t, text in enumerate(lower):
         if not any(c.isalnum() for c in text):
@@ -170,7 +177,7 @@ def words_of(graph: Graph, tags: WordTags | None = None) -> list[Word]:
             role = "head" if head else "modifier" if obj is not None else "predicate" if rel is not None else ""
             pos = "NUM" if text in NUMBER_WORDS or text.isdigit() else ROLE_POS.get(role, "X")
             lemma = objects[obj]["lemma"].split()[-1] if head else text
-        out.append(Word(t, text, lemma, pos, obj, head, rel, head or t in phrase))
+        out.append(Word.make(t, text, lemma, pos, obj, head, rel, head or t in phrase))
     return out
 
 
@@ -184,14 +191,8 @@ class Alignment:
     word_pairs: dict[int, int]  # A word -> the B word it is aligned with
     pairs: dict[int, int]  # A object -> B object
     how: dict[int, str]  # A object -> anchored, moved or replaced
-
-    @property
-    def things_a(self) -> list[Thing]:
-        return things(self.a)
-
-    @property
-    def things_b(self) -> list[Thing]:
-        return things(self.b)
+    things_a: list[Thing]
+    things_b: list[Thing]
 
     def units(self, pairs: dict[int, int] | None = None, related: Any = None) -> Units:
         """What differs under ``pairs`` (this alignment's own by default). ``related(x, y)`` says
@@ -224,6 +225,11 @@ class Alignment:
         return self.words_a[region.a[0]:region.a[1]], self.words_b[region.b[0]:region.b[1]]
 
 
+def spelling_fix(x: str, y: str) -> bool:
+    """Two spellings of one word ("main" / "man", "staning" / "standing"): a letter or two apart."""
+    return x != y and min(len(x), len(y)) >= 3 and SequenceMatcher(None, x, y).ratio() >= 0.75
+
+
 def _weight(w: Word) -> int:
     return 4 if w.head else 2 if w.content else 1
 
@@ -233,16 +239,27 @@ def align_words(wa: Sequence[Word], wb: Sequence[Word]) -> tuple[dict[int, int],
     greatest weight, where a head noun weighs most and a function word least, so a shared "and a"
     never outweighs a shared "christmas tree" and a noun is kept in place before its modifier."""
     n, m = len(wa), len(wb)
-    best = [[0] * (m + 1) for _ in range(n + 1)]
-    for i in range(n - 1, -1, -1):
-        for j in range(m - 1, -1, -1):
-            here = best[i + 1][j + 1] + _weight(wa[i]) + _weight(wb[j]) if wa[i].lemma == wb[j].lemma else 0
-            best[i][j] = max(here, best[i + 1][j], best[i][j + 1])
     pairs: dict[int, int] = {}
+    lo = 0  # equal words at both ends are aligned as they are: the search runs on the middle
+    while lo < min(n, m) and wa[lo].lemma == wb[lo].lemma:
+        pairs[lo] = lo
+        lo += 1
+    hi_a, hi_b = n, m
+    while hi_a > lo and hi_b > lo and wa[hi_a - 1].lemma == wb[hi_b - 1].lemma:
+        hi_a, hi_b = hi_a - 1, hi_b - 1
+        pairs[hi_a] = hi_b
+    xa, xb = wa[lo:hi_a], wb[lo:hi_b]
+    weight_a, weight_b = [_weight(w) for w in xa], [_weight(w) for w in xb]
+    best = [[0] * (len(xb) + 1) for _ in range(len(xa) + 1)]
+    for i in range(len(xa) - 1, -1, -1):
+        row, below = best[i], best[i + 1]
+        for j in range(len(xb) - 1, -1, -1):
+            here = below[j + 1] + weight_a[i] + weight_b[j] if xa[i].lemma == xb[j].lemma else 0
+            row[j] = max(here, below[j], row[j + 1])
     i = j = 0
-    while i < n and j < m:
-        if wa[i].lemma == wb[j].lemma and best[i][j] == best[i + 1][j + 1] + _weight(wa[i]) + _weight(wb[j]):
-            pairs[i] = j
+    while i < len(xa) and j < len(xb):
+        if xa[i].lemma == xb[j].lemma and best[i][j] == best[i + 1][j + 1] + weight_a[i] + weight_b[j]:
+            pairs[lo + i] = lo + j
             i, j = i + 1, j + 1
         elif best[i + 1][j] >= best[i][j + 1]:
             i += 1
@@ -251,7 +268,10 @@ def align_words(wa: Sequence[Word], wb: Sequence[Word]) -> tuple[dict[int, int],
     regions: list[Region] = []
     i = j = 0
     for ai, bj in [*sorted(pairs.items()), (n, m)]:
-        if ai > i or bj > j:
+        if ai - i == bj - j > 1 and any(spelling_fix(wa[i + k].text, wb[j + k].text) for k in range(ai - i)):
+            # word for word: "a main sitting" / "a man standing" is a spelling fix and an edit
+            regions.extend(Region((i + k, i + k + 1), (j + k, j + k + 1)) for k in range(ai - i))
+        elif ai > i or bj > j:
             regions.append(Region((i, ai), (j, bj)))
         i, j = ai + 1, bj + 1
     return pairs, regions
@@ -265,8 +285,8 @@ def align(a: Graph, b: Graph, tags_a: WordTags | None = None, tags_b: WordTags |
     lemma_of: dict[str, str] = {}
     for w in wa + wb:
         lemma_of.setdefault(w.text, w.lemma)
-    wa = [replace(w, lemma=lemma_of[w.text]) for w in wa]
-    wb = [replace(w, lemma=lemma_of[w.text]) for w in wb]
+    wa = [w if w.lemma == lemma_of[w.text] else w._replace(lemma=lemma_of[w.text]) for w in wa]
+    wb = [w if w.lemma == lemma_of[w.text] else w._replace(lemma=lemma_of[w.text]) for w in wb]
     word_pairs, regions = align_words(wa, wb)
     ta, tb = things(a), things(b)
     pairs: dict[int, int] = {}
@@ -294,14 +314,14 @@ def align(a: Graph, b: Graph, tags_a: WordTags | None = None, tags_b: WordTags |
                     and region.b[0] <= head_word_b.get(j, -1) < region.b[1]]
         for i, j in zip(inside_a, inside_b, strict=False):
             pair(i, j, "replaced")
-    return Alignment(a, b, wa, wb, regions, word_pairs, pairs, how)
+    return Alignment(a, b, wa, wb, regions, word_pairs, pairs, how, ta, tb)
 
 
 def exchanges(al: Alignment) -> list[dict[int, int]]:
     """The pairings with two pairs of different head nouns exchanged: "a red dog chasing a cat" /
     "a red cat chasing a dog" pairs dog with dog; exchanged, the dog is paired with the cat: one
     swap of names, attributes left in place."""
-    ta, tb = al.things_a, al.things_b
+    ta = al.things_a
     items = sorted(al.pairs.items())
     out = []
     for k, (i1, j1) in enumerate(items):

@@ -29,6 +29,7 @@ from functools import lru_cache
 from typing import Any
 
 from stages.negatives.alignment import Alignment, Graph, Units, WordTags, align, exchanges
+from stages.negatives.dominant import dominant
 
 TYPES = ("replace-obj", "replace-att", "replace-rel", "swap-att", "swap-obj", "add-obj", "add-att")
 
@@ -156,7 +157,8 @@ def _summary(al: Alignment) -> list[dict[str, Any]]:
             if o.get("count"):
                 c[f"{o['count']} {o['lemma']}"] += 1
         objs = graph["objects"]
-        c.update(f"{objs[r['subject']]['lemma']} {r['predicate']} {objs[r['object']]['lemma']}" for r in graph["relations"])
+        c.update(f"{objs[r['subject']]['lemma']} {r['predicate']} {objs[r['object']]['lemma']}"
+                 for r in graph["relations"])
         return c
 
     ua, ub = units(al.a), units(al.b)
@@ -170,9 +172,9 @@ def _summary(al: Alignment) -> list[dict[str, Any]]:
 
 def explain(a: Graph, b: Graph, tags_a: WordTags | None = None, tags_b: WordTags | None = None) -> dict[str, Any]:
     """The audit view: ``{"dominant", "strict", "confidence", "edits"}``. ``tags_a``/``tags_b``
-    (parts of speech and lemmas of each graph's tokens) sharpen the word evidence."""
-    from stages.negatives.dominant import dominant
-
+    (parts of speech and lemmas of each graph's tokens, e.g. from
+    :class:`~stages.negatives.tagging.WordTagger`) sharpen the word evidence; the strict type is
+    always :func:`diff`'s, from the graphs alone."""
     al = align(a, b, tags_a, tags_b)
     strict = diff(a, b)
     found = dominant(al, related)

@@ -1,6 +1,26 @@
 """The dominant edit between two captions: the type that explains their change with the fewest units.
 
-v1 (exploration)
+People's edits rarely change exactly one fact: "Two adult bears" / "A flock of ducks" replaces
+an object and, with it, its count and attribute; a typo is fixed on the way. This view reads
+one :class:`~stages.negatives.alignment.Alignment` of the two graphs and their words:
+
+1. **A swap** when the content words that changed are mostly the same words in other places.
+   It is ``swap-att`` when modifiers left one kept object for another ("two girls pet a goat"
+   / "a girl pets two goats"), or when a word traded the role of modifier for that of head
+   ("a motorcycle at the car show" / "a car at the motorcycle show"); ``swap-obj`` when two
+   objects changed places, their modifiers travelling with them (their heads' order is
+   reversed), or when two predicates traded places.
+2. **Otherwise every changed region is one edit**, typed by what its words are in the graph
+   (the words of B, what was put in, decide first): the head of a new object is ``add-obj``,
+   another head noun for a kept object is ``replace-obj`` (``none`` for a synonym), a head that
+   moved here is part of a swap, a modifier of a kept object is ``add-att`` when nothing was
+   taken out and ``replace-att`` otherwise (a participle standing after its noun is an action:
+   ``replace-rel``), a predicate word, preposition or negation is ``replace-rel``. Where the
+   graph says nothing of a word, its part of speech decides. An edit weighs its content words;
+   a spelling fix ("main" / "man") weighs a quarter, a deletion alone half or less.
+
+The dominant type is the one whose edits weigh most; its **confidence** is the share of the
+change (weighted content words) it accounts for.
 """
 
 from __future__ import annotations
@@ -10,10 +30,24 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from stages.negatives.alignment import Alignment, Region, Word, content
+from stages.negatives.alignment import Alignment, Region, Word, content, spelling_fix
 
 NOUNS = ("NOUN", "PROPN")
 MODIFIERS = ("ADJ", "NUM")
+PREDICATES = ("VERB", "ADP", "ADV", "AUX")
+# Objects that name nothing in particular: "something" made "an umbrella" adds an object.
+INDEFINITE = frozenset({"something", "someone", "somebody", "anything", "anyone", "nothing", "one", "thing"})
+# Words that turn a fact around: "without", "is not on", "lacks" (a relation replaced).
+NEGATIONS = frozenset({"not", "no", "without", "lack", "miss", "missing", "absent", "never", "n't"})
+SPELLING_FIX_WEIGHT = 0.25
+DELETION_WEIGHT = 0.5
+
+
+@dataclass(frozen=True)
+class Edit:
+    type: str  # one of the seven types, "none" (a synonym) or "remove" (words taken out)
+    weight: float
+    region: Region
 
 
 @dataclass(frozen=True)
@@ -23,70 +57,53 @@ class Found:
     edits: list[dict[str, Any]]
 
 
-INDEFINITE = frozenset({"something", "someone", "somebody", "anything", "anyone", "nothing", "one", "thing"})
-PREDICATES = ("VERB", "ADP", "ADV", "AUX")
-# Words that turn a fact around: "without", "is not on", "lacks" (a relation replaced).
-NEGATIONS = frozenset({"not", "no", "without", "lack", "miss", "missing", "absent", "never", "n't"})
-
-
-def spelling_fix(wa: list[Word], wb: list[Word]) -> bool:
-    """One word for one that differs by a letter or two ("main" / "man", "staning" / "standing")."""
-    from difflib import SequenceMatcher
-
-    if len(wa) != 1 or len(wb) != 1 or min(len(wa[0].text), len(wb[0].text)) < 3:
-        return False
-    return SequenceMatcher(None, wa[0].text, wb[0].text).ratio() >= 0.75
-
-
-def region_type(al: Alignment, region: Region, related: Callable[[str, str], bool]) -> tuple[str, float] | None:
-    """The type of edit one changed region reads as, and its weight (its content words), or None
-    when it changes only function words. The words of B (what was put in) decide first."""
+def region_edit(al: Alignment, region: Region, related: Callable[[str, str], bool]) -> Edit | None:
+    """What one changed region reads as (see the module's doc); None when it changes only
+    function words ("a" / "the")."""
     wa, wb = al.region_words(region)
     ca, cb = content(wa), content(wb)
     if not ca and not cb:
         return None
-    weight = float(max(len(ca), len(cb)))
-    if spelling_fix(ca, cb):
-        weight = 0.25
-    paired_b = {j: i for i, j in al.pairs.items()}
+    fix = len(ca) == len(cb) == 1 and spelling_fix(ca[0].text, cb[0].text)
+    weight = SPELLING_FIX_WEIGHT if fix else float(max(len(ca), len(cb)))
     ta, tb = al.things_a, al.things_b
     removed_a = [w for w in ca if w.head and w.obj not in al.pairs and ta[w.obj].head not in INDEFINITE]
+    if not cb:
+        return Edit("remove", weight * (DELETION_WEIGHT if removed_a else DELETION_WEIGHT / 2), region)
+
+    def edit(kind: str, share: float = 1.0) -> Edit:
+        return Edit(kind, weight * share, region)
+
+    partner_of = {j: i for i, j in al.pairs.items()}
     heads_b = [w for w in cb if w.head and tb[w.obj].head not in INDEFINITE]
-    if not cb:  # a deletion: never a negative's type by itself
-        return "remove", weight * (0.5 if removed_a else 0.25)
     for w in heads_b:
-        i = paired_b.get(w.obj)
+        i = partner_of.get(w.obj)  # type: ignore[arg-type]
         if i is None:
-            return ("replace-obj" if removed_a else "add-obj"), weight
-        if ta[i].head != tb[w.obj].head:
-            return ("none", 0.25) if related(ta[i].head, tb[w.obj].head) else ("replace-obj", weight)
+            return edit("replace-obj" if removed_a else "add-obj")
+        if ta[i].head != tb[w.obj].head:  # type: ignore[index]
+            return Edit("none", SPELLING_FIX_WEIGHT, region) if related(ta[i].head, tb[w.obj].head) \
+                else edit("replace-obj")  # type: ignore[index]
     if heads_b:  # a head that moved here from elsewhere, with its modifiers
-        return "swap-obj", weight * 0.5
+        return edit("swap-obj", 0.5)
     if any(w.lemma in NEGATIONS for w in cb):
-        return "replace-rel", weight
+        return edit("replace-rel")
     inserted = not any(w.content or w.rel is not None for w in wa)
     modifiers = [w for w in cb if w.obj is not None and not w.head]
     if modifiers and not inserted and all(w.pos == "VERB" and not w.in_phrase for w in modifiers):
-        return "replace-rel", weight  # an action, not a quality: "a boy smiling" / "a boy frowning"
+        return edit("replace-rel")  # an action, not a quality: "a boy smiling" / "a boy frowning"
     if modifiers:
-        return ("add-att" if inserted else "replace-att"), weight
+        return edit("add-att" if inserted else "replace-att")
+    nouns = any(w.pos in NOUNS for w in cb)
     if inserted:
         after = next((w for w in al.words_b[region.b[1]:] if w.content), None)
-        if after is not None and (after.obj is not None or after.pos in NOUNS) and not any(w.pos in NOUNS for w in cb):
-            return "add-att", weight  # right before a noun phrase: a modifier the parse left out
-        if any(w.pos in NOUNS for w in cb):
-            return "add-obj", weight
-        if any(w.rel is not None or w.pos in PREDICATES for w in cb):
-            return "replace-rel", weight
-        return "add-att", weight
+        if not nouns and after is not None and (after.obj is not None or after.pos in NOUNS):
+            return edit("add-att")  # right before a noun phrase: a modifier the parse left out
+        if nouns:
+            return edit("add-obj")
+        return edit("replace-rel" if any(w.rel is not None or w.pos in PREDICATES for w in cb) else "add-att")
     if any(w.rel is not None or w.pos in PREDICATES for w in cb):
-        return "replace-rel", weight
-    first = cb[0].pos
-    if first in NOUNS:
-        return "replace-obj", weight
-    if first in MODIFIERS:
-        return "replace-att", weight
-    return "replace-rel", weight
+        return edit("replace-rel")
+    return edit("replace-obj" if cb[0].pos in NOUNS else "replace-att" if cb[0].pos in MODIFIERS else "replace-rel")
 
 
 def moved_modifiers(al: Alignment) -> tuple[int, int]:
@@ -103,8 +120,8 @@ def moved_modifiers(al: Alignment) -> tuple[int, int]:
     gone: list[int] = []
     came: list[int] = []
     for i, j in al.pairs.items():
-        xa = [al.words_a[k].lemma for k in ma.get(i, [])]
-        xb = [al.words_b[k].lemma for k in mb.get(j, [])]
+        xa = {al.words_a[k].lemma for k in ma.get(i, [])}
+        xb = {al.words_b[k].lemma for k in mb.get(j, [])}
         gone += [k for k in ma.get(i, []) if al.words_a[k].lemma not in xb]
         came += [k for k in mb.get(j, []) if al.words_b[k].lemma not in xa]
     moved = stayed = 0
@@ -119,76 +136,85 @@ def moved_modifiers(al: Alignment) -> tuple[int, int]:
     return moved, stayed
 
 
-def exchanged(al: Alignment) -> bool:
-    from stages.negatives.diff import _exchanged
-
-    u = al.units()
-    return bool(u.relations_gone) and _exchanged(u.relations_gone, u.relations_came) is not None
-
-
-def role(w: Word) -> str:
-    return "head" if w.head else "mod" if w.obj is not None else "other"
-
-
 def inverted(al: Alignment) -> set[int]:
     """Paired objects (of A) whose order relative to another paired object is reversed in B."""
     head_a = {w.obj: k for k, w in enumerate(al.words_a) if w.head}
     head_b = {w.obj: k for k, w in enumerate(al.words_b) if w.head}
     items = [(head_a[i], head_b[j], i) for i, j in al.pairs.items() if i in head_a and j in head_b]
-    out = set()
-    for x in items:
-        for y in items:
-            if x[0] < y[0] and x[1] > y[1]:
-                out |= {x[2], y[2]}
-    return out
+    return {k for x in items for y in items if x[0] < y[0] and x[1] > y[1] for k in (x[2], y[2])}
 
 
-def swap_type(al: Alignment) -> str | None:
-    """``swap-obj`` or ``swap-att`` when the changed content words are mostly the same words in
-    other places; None otherwise."""
-    moved_a = [w for r in al.regions for w in content(al.region_words(r)[0])]
-    moved_b = [w for r in al.regions for w in content(al.region_words(r)[1])]
-    changed_a, changed_b = Counter(w.lemma for w in moved_a), Counter(w.lemma for w in moved_b)
+def _role(w: Word) -> str:
+    return "head" if w.head else "modifier" if w.obj is not None else "other"
+
+
+def swap(al: Alignment) -> tuple[str, float] | None:
+    """``(swap-obj or swap-att, confidence)`` when the changed content words are mostly the same
+    words in other places; None otherwise."""
+    out_a = [w for r in al.regions for w in content(al.region_words(r)[0])]
+    in_b = [w for r in al.regions for w in content(al.region_words(r)[1])]
+    changed_a, changed_b = Counter(w.lemma for w in out_a), Counter(w.lemma for w in in_b)
     moved = changed_a & changed_b
-    rest = (changed_a - changed_b) + (changed_b - changed_a)
-    if not moved or sum(rest.values()) > sum(moved.values()):
+    n_moved = sum(moved.values())
+    n_rest = sum(((changed_a - changed_b) + (changed_b - changed_a)).values())
+    if not moved or n_rest > n_moved:
         return None
-    roles_a = {w.lemma: role(w) for w in moved_a if w.lemma in moved}
-    roles_b = {w.lemma: role(w) for w in moved_b if w.lemma in moved}
-    cross = sum({roles_a[x], roles_b[x]} == {"head", "mod"} for x in moved)
-    mods, stayed = moved_modifiers(al)
+    confidence = n_moved / (n_moved + n_rest / 2)
+    roles_a = {w.lemma: _role(w) for w in out_a if w.lemma in moved}
+    roles_b = {w.lemma: _role(w) for w in in_b if w.lemma in moved}
+    role_traded = any({roles_a[x], roles_b[x]} == {"head", "modifier"} for x in moved)
+    travelled, stayed = moved_modifiers(al)
     objects = len(inverted(al))
-    if cross or (mods and (objects < 2 or mods > stayed)):
-        return "swap-att"
-    if objects >= 2 and sum(moved.values()) >= 2:
-        return "swap-obj"
-    moved_words = [w for w in moved_a if w.lemma in moved]
-    if sum(moved.values()) >= 2 and not any(w.head or w.obj is not None for w in moved_words):
-        return "swap-obj"  # predicates traded places: "sitting on a fence holding a segway"
-    # what each moved word is on either side: a modifier when the graph says so, else its tag
-    graph_modifier = {w.lemma for w in moved_a + moved_b if w.lemma in moved and w.obj is not None and not w.head}
-    modifiers = sum(w.lemma in graph_modifier or (not w.head and w.pos in MODIFIERS) for w in moved_words)
-    nouns = len(moved_words) - modifiers
-    if modifiers > nouns:
-        return "swap-att"
-    if nouns >= 2:
-        return "swap-obj"
+    if role_traded or (travelled and (objects < 2 or travelled > stayed)):
+        return "swap-att", confidence
+    if objects >= 2 and n_moved >= 2:
+        return "swap-obj", confidence
+    words = [w for w in out_a if w.lemma in moved]
+    if n_moved >= 2 and not any(w.obj is not None for w in words):
+        return "swap-obj", confidence  # predicates traded places: "sitting on a fence holding a segway"
+    # a moved word is a modifier when the graph says so on either side, else by its tag
+    graph_modifiers = {w.lemma for w in out_a + in_b if w.lemma in moved and w.obj is not None and not w.head}
+    modifiers = sum(w.lemma in graph_modifiers or (not w.head and w.pos in MODIFIERS) for w in words)
+    if modifiers > len(words) - modifiers:
+        return "swap-att", confidence
+    if len(words) - modifiers >= 2:
+        return "swap-obj", confidence
     return None
 
 
+def _words(al: Alignment, region: Region) -> tuple[str, str]:
+    wa, wb = al.region_words(region)
+    return " ".join(w.text for w in wa), " ".join(w.text for w in wb)
+
+
+UNITS = {"obj": "object", "att": "attribute", "rel": "relation"}
+
+
+def _described(kind: str, before: Any, after: Any, weight: float) -> dict[str, Any]:
+    op, _, unit = kind.partition("-")
+    op, unit = ("synonym", "obj") if kind == "none" else (op, unit)
+    return {"type": kind, "op": op, "unit": UNITS.get(unit, "words"), "before": before, "after": after,
+            "weight": round(weight, 3)}
+
+
 def dominant(al: Alignment, related: Callable[[str, str], bool]) -> Found:
-    swap = swap_type(al)
-    if swap:
-        return Found(swap, 1.0, [])
-    scores: Counter = Counter()
-    for region in al.regions:
-        typed = region_type(al, region, related)
-        if typed:
-            scores[typed[0]] += typed[1]
-    for kind in ("remove",):
-        if len(scores) > 1:
-            scores.pop(kind, None)
-    if not scores:
+    """The dominant type, its confidence, and every edit of the pair."""
+    if not al.regions:
         return Found("none", 1.0, [])
-    kind, w = scores.most_common(1)[0]
-    return Found(kind, w / sum(scores.values()), [])
+    swapped = swap(al)
+    if swapped is not None:
+        kind, confidence = swapped
+        texts = [_words(al, r) for r in al.regions]
+        before, after = [a for a, _ in texts if a], [b for _, b in texts if b]
+        weight = float(sum(len(content(al.region_words(r)[0])) for r in al.regions))
+        return Found(kind, confidence, [_described(kind, before, after, weight)])
+    edits = [e for e in (region_edit(al, r, related) for r in al.regions) if e is not None]
+    described = [_described(e.type, *_words(al, e.region), e.weight) for e in edits]
+    scores: Counter = Counter()
+    for e in edits:
+        scores[e.type] += e.weight
+    typed = Counter({k: v for k, v in scores.items() if k != "remove"})
+    if not typed:  # nothing but function words, or only words taken out
+        return Found("other" if scores else "none", 1.0, described)
+    kind, weight = typed.most_common(1)[0]
+    return Found(kind, weight / sum(scores.values()), described)
