@@ -281,10 +281,15 @@ def align(a: Graph, b: Graph, tags_a: WordTags | None = None, tags_b: WordTags |
     """Align the words, then pair the objects of graphs ``a`` and ``b`` (see the module's doc)."""
     wa, wb = words_of(a, tags_a), words_of(b, tags_b)
     # One lemma per spelling in the pair: a tagger may lemmatise "inverted" as a verb in one
-    # caption and as an adjective in the other.
+    # caption and as an adjective in the other; a graph without tags has no lemmas but its nouns'.
     lemma_of: dict[str, str] = {}
     for w in wa + wb:
         lemma_of.setdefault(w.text, w.lemma)
+    for text in list(lemma_of):  # without tags, "pets" and "pet" are still one word
+        for stem in (text[:-1], text[:-2]) if len(text) > 3 and text.endswith("s") else ():
+            if stem in lemma_of:
+                lemma_of[text] = lemma_of[stem]
+                break
     wa = [w if w.lemma == lemma_of[w.text] else w._replace(lemma=lemma_of[w.text]) for w in wa]
     wb = [w if w.lemma == lemma_of[w.text] else w._replace(lemma=lemma_of[w.text]) for w in wb]
     word_pairs, regions = align_words(wa, wb)
