@@ -89,7 +89,8 @@ DOMINANT = [
      "A child holding a sippy cup and a toy truck and the remote."),
     ("replace-rel", "A main sitting at a table being served", "A man standing at a table being served."),
     ("swap-att", "Two girls pet a goat that is in a pen.", "A girl pets two goats that are in a pen."),
-    ("swap-obj", "Eight doughnuts sitting on a white serving tray.", "A white serving tray sitting on eight doughnuts."),
+    ("swap-obj", "Eight doughnuts sitting on a white serving tray.",
+     "A white serving tray sitting on eight doughnuts."),
 ]
 
 
