@@ -37,10 +37,12 @@ Graph = dict[str, Any]
 
 # Closed-class words: a change among them alone does not change what a caption shows.
 FUNCTION_WORDS = frozenset(
-    "a an the this that these those some any each every another other its his her their my our your "
+    "a an the this that these those any each every another other its his her their my our your "
     "is are was were be been being am has have had do does did and or but nor so as of to than then "
     "it they them he she him we us i you who whom whose which what there here while where when "
     "very also just too".split())
+# Determiners that say how many: "a kid ... some apples" / "some kids ... an apple" moves one.
+QUANTIFIERS = frozenset({"some", "many", "several", "few", "multiple", "numerous"})
 NUMBER_WORDS = {"one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
                 "eight": "8", "nine": "9", "ten": "10", "eleven": "11", "twelve": "12", "both": "2",
                 "pair": "2", "couple": "2", "dozen": "12"}
@@ -71,7 +73,7 @@ class Word(NamedTuple):  # a tuple: the diff makes a few hundred of them per pai
     @classmethod
     def make(cls, token: int, text: str, lemma: str, pos: str, obj: int | None, head: bool, rel: int | None,
              in_phrase: bool) -> Word:
-        content = text not in FUNCTION_WORDS and pos not in FUNCTION_POS
+        content = text in QUANTIFIERS or (text not in FUNCTION_WORDS and pos not in FUNCTION_POS)
         return cls(token, text, lemma, pos, obj, head, rel, in_phrase, content)
 
 

@@ -30,7 +30,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from stages.negatives.alignment import Alignment, Region, Word, content, spelling_fix
+from stages.negatives.alignment import QUANTIFIERS, Alignment, Region, Word, content, spelling_fix
 
 NOUNS = ("NOUN", "PROPN")
 MODIFIERS = ("ADJ", "NUM")
@@ -75,6 +75,8 @@ def region_edit(al: Alignment, region: Region, related: Callable[[str, str], boo
         return Edit(kind, weight * share, region)
 
     partner_of = {j: i for i, j in al.pairs.items()}
+    if not wa and prenominal(al, region):
+        return edit("add-att")  # "a [satin] covers", "[barefoot] young females", whatever the parse made of it
     heads_b = [w for w in cb if w.head and tb[w.obj].head not in INDEFINITE]
     for w in heads_b:
         i = partner_of.get(w.obj)  # type: ignore[arg-type]
@@ -104,6 +106,21 @@ def region_edit(al: Alignment, region: Region, related: Callable[[str, str], boo
     if any(w.rel is not None or w.pos in PREDICATES for w in cb):
         return edit("replace-rel")
     return edit("replace-obj" if cb[0].pos in NOUNS else "replace-att" if cb[0].pos in MODIFIERS else "replace-rel")
+
+
+def prenominal(al: Alignment, region: Region) -> bool:
+    """Words put in right before a kept noun phrase, with no determiner, conjunction, preposition
+    or comma among or around them: modifiers of that phrase."""
+    words = al.words_b[region.b[0]:region.b[1]]
+    after = al.words_b[region.b[1]] if region.b[1] < len(al.words_b) else None
+    if not words or len(words) > 3 or after is None or not all(w.content and w.rel is None for w in words):
+        return False
+    kept = set(al.pairs.values())
+    if not (after.obj in kept if after.obj is not None else after.pos in NOUNS or after.pos in MODIFIERS):
+        return False
+    tokens = al.b.get("tokens") or []
+    before = al.words_b[region.b[0] - 1].token + 1 if region.b[0] > 0 else 0
+    return not any(not any(c.isalnum() for c in t) for t in tokens[before:after.token])
 
 
 def moved_modifiers(al: Alignment) -> tuple[int, int]:
@@ -174,7 +191,8 @@ def swap(al: Alignment) -> tuple[str, float] | None:
         return "swap-obj", confidence  # predicates traded places: "sitting on a fence holding a segway"
     # a moved word is a modifier when the graph says so on either side, else by its tag
     graph_modifiers = {w.lemma for w in out_a + in_b if w.lemma in moved and w.obj is not None and not w.head}
-    modifiers = sum(w.lemma in graph_modifiers or (not w.head and w.pos in MODIFIERS) for w in words)
+    modifiers = sum(w.lemma in graph_modifiers or w.text in QUANTIFIERS or (not w.head and w.pos in MODIFIERS)
+                    for w in words)
     if modifiers > len(words) - modifiers:
         return "swap-att", confidence
     if len(words) - modifiers >= 2:
