@@ -30,7 +30,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from stages.negatives.alignment import QUANTIFIERS, Alignment, Region, Word, content, spelling_fix
+from stages.negatives.alignment import QUANTIFIERS, Alignment, Region, Thing, Word, content, spelling_fix
 
 NOUNS = ("NOUN", "PROPN")
 MODIFIERS = ("ADJ", "NUM")
@@ -39,6 +39,7 @@ PREDICATES = ("VERB", "ADP", "ADV", "AUX")
 INDEFINITE = frozenset({"something", "someone", "somebody", "anything", "anyone", "nothing", "one", "thing"})
 # Words that turn a fact around: "without", "is not on", "lacks" (a relation replaced).
 NEGATIONS = frozenset({"not", "no", "without", "lack", "miss", "missing", "absent", "never", "n't"})
+ARTICLES = frozenset({"a", "an", "the", "some"})
 SPELLING_FIX_WEIGHT = 0.25
 DELETION_WEIGHT = 0.5
 
@@ -57,6 +58,12 @@ class Found:
     edits: list[dict[str, Any]]
 
 
+def named(w: Word, things: list[Thing]) -> bool:
+    """The head noun of an object that names a thing: not "something", not a verb the parse took
+    for a noun ("a plate ... hovers above a table", when the tagger says so)."""
+    return w.head and w.pos not in ("VERB", "AUX") and things[w.obj].head not in INDEFINITE  # type: ignore[index]
+
+
 def region_edit(al: Alignment, region: Region, related: Callable[[str, str], bool]) -> Edit | None:
     """What one changed region reads as (see the module's doc); None when it changes only
     function words ("a" / "the")."""
@@ -67,7 +74,7 @@ def region_edit(al: Alignment, region: Region, related: Callable[[str, str], boo
     fix = len(ca) == len(cb) == 1 and spelling_fix(ca[0].text, cb[0].text)
     weight = SPELLING_FIX_WEIGHT if fix else float(max(len(ca), len(cb)))
     ta, tb = al.things_a, al.things_b
-    removed_a = [w for w in ca if w.head and w.obj not in al.pairs and ta[w.obj].head not in INDEFINITE]
+    removed_a = [w for w in ca if named(w, ta) and w.obj not in al.pairs]
     if not cb:
         return Edit("remove", weight * (DELETION_WEIGHT if removed_a else DELETION_WEIGHT / 2), region)
 
@@ -75,13 +82,18 @@ def region_edit(al: Alignment, region: Region, related: Callable[[str, str], boo
         return Edit(kind, weight * share, region)
 
     partner_of = {j: i for i, j in al.pairs.items()}
-    if not wa and prenominal(al, region):
-        return edit("add-att")  # "a [satin] covers", "[barefoot] young females", whatever the parse made of it
-    heads_b = [w for w in cb if w.head and tb[w.obj].head not in INDEFINITE]
+    inserted = not any(w.content or w.rel is not None for w in wa)
+    if inserted and prenominal(al, region):
+        return edit("add-att")  # "some [satin] covers", "[barefoot] young females", whatever the parse made of it
+    heads_b = [w for w in cb if named(w, tb)]
     for w in heads_b:
         i = partner_of.get(w.obj)  # type: ignore[arg-type]
         if i is None:
-            return edit("replace-obj" if removed_a else "add-obj")
+            if removed_a:
+                return edit("replace-obj")
+            if ca and len(wb) <= len(wa) and all(x.rel is not None or x.pos in PREDICATES for x in ca):
+                return edit("replace-rel")  # "sits on" / "flies above", the parse took "flies" for a noun
+            return edit("add-obj")
         if ta[i].head != tb[w.obj].head:  # type: ignore[index]
             return Edit("none", SPELLING_FIX_WEIGHT, region) if related(ta[i].head, tb[w.obj].head) \
                 else edit("replace-obj")  # type: ignore[index]
@@ -89,7 +101,8 @@ def region_edit(al: Alignment, region: Region, related: Callable[[str, str], boo
         return edit("swap-obj", 0.5)
     if any(w.lemma in NEGATIONS for w in cb):
         return edit("replace-rel")
-    inserted = not any(w.content or w.rel is not None for w in wa)
+    if inserted and any(w.text in ARTICLES and any(x.pos in NOUNS for x in wb[k + 1:]) for k, w in enumerate(wb)):
+        return edit("add-obj")  # "and a parrot", whatever the parse made of it
     modifiers = [w for w in cb if w.obj is not None and not w.head]
     if modifiers and not inserted and all(w.pos == "VERB" and not w.in_phrase for w in modifiers):
         return edit("replace-rel")  # an action, not a quality: "a boy smiling" / "a boy frowning"
@@ -109,9 +122,11 @@ def region_edit(al: Alignment, region: Region, related: Callable[[str, str], boo
 
 
 def prenominal(al: Alignment, region: Region) -> bool:
-    """Words put in right before a kept noun phrase, with no determiner, conjunction, preposition
-    or comma among or around them: modifiers of that phrase."""
+    """Words put in right before a kept noun phrase (after an article, if any), with no determiner,
+    conjunction, preposition or comma among or around them: modifiers of that phrase."""
     words = al.words_b[region.b[0]:region.b[1]]
+    while words and words[0].text in ARTICLES:  # "man" / "a shirtless man"
+        words = words[1:]
     after = al.words_b[region.b[1]] if region.b[1] < len(al.words_b) else None
     if not words or len(words) > 3 or after is None or not all(w.content and w.rel is None for w in words):
         return False
