@@ -40,7 +40,7 @@ FUNCTION_WORDS = frozenset(
     "a an the this that these those any each every another other its his her their my our your "
     "is are was were be been being am has have had do does did and or but nor so as of to than then "
     "it they them he she him we us i you who whom whose which what there here while where when "
-    "very also just too".split())
+    "also just too".split())
 # Determiners that say how many: "a kid ... some apples" / "some kids ... an apple" moves one.
 QUANTIFIERS = frozenset({"some", "many", "several", "few", "multiple", "numerous"})
 NUMBER_WORDS = {"one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",

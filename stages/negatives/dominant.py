@@ -230,6 +230,25 @@ def _described(kind: str, before: Any, after: Any, weight: float) -> dict[str, A
             "weight": round(weight, 3)}
 
 
+def merged_replacements(al: Alignment, edits: list[Edit]) -> list[Edit]:
+    """A modifier taken out of an object in one place and one put into it in another is one
+    ``replace-att`` ("a cart full of bananas" / "an empty cart of bananas")."""
+    def modified(words: list[Word]) -> set[int]:
+        return {w.obj for w in words if w.obj is not None and not w.head}
+
+    out = list(edits)
+    for k, e in enumerate(out):
+        if e.type != "add-att":
+            continue
+        gained = modified(al.region_words(e.region)[1])
+        for m, r in enumerate(out):
+            lost = {al.pairs[i] for i in modified(al.region_words(r.region)[0]) if i in al.pairs}
+            if r.type == "remove" and lost & gained:
+                out[k], out[m] = Edit("replace-att", e.weight + r.weight, e.region), Edit("remove", 0.0, r.region)
+                break
+    return out
+
+
 def dominant(al: Alignment, related: Callable[[str, str], bool]) -> Found:
     """The dominant type, its confidence, and every edit of the pair."""
     if not al.regions:
@@ -241,7 +260,7 @@ def dominant(al: Alignment, related: Callable[[str, str], bool]) -> Found:
         before, after = [a for a, _ in texts if a], [b for _, b in texts if b]
         weight = float(sum(len(content(al.region_words(r)[0])) for r in al.regions))
         return Found(kind, confidence, [_described(kind, before, after, weight)])
-    edits = [e for e in (region_edit(al, r, related) for r in al.regions) if e is not None]
+    edits = merged_replacements(al, [e for e in (region_edit(al, r, related) for r in al.regions) if e is not None])
     described = [_described(e.type, *_words(al, e.region), e.weight) for e in edits]
     scores: Counter = Counter()
     for e in edits:
