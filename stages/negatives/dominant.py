@@ -69,6 +69,8 @@ def region_edit(al: Alignment, region: Region, related: Callable[[str, str], boo
     function words ("a" / "the")."""
     wa, wb = al.region_words(region)
     ca, cb = content(wa), content(wb)
+    if negation(wb) and not negation(wa):  # "a woman not wearing a coat", "does n't have"
+        return Edit("replace-rel", float(max(len(ca), len(cb), 1)), region)
     if not ca and not cb:
         return None
     fix = len(ca) == len(cb) == 1 and spelling_fix(ca[0].text, cb[0].text)
@@ -86,6 +88,7 @@ def region_edit(al: Alignment, region: Region, related: Callable[[str, str], boo
     if inserted and prenominal(al, region):
         return edit("add-att")  # "some [satin] covers", "[barefoot] young females", whatever the parse made of it
     heads_b = [w for w in cb if named(w, tb)]
+    synonyms = []
     for w in heads_b:
         i = partner_of.get(w.obj)  # type: ignore[arg-type]
         if i is None:
@@ -95,12 +98,21 @@ def region_edit(al: Alignment, region: Region, related: Callable[[str, str], boo
                 return edit("replace-rel")  # "sits on" / "flies above", the parse took "flies" for a noun
             return edit("add-obj")
         if ta[i].head != tb[w.obj].head:  # type: ignore[index]
-            return Edit("none", SPELLING_FIX_WEIGHT, region) if related(ta[i].head, tb[w.obj].head) \
-                else edit("replace-obj")  # type: ignore[index]
+            if not related(ta[i].head, tb[w.obj].head):  # type: ignore[index]
+                return edit("replace-obj")
+            synonyms.append((i, w))
+    if synonyms:  # "a group of people" / "a solitary person": what else changed is the edit
+        ca = [x for x in ca if not (x.head and x.obj in {i for i, _ in synonyms})]
+        cb = [x for x in cb if x not in {w for _, w in synonyms}]
+        heads_b = [x for x in heads_b if x in cb]
+        if not ca and not cb:
+            return Edit("none", SPELLING_FIX_WEIGHT, region)
+        weight = float(max(len(ca), len(cb)))
+        if not cb:
+            return Edit("remove", weight * DELETION_WEIGHT / 2, region)
+        inserted = not ca and not any(w.rel is not None for w in wa)
     if heads_b:  # a head that moved here from elsewhere, with its modifiers
         return edit("swap-obj", 0.5)
-    if any(w.lemma in NEGATIONS for w in cb):
-        return edit("replace-rel")
     if inserted and any(w.text in ARTICLES and any(x.pos in NOUNS for x in wb[k + 1:]) for k, w in enumerate(wb)):
         return edit("add-obj")  # "and a parrot", whatever the parse made of it
     modifiers = [w for w in cb if w.obj is not None and not w.head]
@@ -119,6 +131,10 @@ def region_edit(al: Alignment, region: Region, related: Callable[[str, str], boo
     if any(w.rel is not None or w.pos in PREDICATES for w in cb):
         return edit("replace-rel")
     return edit("replace-obj" if cb[0].pos in NOUNS else "replace-att" if cb[0].pos in MODIFIERS else "replace-rel")
+
+
+def negation(words: list[Word]) -> bool:
+    return any(w.lemma in NEGATIONS or w.text in NEGATIONS for w in words)
 
 
 def prenominal(al: Alignment, region: Region) -> bool:

@@ -109,6 +109,16 @@ def test_a_synonym_is_none_in_both_views(views) -> None:
                              "weight": 0.25}]
 
 
+def test_a_synonym_leaves_the_other_words_of_its_edit_to_type_it(views) -> None:
+    assert views("A man on a bench", "A young guy on a bench")["dominant"] == "add-att"
+
+
+def test_a_negation_replaces_a_relation_even_where_the_graph_misses_it(views) -> None:
+    out = views("The small bathroom has a toilet with a black seat.",
+                "The small bathroom does not have a toilet with a black seat.")
+    assert out["dominant"] == "replace-rel"
+
+
 def test_a_spelling_fix_weighs_little_beside_the_edit(views) -> None:
     out = views("A main sitting at a table being served", "A man standing at a table being served.")
     assert [(e["before"], e["after"], e["weight"]) for e in out["edits"]] == [("main", "man", 0.25),
