@@ -1,9 +1,11 @@
 """One alignment of two text scene graphs: their words, their objects, and every unit that changed.
 
-The words of the two captions are aligned first (a longest-matching-blocks alignment of their
-lemmas); the stretches that differ are the changed *regions*. Each word knows what the graph
-says about it: the head noun of an object, a modifier inside an object's noun phrase (or one of
-its attributes or its count), a word of a relation's predicate, or nothing.
+The words of the two captions are aligned first: the common subsequence of their lemmas of
+greatest weight, where a head noun weighs most and a function word least. The stretches that
+differ are the changed *regions* (a stretch that is a spelling fix beside other words, "a main
+sitting" / "a man standing", is split word for word). Each word knows what the graph says about
+it: the head noun of an object, a modifier in an object's noun phrase (or one of its attributes
+or its count, wherever written), a word of a relation's predicate, or nothing.
 
 Objects are then paired by their head nouns, in this order:
 
@@ -148,9 +150,12 @@ def words_of(graph: Graph, tags: WordTags | None = None) -> list[Word]:
     def free(t: int) -> bool:
         return t not in owner and t not in in_relation and t not in heads and any(c.isalnum() for c in lower[t])
 
+    def tagged(t: int) -> str | None:
+        return tags.pos[t] if tags is not None and t < len(tags.pos) else None
+
     for k, o in enumerate(objects):  # modifiers the parse left out of the noun phrase ("red fire hydrant")
         t = min(o.get("start", 0), o.get("head", 0)) - 1
-        while t >= 0 and free(t) and lower[t] not in FUNCTION_WORDS and (tags is None or tags.pos[t] in MODIFIER_POS):
+        while t >= 0 and free(t) and lower[t] not in FUNCTION_WORDS and tagged(t) in (None, *MODIFIER_POS):
             owner[t] = k
             t -= 1
     phrase = set(owner)
@@ -173,7 +178,7 @@ def words_of(graph: Graph, tags: WordTags | None = None) -> list[Word]:
         head = t in heads
         obj = heads[t] if head else owner.get(t)
         rel = None if head else in_relation.get(t)
-        if tags is not None and t < len(tags.pos):
+        if tags is not None and t < len(tags.pos) and t < len(tags.lemma):
             pos, lemma = tags.pos[t], tags.lemma[t].lower()
         else:
             role = "head" if head else "modifier" if obj is not None else "predicate" if rel is not None else ""

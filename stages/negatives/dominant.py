@@ -12,12 +12,16 @@ one :class:`~stages.negatives.alignment.Alignment` of the two graphs and their w
    reversed), or when two predicates traded places.
 2. **Otherwise every changed region is one edit**, typed by what its words are in the graph
    (the words of B, what was put in, decide first): the head of a new object is ``add-obj``,
-   another head noun for a kept object is ``replace-obj`` (``none`` for a synonym), a head that
-   moved here is part of a swap, a modifier of a kept object is ``add-att`` when nothing was
-   taken out and ``replace-att`` otherwise (a participle standing after its noun is an action:
-   ``replace-rel``), a predicate word, preposition or negation is ``replace-rel``. Where the
-   graph says nothing of a word, its part of speech decides. An edit weighs its content words;
-   a spelling fix ("main" / "man") weighs a quarter, a deletion alone half or less.
+   another head noun for a kept object is ``replace-obj`` (a synonym or hypernym is no change:
+   the region's other words, if any, decide), a head that moved here is part of a swap, a
+   modifier of a kept object is ``add-att`` when nothing was taken out and ``replace-att``
+   otherwise (a participle standing after its noun is an action: ``replace-rel``), a predicate
+   word, preposition or negation is ``replace-rel``. Where the graph says nothing of a word,
+   or plainly misread it, the words decide: modifiers put in right before a kept noun phrase
+   are ``add-att``, a new noun phrase after an article is ``add-obj``, and parts of speech
+   type the rest. An edit weighs its content words; a spelling fix ("main" / "man") weighs a
+   quarter, a deletion alone half or less. A modifier taken out in one place and put into the
+   same object in another is one ``replace-att``.
 
 The dominant type is the one whose edits weigh most; its **confidence** is the share of the
 change (weighted content words) it accounts for.
@@ -61,7 +65,7 @@ class Found:
 def named(w: Word, things: list[Thing]) -> bool:
     """The head noun of an object that names a thing: not "something", not a verb the parse took
     for a noun ("a plate ... hovers above a table", when the tagger says so)."""
-    return w.head and w.pos not in ("VERB", "AUX") and things[w.obj].head not in INDEFINITE  # type: ignore[index]
+    return w.head and w.obj is not None and w.pos not in ("VERB", "AUX") and things[w.obj].head not in INDEFINITE
 
 
 def region_edit(al: Alignment, region: Region, related: Callable[[str, str], bool]) -> Edit | None:
@@ -75,62 +79,74 @@ def region_edit(al: Alignment, region: Region, related: Callable[[str, str], boo
         return None
     fix = len(ca) == len(cb) == 1 and spelling_fix(ca[0].text, cb[0].text)
     weight = SPELLING_FIX_WEIGHT if fix else float(max(len(ca), len(cb)))
-    ta, tb = al.things_a, al.things_b
-    removed_a = [w for w in ca if named(w, ta) and w.obj not in al.pairs]
+    removed_a = [w for w in ca if named(w, al.things_a) and w.obj not in al.pairs]
     if not cb:
         return Edit("remove", weight * (DELETION_WEIGHT if removed_a else DELETION_WEIGHT / 2), region)
-
-    def edit(kind: str, share: float = 1.0) -> Edit:
-        return Edit(kind, weight * share, region)
-
-    partner_of = {j: i for i, j in al.pairs.items()}
     inserted = not any(w.content or w.rel is not None for w in wa)
     if inserted and prenominal(al, region):
-        return edit("add-att")  # "some [satin] covers", "[barefoot] young females", whatever the parse made of it
-    heads_b = [w for w in cb if named(w, tb)]
-    synonyms = []
-    for w in heads_b:
-        i = partner_of.get(w.obj)  # type: ignore[arg-type]
-        if i is None:
-            if removed_a:
-                return edit("replace-obj")
-            if ca and len(wb) <= len(wa) and all(x.rel is not None or x.pos in PREDICATES for x in ca):
-                return edit("replace-rel")  # "sits on" / "flies above", the parse took "flies" for a noun
-            return edit("add-obj")
-        if ta[i].head != tb[w.obj].head:  # type: ignore[index]
-            if not related(ta[i].head, tb[w.obj].head):  # type: ignore[index]
-                return edit("replace-obj")
-            synonyms.append((i, w))
+        return Edit("add-att", weight, region)  # "some [satin] covers", whatever the parse made of it
+    kind, synonyms = head_edit(al, wa, wb, ca, cb, bool(removed_a), related)
+    if kind is not None:
+        return Edit(kind, weight * (0.5 if kind == "swap-obj" else 1.0), region)
     if synonyms:  # "a group of people" / "a solitary person": what else changed is the edit
         ca = [x for x in ca if not (x.head and x.obj in {i for i, _ in synonyms})]
         cb = [x for x in cb if x not in {w for _, w in synonyms}]
-        heads_b = [x for x in heads_b if x in cb]
         if not ca and not cb:
             return Edit("none", SPELLING_FIX_WEIGHT, region)
         weight = float(max(len(ca), len(cb)))
         if not cb:
             return Edit("remove", weight * DELETION_WEIGHT / 2, region)
         inserted = not ca and not any(w.rel is not None for w in wa)
-    if heads_b:  # a head that moved here from elsewhere, with its modifiers
-        return edit("swap-obj", 0.5)
+    return Edit(word_edit(al, region, wb, cb, inserted), weight, region)
+
+
+def head_edit(al: Alignment, wa: list[Word], wb: list[Word], ca: list[Word], cb: list[Word], removed: bool,
+              related: Callable[[str, str], bool]) -> tuple[str | None, list[tuple[int, Word]]]:
+    """The type the head nouns put in make of a region (None if they decide nothing), and the
+    heads that are only a synonym of their partner's."""
+    ta, tb = al.things_a, al.things_b
+    partner_of = {j: i for i, j in al.pairs.items()}
+    heads = [w for w in cb if named(w, tb)]
+    synonyms = []
+    for w in heads:
+        j = w.obj
+        assert j is not None
+        i = partner_of.get(j)
+        if i is None:
+            if removed:
+                return "replace-obj", []
+            if ca and len(wb) <= len(wa) and all(x.rel is not None or x.pos in PREDICATES for x in ca):
+                return "replace-rel", []  # "sits on" / "flies above", the parse took "flies" for a noun
+            return "add-obj", []
+        if ta[i].head != tb[j].head:
+            if not related(ta[i].head, tb[j].head):
+                return "replace-obj", []
+            synonyms.append((i, w))
+    if len(synonyms) < len(heads):  # a head that moved here from elsewhere, with its modifiers
+        return "swap-obj", []
+    return None, synonyms
+
+
+def word_edit(al: Alignment, region: Region, wb: list[Word], cb: list[Word], inserted: bool) -> str:
+    """The type of a region whose head nouns decided nothing: by what the graph says its other
+    words are (modifiers, predicates), else by their parts of speech."""
     if inserted and any(w.text in ARTICLES and any(x.pos in NOUNS for x in wb[k + 1:]) for k, w in enumerate(wb)):
-        return edit("add-obj")  # "and a parrot", whatever the parse made of it
+        return "add-obj"  # "and a parrot", whatever the parse made of it
     modifiers = [w for w in cb if w.obj is not None and not w.head]
     if modifiers and not inserted and all(w.pos == "VERB" and not w.in_phrase for w in modifiers):
-        return edit("replace-rel")  # an action, not a quality: "a boy smiling" / "a boy frowning"
+        return "replace-rel"  # an action, not a quality: "a boy smiling" / "a boy frowning"
     if modifiers:
-        return edit("add-att" if inserted else "replace-att")
+        return "add-att" if inserted else "replace-att"
     nouns = any(w.pos in NOUNS for w in cb)
+    predicates = any(w.rel is not None or w.pos in PREDICATES for w in cb)
     if inserted:
         after = next((w for w in al.words_b[region.b[1]:] if w.content), None)
         if not nouns and after is not None and (after.obj is not None or after.pos in NOUNS):
-            return edit("add-att")  # right before a noun phrase: a modifier the parse left out
-        if nouns:
-            return edit("add-obj")
-        return edit("replace-rel" if any(w.rel is not None or w.pos in PREDICATES for w in cb) else "add-att")
-    if any(w.rel is not None or w.pos in PREDICATES for w in cb):
-        return edit("replace-rel")
-    return edit("replace-obj" if cb[0].pos in NOUNS else "replace-att" if cb[0].pos in MODIFIERS else "replace-rel")
+            return "add-att"  # right before a noun phrase: a modifier the parse left out
+        return "add-obj" if nouns else "replace-rel" if predicates else "add-att"
+    if predicates:
+        return "replace-rel"
+    return "replace-obj" if cb[0].pos in NOUNS else "replace-att" if cb[0].pos in MODIFIERS else "replace-rel"
 
 
 def negation(words: list[Word]) -> bool:
@@ -207,7 +223,7 @@ def swap(al: Alignment) -> tuple[str, float] | None:
     n_rest = sum(((changed_a - changed_b) + (changed_b - changed_a)).values())
     if not moved or n_rest > n_moved:
         return None
-    confidence = n_moved / (n_moved + n_rest / 2)
+    confidence = n_moved / (n_moved + n_rest / 2)  # moved words count on both sides, the rest on one
     roles_a = {w.lemma: _role(w) for w in out_a if w.lemma in moved}
     roles_b = {w.lemma: _role(w) for w in in_b if w.lemma in moved}
     role_traded = any({roles_a[x], roles_b[x]} == {"head", "modifier"} for x in moved)
