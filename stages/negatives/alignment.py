@@ -101,7 +101,6 @@ class Units:
     """What differs between two graphs under one pairing of their objects."""
 
     renamed: list[tuple[int, int]] = field(default_factory=list)  # paired, another head noun
-    synonyms: list[tuple[int, int]] = field(default_factory=list)  # paired, a related head noun
     gone: dict[int, Counter] = field(default_factory=dict)  # A object -> modifiers it lost
     came: dict[int, Counter] = field(default_factory=dict)  # A object -> modifiers it gained
     removed: list[int] = field(default_factory=list)  # A objects without a partner
@@ -197,7 +196,6 @@ class Alignment:
     regions: list[Region]
     word_pairs: dict[int, int]  # A word -> the B word it is aligned with
     pairs: dict[int, int]  # A object -> B object
-    how: dict[int, str]  # A object -> anchored, moved or replaced
     things_a: list[Thing]
     things_b: list[Thing]
 
@@ -208,9 +206,9 @@ class Alignment:
         ta, tb = self.things_a, self.things_b
         u = Units()
         for i, j in sorted(pairs.items()):
-            if ta[i].head != tb[j].head:
-                same = related is not None and (related(ta[i].head, tb[j].head) or related(ta[i].lemma, tb[j].lemma))
-                (u.synonyms if same else u.renamed).append((i, j))
+            if ta[i].head != tb[j].head and not (
+                    related is not None and (related(ta[i].head, tb[j].head) or related(ta[i].lemma, tb[j].lemma))):
+                u.renamed.append((i, j))
             gone, came = ta[i].modifiers - tb[j].modifiers, tb[j].modifiers - ta[i].modifiers
             if gone:
                 u.gone[i] = gone
@@ -302,15 +300,14 @@ def align(a: Graph, b: Graph, tags_a: WordTags | None = None, tags_b: WordTags |
     word_pairs, regions = align_words(wa, wb)
     ta, tb = things(a), things(b)
     pairs: dict[int, int] = {}
-    how: dict[int, str] = {}
 
-    def pair(i: int, j: int, why: str) -> None:
+    def pair(i: int, j: int) -> None:
         if i not in pairs and j not in pairs.values():
-            pairs[i], how[i] = j, why
+            pairs[i] = j
 
     for i, j in word_pairs.items():
         if wa[i].head and wb[j].head:
-            pair(wa[i].obj, wb[j].obj, "anchored")  # type: ignore[arg-type]
+            pair(wa[i].obj, wb[j].obj)  # type: ignore[arg-type]  # heads have their object
     head_word_a = {w.obj: k for k, w in enumerate(wa) if w.head}
     head_word_b = {w.obj: k for k, w in enumerate(wb) if w.head}
     for i in range(len(ta)):
@@ -319,14 +316,14 @@ def align(a: Graph, b: Graph, tags_a: WordTags | None = None, tags_b: WordTags |
         free = [j for j in range(len(tb)) if j not in pairs.values() and tb[j].head == ta[i].head]
         if free:
             pos_i = head_word_a.get(i, i) / max(len(wa), 1)
-            pair(i, min(free, key=lambda j: abs(head_word_b.get(j, j) / max(len(wb), 1) - pos_i)), "moved")
+            pair(i, min(free, key=lambda j: abs(head_word_b.get(j, j) / max(len(wb), 1) - pos_i)))
     for region in regions:
         inside_a = [i for i in range(len(ta)) if i not in pairs and region.a[0] <= head_word_a.get(i, -1) < region.a[1]]
         inside_b = [j for j in range(len(tb)) if j not in pairs.values()
                     and region.b[0] <= head_word_b.get(j, -1) < region.b[1]]
         for i, j in zip(inside_a, inside_b, strict=False):
-            pair(i, j, "replaced")
-    return Alignment(a, b, wa, wb, regions, word_pairs, pairs, how, ta, tb)
+            pair(i, j)
+    return Alignment(a, b, wa, wb, regions, word_pairs, pairs, ta, tb)
 
 
 def exchanges(al: Alignment) -> list[dict[int, int]]:
