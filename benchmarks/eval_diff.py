@@ -37,8 +37,8 @@ from typing import Any
 from benchmarks.factual import DEFAULT_DATA
 from stages.negatives.alignment import WordTags
 from stages.negatives.diff import TYPES, diff, explain
-from stages.negatives.tagging import WordTagger
 from stages.scene_graph.parser import CaptionParser, ParserConfig
+from stages.word_tags import WordTagger
 
 NOUNS = ("NOUN", "PROPN")
 

@@ -128,8 +128,8 @@ def cmd_diff(args: argparse.Namespace) -> int:
     """The edit between the scene graphs of two captions (or of many pairs, as JSON lines): the
     dominant type with its confidence and every edit, beside the strict verifier's type."""
     from stages.negatives.diff import explain
-    from stages.negatives.tagging import WordTagger
     from stages.scene_graph.parser import ParserConfig
+    from stages.word_tags import WordTagger
 
     if args.batch is None:
         if len(args.captions) != 2:

@@ -173,7 +173,7 @@ def _summary(al: Alignment) -> list[dict[str, Any]]:
 def explain(a: Graph, b: Graph, tags_a: WordTags | None = None, tags_b: WordTags | None = None) -> dict[str, Any]:
     """The audit view: ``{"dominant", "strict", "confidence", "edits"}``. ``tags_a``/``tags_b``
     (parts of speech and lemmas of each graph's tokens, e.g. from
-    :class:`~stages.negatives.tagging.WordTagger`) sharpen the word evidence; the strict type is
+    :class:`~stages.word_tags.WordTagger`) sharpen the word evidence; the strict type is
     always :func:`diff`'s, from the graphs alone."""
     al = align(a, b, tags_a, tags_b)
     strict = diff(a, b)

@@ -68,8 +68,8 @@ def test_explain_reads_graphs_without_tokens_or_tags() -> None:
 
 @pytest.fixture(scope="module")
 def views():
-    from stages.negatives.tagging import WordTagger
     from stages.scene_graph.parser import CaptionParser, ParserConfig
+    from stages.word_tags import WordTagger
 
     parser, tagger = CaptionParser(ParserConfig()), WordTagger()
 
