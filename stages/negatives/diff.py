@@ -25,26 +25,19 @@ that explains the change with the fewest units (see :mod:`stages.negatives.domin
 from __future__ import annotations
 
 from collections import Counter
-from functools import lru_cache
 from typing import Any
 
 from stages.negatives.alignment import Alignment, Graph, Units, WordTags, align, exchanges
 from stages.negatives.dominant import dominant
+from stages.negatives.words import load_categories
 
 TYPES = ("replace-obj", "replace-att", "replace-rel", "swap-att", "swap-obj", "add-obj", "add-att")
-
-
-@lru_cache(maxsize=1)
-def _categories() -> Any:
-    from stages.negatives.words import load_categories
-
-    return load_categories()
 
 
 def related(a: str, b: str) -> bool:
     """Two words that are no change of meaning (synonyms, or one the other's hypernym): the same
     test the generator refuses replacements with. The one place the diff asks it."""
-    return bool(_categories().related(a, b))
+    return bool(load_categories().related(a, b))
 
 
 def _typed(kind: str, unit: str, before: Any, after: Any) -> dict[str, Any]:

@@ -53,6 +53,7 @@ class Edit:
     type: str  # one of the seven types, "none" (a synonym) or "remove" (words taken out)
     weight: float
     region: Region
+    taken_out: Region | None = None  # for a replacement made in two places: where the old words were
 
 
 @dataclass(frozen=True)
@@ -252,6 +253,11 @@ def _words(al: Alignment, region: Region) -> tuple[str, str]:
     return " ".join(w.text for w in wa), " ".join(w.text for w in wb)
 
 
+def _edit_words(al: Alignment, e: Edit) -> tuple[str, str]:
+    before, after = _words(al, e.region)
+    return (_words(al, e.taken_out)[0], after) if e.taken_out is not None else (before, after)
+
+
 UNITS = {"obj": "object", "att": "attribute", "rel": "relation"}
 
 
@@ -269,15 +275,13 @@ def merged_replacements(al: Alignment, edits: list[Edit]) -> list[Edit]:
         return {w.obj for w in words if w.obj is not None and not w.head}
 
     out = list(edits)
-    for k, e in enumerate(out):
-        if e.type != "add-att":
-            continue
+    for e in [x for x in edits if x.type == "add-att"]:
         gained = modified(al.region_words(e.region)[1])
-        for m, r in enumerate(out):
-            lost = {al.pairs[i] for i in modified(al.region_words(r.region)[0]) if i in al.pairs}
-            if r.type == "remove" and lost & gained:
-                out[k], out[m] = Edit("replace-att", e.weight + r.weight, e.region), Edit("remove", 0.0, r.region)
-                break
+        removal = next((r for r in out if r.type == "remove" and gained & {
+            al.pairs[i] for i in modified(al.region_words(r.region)[0]) if i in al.pairs}), None)
+        if removal is not None:
+            out[out.index(e)] = Edit("replace-att", e.weight + removal.weight, e.region, taken_out=removal.region)
+            out.remove(removal)
     return out
 
 
@@ -293,7 +297,7 @@ def dominant(al: Alignment, related: Callable[[str, str], bool]) -> Found:
         weight = float(sum(len(content(al.region_words(r)[0])) for r in al.regions))
         return Found(kind, confidence, [_described(kind, before, after, weight)])
     edits = merged_replacements(al, [e for e in (region_edit(al, r, related) for r in al.regions) if e is not None])
-    described = [_described(e.type, *_words(al, e.region), e.weight) for e in edits]
+    described = [_described(e.type, *_edit_words(al, e), e.weight) for e in edits]
     scores: Counter = Counter()
     for e in edits:
         scores[e.type] += e.weight

@@ -119,6 +119,12 @@ def test_a_negation_replaces_a_relation_even_where_the_graph_misses_it(views) ->
     assert out["dominant"] == "replace-rel"
 
 
+def test_a_modifier_taken_out_in_one_place_and_put_in_another_is_one_replacement(views) -> None:
+    out = views("A man looks at a cart full of bananas.", "A man looks at an empty cart of bananas.")
+    assert out["dominant"] == "replace-att"
+    assert [(e["type"], e["before"], e["after"]) for e in out["edits"]] == [("replace-att", "full", "an empty")]
+
+
 def test_a_spelling_fix_weighs_little_beside_the_edit(views) -> None:
     out = views("A main sitting at a table being served", "A man standing at a table being served.")
     assert [(e["before"], e["after"], e["weight"]) for e in out["edits"]] == [("main", "man", 0.25),
