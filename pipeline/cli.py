@@ -156,41 +156,57 @@ def _parser_or_input_error(config: object) -> object:
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
-    """The typed edit between the scene graphs of two captions (or of many pairs, as JSON lines)."""
-    from stages.negatives.diff import diff
+    """The edit between the scene graphs of two captions (or of many pairs, as JSON lines): the
+    dominant type with its confidence and every edit, beside the strict verifier's type."""
+    from stages.negatives.diff import explain
     from stages.scene_graph.parser import ParserConfig
+    from stages.word_tags import WordTagger
 
-    parser = _parser_or_input_error(ParserConfig(lexicon=args.lexicon))
     if args.batch is None:
         if len(args.captions) != 2:
             raise InputError("command line", "captions", "give two captions, or --batch FILE")
         pairs = [{"a": args.captions[0], "b": args.captions[1]}]
     else:
-        with _open_input(args.batch) as source:
-            pairs = []
-            for n, line in enumerate(source, start=1):
-                if not line.strip():
-                    continue
-                try:
-                    pair = json.loads(line)
-                    pairs.append({"a": str(pair["a"]), "b": str(pair["b"])})
-                except (json.JSONDecodeError, KeyError, TypeError):
-                    raise InputError(f"{args.batch}:{n}", "a/b", 'expected a JSON object {"a": ..., "b": ...}') from None
+        pairs = _read_pairs(args.batch)
+    parser = _parser_or_input_error(ParserConfig(lexicon=args.lexicon))
     texts = [t for p in pairs for t in (p["a"], p["b"])]
     parsed = list(parser.parse(texts))  # type: ignore[attr-defined]
+    if args.batch is None:
+        for side, item in zip(("A", "B"), parsed, strict=True):
+            if item.graph is None:
+                raise InputError("command line", f"caption {side}", item.error)
+    tags = WordTagger().tag([p.graph.tokens if p.graph is not None else [] for p in parsed])
     for k, pair in enumerate(pairs):
         ga, gb = parsed[2 * k], parsed[2 * k + 1]
         if ga.graph is None or gb.graph is None:
-            result = {"type": "error", "edits": [], "error": ga.error or gb.error}
-        else:
-            result = diff(ga.graph.to_dict(), gb.graph.to_dict())
+            problem = f"a: {ga.error}" if ga.graph is None else f"b: {gb.error}"
+            print(json.dumps({**pair, "type": "error", "dominant": "error", "strict": "error", "confidence": 0.0,
+                              "edits": [], "error": problem}, ensure_ascii=False))
+            continue
+        result = explain(ga.graph.to_dict(), gb.graph.to_dict(), tags[2 * k], tags[2 * k + 1])
         if args.batch is None:
-            print(result["type"])
+            print(result["dominant"])
+            print(f"  strict: {result['strict']}   confidence: {result['confidence']:.2f}")
             for edit in result["edits"]:
-                print(f"  {edit['op']} {edit['unit']}: {edit.get('before')} -> {edit.get('after')}")
+                print(f"  {edit['type']}: {edit['before']} -> {edit['after']}   (weight {edit['weight']:g})")
         else:
-            print(json.dumps({**pair, **result}, ensure_ascii=False))
+            print(json.dumps({**pair, "type": result["dominant"], **result}, ensure_ascii=False))
     return 0
+
+
+def _read_pairs(path: Path) -> list[dict[str, str]]:
+    """JSON lines ``{"a": ..., "b": ...}`` (blank lines skipped); a bad line names its number."""
+    pairs = []
+    with _open_input(path) as source:
+        for n, line in enumerate(source, start=1):
+            if not line.strip():
+                continue
+            try:
+                pair = json.loads(line)
+                pairs.append({"a": str(pair["a"]), "b": str(pair["b"])})
+            except (json.JSONDecodeError, KeyError, TypeError):
+                raise InputError(f"{path}:{n}", "a/b", 'expected a JSON object {"a": ..., "b": ...}') from None
+    return pairs
 
 
 def cmd_inspect(args: argparse.Namespace) -> int:
@@ -264,9 +280,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--stanza-dir", default="models/stanza")
     p.add_argument("--lexicon", default="factual", help="factual, none, or a lexicon JSON path")
     p.set_defaults(func=cmd_parse)
-    p = sub.add_parser("diff", help="the typed edit between two captions' scene graphs")
+    p = sub.add_parser("diff", help="the typed edit between two captions' scene graphs (dominant and strict)")
     p.add_argument("captions", nargs="*", help='two captions: sgmatch diff "caption A" "caption B"')
-    p.add_argument("--batch", type=Path, help='JSON lines {"a": ..., "b": ...} from a file or - (stdin)')
+    p.add_argument("--batch", type=Path, help='JSON lines {"a": ..., "b": ...} from a file or - (stdin); '
+                   'writes each with type (= dominant), dominant, strict, confidence and edits')
     p.add_argument("--lexicon", default="factual")
     p.set_defaults(func=cmd_diff)
     p = sub.add_parser("inspect", help="an HTML report of images, captions, graphs, labels and negatives")
