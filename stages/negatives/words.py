@@ -9,6 +9,8 @@ from pathlib import Path
 
 import yaml
 
+from stages.negatives.lexical import relation
+
 CATEGORIES = Path(__file__).with_name("categories.yaml")
 
 IRREGULAR_PLURALS = {
@@ -38,12 +40,9 @@ class Categories:
         return None
 
     def related(self, a: str, b: str) -> bool:
-        """Same word, synonyms, or one a hypernym of the other: not a real change of meaning."""
-        if a == b:
-            return True
-        if any(a in group and b in group for group in self.synonyms):
-            return True
-        return (a in self.hypernyms and b in self.hypernyms[a]) or (b in self.hypernyms and a in self.hypernyms[b])
+        """Same word, a synonym, a hypernym or a hyponym: not a real change of meaning
+        (:func:`stages.negatives.lexical.relation`, with the pairs that ship with the package)."""
+        return relation(a, b) is not None
 
 
 @lru_cache(maxsize=4)
@@ -87,4 +86,6 @@ def plural(noun: str) -> str:
 
 
 def match_case(new: str, old: str) -> str:
+    if len(old) > 1 and old.isupper():  # a caption written in capitals
+        return new.upper()
     return new[:1].upper() + new[1:] if old[:1].isupper() else new
