@@ -159,7 +159,7 @@ def _refuse_similar(batch: Sequence[tuple[_Caption, str]], corpus: lexical.Pairs
     heads = list(batch)
     while True:
         heads = [(c, k) for c, k in heads if c.candidates[k]]
-        lexical.embed([w for c, k in heads for pair in c.candidates[k][0].changed for w in pair])
+        lexical.embed_undecided([pair for c, k in heads for pair in c.candidates[k][0].changed], corpus)
         refused = [(c, k) for c, k in heads
                    if any(lexical.relation(a, b, corpus) is not None for a, b in c.candidates[k][0].changed)]
         if not refused:

@@ -58,8 +58,14 @@ class CorpusWords:
     def predicates(self) -> frozenset[str]:
         return frozenset(p for p, _ in self.predicate_objects)
 
+    def takes(self, lemma: str, attribute: str) -> int:
+        """How often the noun takes the attribute; a compound ("stop sign") also as its head ("sign")."""
+        n = self.noun_attributes[(lemma, attribute)]
+        head = lemma.rsplit(" ", 1)[-1]
+        return n + self.noun_attributes[(head, attribute)] if head != lemma else n
+
     def fits_noun(self, lemma: str, attributes: Sequence[str]) -> bool:
-        return all(self.noun_attributes[(lemma, a)] > 0 for a in attributes)
+        return all(self.takes(lemma, a) > 0 for a in attributes)
 
     def fits_relation(self, subject: str, predicate: str, obj: str, strict: bool = False) -> bool:
         """Seen as a triple or, unless ``strict``, the subject seen doing it and the object seen
@@ -86,7 +92,7 @@ class CorpusWords:
     def attachments(self, host: str) -> list[tuple[str, str, str]]:
         """(preposition as written, determiner, dependent lemma) the corpus attaches to ``host``
         at least twice, commonest first: ("with", "a", "hat")."""
-        return self._attachments.get(host, [])
+        return self._attachments.get(host) or self._attachments.get(host.rsplit(" ", 1)[-1], [])
 
     @cached_property
     def _written(self) -> dict[tuple[str, str, str], list[str]]:
@@ -164,6 +170,10 @@ class CorpusWords:
                     surfaces[(rel["predicate"], " ".join(written), rel["via"])] += 1
                     dependent = objs[rel["object"]]
                     between = tokens[rel["end"]:dependent["head"]]
+                    # "next to a (large yellow) tree": the phrase is kept with its article, without adjectives
+                    adjectives = set(dependent["attributes"]) | ({dependent["count"]} if dependent["count"] else set())
+                    if between[:1] and between[0] in ARTICLES:
+                        between = [between[0]] + [t for t in between[1:] if t not in adjectives]
                     if rel["via"] == "preposition" and len(between) <= 1 and set(between) <= ARTICLES:
                         determiner = ("a" if between[0] == "an" else between[0]) if between else ""
                         phrases[(s, " ".join(written), determiner, o)] += 1

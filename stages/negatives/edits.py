@@ -143,6 +143,17 @@ class Editor:
             return False
         return not any(self.related(x, word) for x in self.lemmas | ({replacing} if replacing else set()))
 
+    def name_span(self, o: dict[str, Any]) -> tuple[int, int] | None:
+        """First and head token of the object's name as written ("dump truck"), when it is
+        written in one piece with nothing noun-like before it."""
+        h = o["head"]
+        first = h - (len(o["name"].split()) - 1)
+        if first < 0 or h >= len(self.tokens) or any(self.g["offsets"][k] < 0 for k in range(first, h + 1)):
+            return None
+        if " ".join(self.tokens[first:h + 1]) != o["name"].lower():
+            return None
+        return (first, h) if first == 0 or self.plain_modifier(self.tokens[first - 1]) else None
+
     def single_word(self, o: dict[str, Any]) -> bool:
         """A one-word name whose head has nothing noun-like before it ("lounge chairs" is not)."""
         h = o["head"]
@@ -238,15 +249,17 @@ class Editor:
 
     def _replace_obj(self) -> Iterator[Negative | None]:
         # "sheep" is one or many: its replacement could not agree with the verb
-        objs = [(k, o) for k, o in enumerate(self.g["objects"]) if self.single_word(o) and plural(o["lemma"]) != o["lemma"]]
+        objs = [(k, o) for k, o in enumerate(self.g["objects"])
+                if self.name_span(o) is not None and plural(o["lemma"]) != o["lemma"]]
         for k, o in self.shuffled(objs):
             kind = self.cats.kind_of(o["lemma"], "objects")
             pool = list(self.words.neighbours.get(o["lemma"], ())) + list(self.cats.objects.get(kind, ()) if kind else ())
             for w in dict.fromkeys(pool):
                 if (self.words.objects[w] >= 3 and (w not in PLURAL_ONLY or self.is_plural(o))
                         and self.fits_everywhere(k, w) and self.new_object(w, o["lemma"])):
-                    h = o["head"]
-                    neg = realise(self.caption, self.g, [(h, h + 1, self.noun_for(w, o))], "replace-obj")
+                    first, h = self.name_span(o)  # a compound is replaced whole: "a dump truck" -> "a bus"
+                    new = match_case(self.noun_for(w, o).lower(), self.g["tokens"][first])
+                    neg = realise(self.caption, self.g, [(first, h + 1, new)], "replace-obj")
                     yield neg and _with_changed(neg, [(o["lemma"], w)] + [(x, w) for x in self.lemmas - {o["lemma"]}])
 
     def replace_att(self) -> list[Negative]:
@@ -260,7 +273,7 @@ class Editor:
             if kind is None or k is None:
                 continue
             for w in self.shuffled(self.cats.attributes[kind]):
-                if (w != a and w not in o["attributes"] and self.words.noun_attributes[(o["lemma"], w)] >= 2
+                if (w != a and w not in o["attributes"] and self.words.takes(o["lemma"], w) >= 2
                         and self.words.reliability.get(w, 0.0) >= RELIABLE and not self.related(a, w)):
                     yield realise(self.caption, self.g, [(k, k + 1, match_case(w, self.g["tokens"][k]))], "replace-att")
 
@@ -305,8 +318,8 @@ class Editor:
         pairs = [(x, y) for x in items for y in items if x[0] < y[0] and x[1] != y[1] and x[2] != y[2]
                  and objs[x[0]]["lemma"] != objs[y[0]]["lemma"]
                  and y[1] not in objs[x[0]]["attributes"] and x[1] not in objs[y[0]]["attributes"]
-                 and self.words.noun_attributes[(objs[x[0]]["lemma"], y[1])] > 0
-                 and self.words.noun_attributes[(objs[y[0]]["lemma"], x[1])] > 0]
+                 and self.words.takes(objs[x[0]]["lemma"], y[1]) > 0
+                 and self.words.takes(objs[y[0]]["lemma"], x[1]) > 0]
         for (_, a1, k1), (_, a2, k2) in self.shuffled(pairs):
             t = self.g["tokens"]
             yield realise(self.caption, self.g, [(k1, k1 + 1, match_case(a2, t[k1])), (k2, k2 + 1, match_case(a1, t[k2]))],
@@ -355,7 +368,7 @@ class Editor:
         for o in self.shuffled(objs):
             have = {self.cats.kind_of(a, "attributes") for a in o["attributes"]}
             options = [(w, kind) for kind in ADD_KINDS if kind not in have for w in self.cats.attributes[kind]
-                       if self.words.noun_attributes[(o["lemma"], w)] >= 2 and self.words.reliability.get(w, 0.0) >= RELIABLE
+                       if self.words.takes(o["lemma"], w) >= 2 and self.words.reliability.get(w, 0.0) >= RELIABLE
                        and not any(self.related(a, w) for a in o["attributes"])]
             for w, kind in self.shuffled(options):
                 p = self.insertion_point(o, kind)
@@ -372,8 +385,7 @@ class Editor:
     def _add_obj(self) -> Iterator[Negative | None]:
         """A phrase the corpus attaches to one of the caption's nouns, right after that noun."""
         tokens = self.g["tokens"]
-        hosts = [o for o in self.g["objects"] if o["end"] == o["head"] + 1 and self.g["offsets"][o["head"]] >= 0
-                 and self.words.objects[o["lemma"]] >= 3]
+        hosts = [o for o in self.g["objects"] if o["end"] == o["head"] + 1 and self.g["offsets"][o["head"]] >= 0]
         for o in self.shuffled(hosts):
             after = self.tokens[o["end"]] if o["end"] < len(tokens) else "."
             if after[:1].isalnum() and after not in COPULAS:

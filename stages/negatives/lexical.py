@@ -91,6 +91,20 @@ def relation(a: str, b: str, corpus: Pairs | None = None, embeddings: bool = Tru
 
 @lru_cache(maxsize=200_000)
 def _relation(a: str, b: str, corpus: Pairs, embeddings: bool) -> str | None:
+    known = _without_embeddings(a, b, corpus)
+    if known is not UNDECIDED:
+        return known
+    if embeddings and _cosine(a, b) >= SIMILAR:
+        return "similar"
+    return None
+
+
+UNDECIDED = "undecided"
+
+
+@lru_cache(maxsize=200_000)
+def _without_embeddings(a: str, b: str, corpus: Pairs) -> str | None:
+    """What the curated list and the corpus say, or :data:`UNDECIDED` when only embeddings can."""
     if a == b:
         return "same"
     synonyms, below, exclusive = _curated()
@@ -105,12 +119,17 @@ def _relation(a: str, b: str, corpus: Pairs, embeddings: bool) -> str | None:
     if frozenset((a, b)) in corpus:
         return "coreferent"
     if _head(a) != a or _head(b) != b:  # "tennis racket" / "racket": compare the heads too
-        head = _relation(_head(a), _head(b), corpus, False)
+        head = _without_embeddings(_head(a), _head(b), corpus)
         if head in ("same", "synonym", "hyponym", "hypernym"):
             return head
-    if embeddings and _cosine(a, b) >= SIMILAR:
-        return "similar"
-    return None
+    return UNDECIDED
+
+
+def embed_undecided(pairs: Iterable[tuple[str, str]], corpus: Pairs) -> None:
+    """Embed, in one batch, the words of the pairs that only embeddings can decide (the model is
+    not loaded when there are none)."""
+    embed([w for a, b in pairs if _without_embeddings(a.lower().strip(), b.lower().strip(), corpus) is UNDECIDED
+           for w in (a.lower().strip(), b.lower().strip())])
 
 
 def _head(phrase: str) -> str:
