@@ -51,7 +51,8 @@ class CorpusWords:
     phrases: Counter  # (host lemma, preposition as written, determiner, dependent lemma): "man with a hat"
     cooccurrence: Counter  # (lemma, lemma), sorted, in one caption
     neighbours: dict[str, tuple[str, ...]]  # lemma -> lemmas used alike, most alike first
-    reliability: dict[str, float]  # word -> share of its occurrences the parser read in its role
+    as_noun: dict[str, float]  # word -> share of its occurrences the parser read as an object's head
+    as_attribute: dict[str, float]  # word -> share of its occurrences the parser read as an attribute
     coreferent: Pairs
 
     @property
@@ -145,7 +146,8 @@ class CorpusWords:
         phrases: Counter = Counter()
         cooccurrence: Counter = Counter()
         tokens_seen: Counter = Counter()
-        in_role: Counter = Counter()
+        heads: Counter = Counter()
+        modifiers: Counter = Counter()
         for r in rows:
             tokens = [t.lower() for t in r["tokens"]]
             tokens_seen.update(tokens)
@@ -155,11 +157,11 @@ class CorpusWords:
                 if o["name"] != o["lemma"] and " " not in o["name"]:
                     plural_names[(o["lemma"], o["name"].lower())] += 1
                 if 0 <= o["head"] < len(tokens):
-                    in_role[tokens[o["head"]]] += 1
+                    heads[tokens[o["head"]]] += 1
                 for a in o["attributes"]:
                     attributes[a] += 1
                     noun_attributes[(o["lemma"], a)] += 1
-                    in_role[a] += 1
+                    modifiers[a] += 1
             lemmas = sorted({o["lemma"] for o in objs})
             cooccurrence.update((x, y) for i, x in enumerate(lemmas) for y in lemmas[i + 1:])
             for rel in r["relations"]:
@@ -185,29 +187,29 @@ class CorpusWords:
         plurals: dict[str, str] = {}
         for (lemma, name), _ in plural_names.most_common():
             plurals.setdefault(lemma, name)
-        reliability = {w: min(1.0, in_role[w] / n) for w, n in tokens_seen.items() if in_role[w]}
+        as_noun = {w: min(1.0, heads[w] / n) for w, n in tokens_seen.items() if heads[w]}
+        as_attribute = {w: min(1.0, modifiers[w] / n) for w, n in tokens_seen.items() if modifiers[w]}
         return cls(objects, plurals, attributes, noun_attributes, triples, subject_predicates, predicate_objects,
                    surfaces, phrases, cooccurrence, _neighbours(objects, noun_attributes, triples, neighbours_per_word),
-                   reliability, coreferent_pairs(rows) | shipped_pairs())
+                   as_noun, as_attribute, coreferent_pairs(rows) | shipped_pairs())
 
 
 def _neighbours(objects: Counter, noun_attributes: Counter, triples: Counter, k: int,
-                min_count: int = 2) -> dict[str, tuple[str, ...]]:
-    """Each noun's ``k`` nearest nouns by the cosine of their contexts (the attributes they take,
-    the predicates they are subject and object of), weighted by positive PMI."""
-    nouns = sorted(n for n, c in objects.items() if c >= min_count)
+                min_count: int = 3) -> dict[str, tuple[str, ...]]:
+    """Each noun's ``k`` nearest nouns seen at least ``min_count`` times (the candidates a
+    replacement is drawn from), by the cosine of their contexts (the attributes they take, the
+    predicates they are subject and object of), weighted by positive PMI."""
+    nouns = sorted(objects)
     index = {n: i for i, n in enumerate(nouns)}
     contexts: dict[tuple[str, str], int] = {}
     entries: Counter = Counter()
     for (n, a), c in noun_attributes.items():
-        if n in index:
-            entries[(index[n], contexts.setdefault(("att", a), len(contexts)))] += c
+        entries[(index[n], contexts.setdefault(("att", a), len(contexts)))] += c
     for (s, p, o), c in triples.items():
-        if s in index:
-            entries[(index[s], contexts.setdefault(("subj", p), len(contexts)))] += c
-        if o in index:
-            entries[(index[o], contexts.setdefault(("obj", p), len(contexts)))] += c
-    if not entries or len(nouns) < 2:
+        entries[(index[s], contexts.setdefault(("subj", p), len(contexts)))] += c
+        entries[(index[o], contexts.setdefault(("obj", p), len(contexts)))] += c
+    targets = np.array([i for i, n in enumerate(nouns) if objects[n] >= min_count], dtype=np.int64)
+    if not entries or len(targets) < 2:
         return {}
     (rows, cols), vals = zip(*entries.keys(), strict=True), np.array(list(entries.values()), float)
     m = sparse.csr_matrix((vals, (np.array(rows), np.array(cols))), shape=(len(nouns), len(contexts)))
@@ -219,11 +221,13 @@ def _neighbours(objects: Counter, noun_attributes: Counter, triples: Counter, k:
     ppmi = sparse.csr_matrix((pmi[keep], (m.row[keep], m.col[keep])), shape=m.shape)
     norms = np.sqrt(np.asarray(ppmi.multiply(ppmi).sum(1)).ravel())
     norms[norms == 0] = 1.0
-    unit = sparse.diags(1.0 / norms) @ ppmi
-    sims = (unit @ unit.T).tocsr()
+    unit = (sparse.diags(1.0 / norms) @ ppmi).tocsr()
+    sims = (unit @ unit[targets].T).tocsr()  # every noun against the candidates only
     out: dict[str, tuple[str, ...]] = {}
     for i, n in enumerate(nouns):
         row = sims.getrow(i)
-        order = np.argsort(-row.data)
-        out[n] = tuple(nouns[row.indices[j]] for j in order if row.indices[j] != i)[:k]
+        order = np.argsort(-row.data, kind="stable")
+        found = tuple(nouns[targets[row.indices[j]]] for j in order if targets[row.indices[j]] != i)[:k]
+        if found:
+            out[n] = found
     return out

@@ -139,7 +139,7 @@ class Editor:
 
     def new_object(self, word: str, replacing: str | None = None) -> bool:
         """A noun not in the caption, no other name of one of its objects, read as a noun by the parser."""
-        if word in self.lemmas or " " in word or self.words.reliability.get(word, 0.0) < RELIABLE:
+        if word in self.lemmas or " " in word or self.words.as_noun.get(word, 0.0) < RELIABLE:
             return False
         return not any(self.related(x, word) for x in self.lemmas | ({replacing} if replacing else set()))
 
@@ -163,7 +163,11 @@ class Editor:
 
     def plain_modifier(self, t: str) -> bool:
         return (t in DETERMINERS or t in NUMBERS or t.isdigit() or not any(c.isalnum() for c in t)
-                or self.cats.kind_of(t, "attributes") is not None or t in self.words.attributes)
+                or self.cats.kind_of(t, "attributes") is not None or self.words.as_attribute.get(t, 0.0) >= RELIABLE)
+
+    def edited_noun(self, o: dict[str, Any]) -> bool:
+        """An object whose head the parser reads as a noun in the corpus ("grazing" mostly is not)."""
+        return self.words.as_noun.get(self.tokens[o["head"]], 0.0) >= RELIABLE if o["head"] < len(self.tokens) else False
 
     def is_plural(self, o: dict[str, Any]) -> bool:
         name = o["name"].split()[-1].lower()
@@ -196,12 +200,16 @@ class Editor:
         return k
 
     def clean_insertion(self, p: int) -> bool:
-        """Not inside a hyphenated word, and not right after another adjective ("black leather cap"
-        reads as one shade of colour)."""
+        """Not inside a hyphenated word, and right after a determiner, a number or nothing: not after
+        another adjective ("black leather cap" reads as one shade of colour) nor an adverb
+        ("a recently young married couple")."""
         off = self.g["offsets"][p]
         if off > 0 and self.caption[off - 1] != " ":
             return False
-        return p == 0 or self.cats.kind_of(self.tokens[p - 1], "attributes") is None
+        if p == 0:
+            return True
+        t = self.tokens[p - 1]
+        return t in DETERMINERS or t in NUMBERS or t.isdigit() or not any(c.isalnum() for c in t)
 
     def whole_word(self, k: int) -> bool:
         """Token ``k`` is a word of its own in the text, not part of "semi-green"."""
@@ -250,7 +258,7 @@ class Editor:
     def _replace_obj(self) -> Iterator[Negative | None]:
         # "sheep" is one or many: its replacement could not agree with the verb
         objs = [(k, o) for k, o in enumerate(self.g["objects"])
-                if self.name_span(o) is not None and plural(o["lemma"]) != o["lemma"]]
+                if self.name_span(o) is not None and plural(o["lemma"]) != o["lemma"] and self.edited_noun(o)]
         for k, o in self.shuffled(objs):
             kind = self.cats.kind_of(o["lemma"], "objects")
             pool = list(self.words.neighbours.get(o["lemma"], ())) + list(self.cats.objects.get(kind, ()) if kind else ())
@@ -274,7 +282,7 @@ class Editor:
                 continue
             for w in self.shuffled(self.cats.attributes[kind]):
                 if (w != a and w not in o["attributes"] and self.words.takes(o["lemma"], w) >= 2
-                        and self.words.reliability.get(w, 0.0) >= RELIABLE and not self.related(a, w)):
+                        and self.words.as_attribute.get(w, 0.0) >= RELIABLE and not self.related(a, w)):
                     yield realise(self.caption, self.g, [(k, k + 1, match_case(w, self.g["tokens"][k]))], "replace-att")
 
     def replace_rel(self) -> list[Negative]:
@@ -334,6 +342,7 @@ class Editor:
             i, j = r["subject"], r["object"]
             s, o = objs[i], objs[j]
             if (s["lemma"] == o["lemma"] or not self.single_word(s) or not self.single_word(o)
+                    or not self.edited_noun(s) or not self.edited_noun(o)
                     or r["predicate"] in WEAK or r["via"] in ("of", "possessive")
                     or self.related(s["lemma"], o["lemma"])):
                 continue
@@ -368,7 +377,7 @@ class Editor:
         for o in self.shuffled(objs):
             have = {self.cats.kind_of(a, "attributes") for a in o["attributes"]}
             options = [(w, kind) for kind in ADD_KINDS if kind not in have for w in self.cats.attributes[kind]
-                       if self.words.takes(o["lemma"], w) >= 2 and self.words.reliability.get(w, 0.0) >= RELIABLE
+                       if self.words.takes(o["lemma"], w) > 0 and self.words.as_attribute.get(w, 0.0) >= RELIABLE
                        and not any(self.related(a, w) for a in o["attributes"])]
             for w, kind in self.shuffled(options):
                 p = self.insertion_point(o, kind)
@@ -385,10 +394,11 @@ class Editor:
     def _add_obj(self) -> Iterator[Negative | None]:
         """A phrase the corpus attaches to one of the caption's nouns, right after that noun."""
         tokens = self.g["tokens"]
-        hosts = [o for o in self.g["objects"] if o["end"] == o["head"] + 1 and self.g["offsets"][o["head"]] >= 0]
+        hosts = [o for o in self.g["objects"] if o["end"] == o["head"] + 1 and self.g["offsets"][o["head"]] >= 0
+                 and self.edited_noun(o)]
         for o in self.shuffled(hosts):
             after = self.tokens[o["end"]] if o["end"] < len(tokens) else "."
-            if after[:1].isalnum() and after not in COPULAS:
+            if (after[:1].isalnum() or after.startswith("'")) and after not in COPULAS:
                 continue  # a phrase before a verb or another phrase would take them over, as the parser reads it
             for preposition, determiner, dependent in self.words.attachments(o["lemma"]):
                 if self.new_object(dependent) and (determiner or self.words.objects[dependent] >= 20):
