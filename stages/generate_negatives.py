@@ -52,7 +52,7 @@ from pipeline.stage import add_dask_options, run_stage, stage_parser
 from stages.negatives import lexical
 from stages.negatives.corpus import CorpusWords
 from stages.negatives.diff import TYPES, diff
-from stages.negatives.edits import Negative, candidates
+from stages.negatives.edits import Negative, candidates, facts_of
 from stages.negatives.language_model import HeldOutLanguageModel
 from stages.negatives.words import load_categories
 from stages.parse_captions import ParseParams
@@ -85,6 +85,7 @@ class Fitted:
     language_model: HeldOutLanguageModel
     fit_split: str  # the split it was fitted on ("" for all captions)
     fit_captions: int
+    image_facts: dict[str, frozenset[str]]  # image -> what any of its captions says (edits.facts_of)
 
 
 def fit(rows: Sequence[dict[str, Any]], params: NegativeParams) -> Fitted:
@@ -96,7 +97,10 @@ def fit(rows: Sequence[dict[str, Any]], params: NegativeParams) -> Fitted:
         split = ""
     chosen = [r for r in ok if not split or r["split"] == split]
     lm = HeldOutLanguageModel(((r["image_id"], r["caption"]) for r in chosen), params.lm_order)
-    return Fitted(CorpusWords.of(chosen), lm, split, len(chosen))
+    facts: dict[str, set[str]] = {}
+    for r in ok:  # every caption of every image: a negative another caption says is no negative
+        facts.setdefault(r["image_id"], set()).update(facts_of(r))
+    return Fitted(CorpusWords.of(chosen), lm, split, len(chosen), {k: frozenset(v) for k, v in facts.items()})
 
 
 @dataclass
@@ -108,16 +112,18 @@ class _Caption:
     plausibility: dict[str, float] = field(default_factory=dict)  # negative text -> plausibility
     verified: int = 0
 
-    def queue(self, kind: str, lm: HeldOutLanguageModel, threshold: float) -> list[Negative]:
-        """The type's candidates, most plausible first, the implausible dropped (ranked the first
-        time a type is asked for: most types of most captions never are)."""
+    def queue(self, kind: str, lm: HeldOutLanguageModel, threshold: float, image_facts: frozenset[str]) -> list[Negative]:
+        """The type's candidates, most plausible first, the implausible and those another caption
+        of the image says dropped (ranked the first time a type is asked for: most types of most
+        captions never are)."""
         if kind not in self.ranked:
             image = self.row["image_id"]
             if self.base is None:
                 self.base = lm.logprob_per_token(image, self.row["caption"])
             for n in self.candidates[kind]:
                 self.plausibility[n.text] = lm.logprob_per_token(image, n.text) - self.base
-            kept = [n for n in self.candidates[kind] if self.plausibility[n.text] >= threshold]
+            kept = [n for n in self.candidates[kind]
+                    if self.plausibility[n.text] >= threshold and not image_facts.intersection(n.introduces)]
             self.candidates[kind] = sorted(kept, key=lambda n: -self.plausibility[n.text])
             self.ranked.add(kind)
         return self.candidates[kind]
@@ -146,7 +152,8 @@ def _schedule(pending: Sequence[_Caption], params: NegativeParams, fitted: Fitte
         for kind in sorted(c.candidates, key=lambda k: (made[k], params.types.index(k))):
             if need <= 0:
                 break
-            if c.queue(kind, fitted.language_model, params.min_plausibility):
+            if c.queue(kind, fitted.language_model, params.min_plausibility,
+                       fitted.image_facts.get(c.row["image_id"], frozenset())):
                 made[kind] += 1
                 need -= 1
                 batch.append((c, kind))

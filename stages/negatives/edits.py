@@ -45,12 +45,18 @@ from stages.negatives.words import Categories, article_for, match_case, plural
 Graph = dict[str, Any]
 ADJECTIVE_ORDER = {"size": 1, "age": 2, "pattern": 3, "color": 4, "material": 5}
 DETERMINERS = {"a", "an", "the", "his", "her", "their", "its", "my", "our", "your", "this", "that", "these",
-               "those", "some", "several", "many", "each", "every", "another", "other", "no", "both", "'s"}
+               "those", "some", "several", "many", "each", "every", "another", "other", "no", "both", "'s",
+               "various", "assorted", "few", "lots", "plenty"}
 NUMBERS = {"one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "dozen"}
 RELIABLE = 0.7  # a replacement the parser reads in its role at least this often in the corpus
+USUAL = 0.15  # add-obj: a noun said with the host in this share of its captions is most likely there anyway
 SWAPPED_SHARE = 0.2  # swap-obj: the corpus says the swapped triple at least this often as the original
 WEAK = {"have", "with", "of"}  # predicates that say little ("a plate with food"): never replaced or swapped
 COPULAS = {"is", "are", "was", "were", "has", "have"}
+# a person replaced by one of the other sex would disagree with the caption's pronouns ("a girl ... his face")
+MALE = {"man", "boy", "guy", "gentleman", "male", "father", "husband", "groom", "king", "son", "dude", "men"}
+FEMALE = {"woman", "girl", "lady", "female", "mother", "wife", "bride", "queen", "daughter", "women"}
+PRONOUNS = {"male": {"he", "his", "him", "himself"}, "female": {"she", "her", "hers", "herself"}}
 PLURAL_ONLY = {"people", "men", "women", "children", "folks", "persons", "cattle", "police", "clothes"}
 ADD_KINDS = ("color", "size", "material", "pattern", "age")  # attributes add-att may add
 
@@ -66,6 +72,9 @@ class Negative:
     # (old, new) words whose embeddings are still to be compared (lexical.relation): done in a
     # batch for the few candidates that are kept, not for every candidate
     changed: tuple[tuple[str, str], ...] = ()
+    # what the negative says that the caption did not, as facts (:func:`facts_of`): a negative
+    # that another caption of the same image says is still true of it
+    introduces: tuple[str, ...] = ()
 
 
 # one replacement: tokens [i, j) of the caption become ``text``; i == j inserts ``text`` before token i
@@ -211,6 +220,23 @@ class Editor:
         t = self.tokens[p - 1]
         return t in DETERMINERS or t in NUMBERS or t.isdigit() or not any(c.isalnum() for c in t)
 
+    def fits_scene(self, word: str, instead_of: str) -> bool:
+        """The noun has been seen in one caption with each of the caption's other common objects
+        (not "surfer" in a downhill race, not "a bathroom" beside a statue)."""
+        others = [x for x in self.lemmas - {instead_of} if self.words.objects[x] >= 5]
+        return all(self.words.together(word, x) > 0 for x in others)
+
+    def usual(self, lemma: str, attribute: str, kind: str) -> bool:
+        """The attribute is what the corpus mostly says of this noun among its kind ("yellow" of bananas)."""
+        counts = [self.words.takes(lemma, w) for w in self.cats.attributes[kind]]
+        return sum(counts) >= 3 and self.words.takes(lemma, attribute) > 0.5 * sum(counts)
+
+    def same_pronouns(self, old: str, new: str) -> bool:
+        sex = {w: "male" for w in MALE} | {w: "female" for w in FEMALE}
+        if sex.get(old) is None or sex.get(old) == sex.get(new):
+            return True
+        return not PRONOUNS[sex[old]] & set(self.tokens)
+
     def whole_word(self, k: int) -> bool:
         """Token ``k`` is a word of its own in the text, not part of "semi-green"."""
         off = self.g["offsets"][k]
@@ -264,11 +290,13 @@ class Editor:
             pool = list(self.words.neighbours.get(o["lemma"], ())) + list(self.cats.objects.get(kind, ()) if kind else ())
             for w in dict.fromkeys(pool):
                 if (self.words.objects[w] >= 3 and (w not in PLURAL_ONLY or self.is_plural(o))
-                        and self.fits_everywhere(k, w) and self.new_object(w, o["lemma"])):
+                        and self.fits_everywhere(k, w) and self.new_object(w, o["lemma"])
+                        and self.fits_scene(w, o["lemma"]) and self.same_pronouns(o["lemma"], w)):
                     first, h = self.name_span(o)  # a compound is replaced whole: "a dump truck" -> "a bus"
                     new = match_case(self.noun_for(w, o).lower(), self.g["tokens"][first])
                     neg = realise(self.caption, self.g, [(first, h + 1, new)], "replace-obj")
-                    yield neg and _with_changed(neg, [(o["lemma"], w)] + [(x, w) for x in self.lemmas - {o["lemma"]}])
+                    yield neg and _with_changed(neg, [(o["lemma"], w)] + [(x, w) for x in self.lemmas - {o["lemma"]}],
+                                                [f"o:{w}"] + [f"a:{w}:{a}" for a in o["attributes"]])
 
     def replace_att(self) -> list[Negative]:
         return self.take(self._replace_att())
@@ -281,9 +309,11 @@ class Editor:
             if kind is None or k is None:
                 continue
             for w in self.shuffled(self.cats.attributes[kind]):
-                if (w != a and w not in o["attributes"] and self.words.takes(o["lemma"], w) >= 2
+                if (w != a and w not in o["attributes"] and w not in self.tokens[o["start"]:o["end"]]
+                        and self.words.takes(o["lemma"], w) >= 2
                         and self.words.as_attribute.get(w, 0.0) >= RELIABLE and not self.related(a, w)):
-                    yield realise(self.caption, self.g, [(k, k + 1, match_case(w, self.g["tokens"][k]))], "replace-att")
+                    neg = realise(self.caption, self.g, [(k, k + 1, match_case(w, self.g["tokens"][k]))], "replace-att")
+                    yield neg and _with_changed(neg, [], [f"a:{o['lemma']}:{w}"])
 
     def replace_rel(self) -> list[Negative]:
         return self.take(self._replace_rel())
@@ -297,6 +327,8 @@ class Editor:
             if (r["via"] not in ("verb", "preposition") or r["predicate"] in WEAK
                     or len(written) != len(r["predicate"].split())):
                 continue
+            if not (self.edited_noun(objs[r["subject"]]) and self.edited_noun(objs[r["object"]])):
+                continue  # "a close up of a toilet": the parser's own misreading
             s, o = objs[r["subject"]]["lemma"], objs[r["object"]]["lemma"]
             form = verb_form(written[0]) if r["via"] == "verb" else ""
             verb, rest = written[0], written[1:]
@@ -314,7 +346,7 @@ class Editor:
                 if one_part and not self.related(old_part, new_part):
                     new = match_case(" ".join(new_words), self.g["tokens"][r["start"]])
                     neg = realise(self.caption, self.g, [(r["start"], r["end"], new)], "replace-rel")
-                    yield neg and _with_changed(neg, [(old_part, new_part)])
+                    yield neg and _with_changed(neg, [(old_part, new_part)], [f"r:{s}|{predicate}|{o}"])
 
     def swap_att(self) -> list[Negative]:
         return self.take(self._swap_att())
@@ -380,13 +412,16 @@ class Editor:
                        if self.words.takes(o["lemma"], w) > 0 and self.words.as_attribute.get(w, 0.0) >= RELIABLE
                        and not any(self.related(a, w) for a in o["attributes"])]
             for w, kind in self.shuffled(options):
+                if self.usual(o["lemma"], w, kind):
+                    continue  # "a yellow banana", "a green field": most likely true of the image
                 p = self.insertion_point(o, kind)
                 if not self.clean_insertion(p):
                     continue
                 if p == 0 and tokens[0][:1].isupper() and tokens[0][1:].islower():  # "Children ..." -> "Small children ..."
-                    yield realise(self.caption, self.g, [(0, 1, f"{w.capitalize()} {tokens[0].lower()}")], "add-att")
+                    neg = realise(self.caption, self.g, [(0, 1, f"{w.capitalize()} {tokens[0].lower()}")], "add-att")
                 else:
-                    yield realise(self.caption, self.g, [(p, p, match_case(w, tokens[p]))], "add-att")
+                    neg = realise(self.caption, self.g, [(p, p, match_case(w, tokens[p]))], "add-att")
+                yield neg and _with_changed(neg, [], [f"a:{o['lemma']}:{w}"])
 
     def add_obj(self) -> list[Negative]:
         return self.take(self._add_obj())
@@ -401,12 +436,13 @@ class Editor:
             if (after[:1].isalnum() or after.startswith("'")) and after not in COPULAS:
                 continue  # a phrase before a verb or another phrase would take them over, as the parser reads it
             for preposition, determiner, dependent in self.words.attachments(o["lemma"]):
-                if self.new_object(dependent) and (determiner or self.words.objects[dependent] >= 20):
+                if (determiner and self.new_object(dependent) and self.fits_scene(dependent, o["lemma"])
+                        and self.words.together(o["lemma"], dependent) < USUAL * self.words.objects[o["lemma"]]):
                     h = o["head"]
                     det = article_for(dependent) if determiner == "a" else determiner
                     phrase = " ".join(w for w in (tokens[h], preposition, det, dependent) if w)
                     neg = realise(self.caption, self.g, [(h, h + 1, phrase)], "add-obj")
-                    yield neg and _with_changed(neg, [(x, dependent) for x in self.lemmas])
+                    yield neg and _with_changed(neg, [(x, dependent) for x in self.lemmas], [f"o:{dependent}"])
 
 
 def _changed_part(a: str, b: str) -> tuple[str, str]:
@@ -416,11 +452,21 @@ def _changed_part(a: str, b: str) -> tuple[str, str]:
         x, y = x[1:], y[1:]
     while x and y and x[-1] == y[-1]:
         x, y = x[:-1], y[:-1]
+    if not x or not y:  # "on" / "on top of": compare them whole
+        return a, b
     return " ".join(x), " ".join(y)
 
 
-def _with_changed(neg: Negative, changed: Sequence[tuple[str, str]]) -> Negative:
-    return replace(neg, changed=tuple(changed))
+def _with_changed(neg: Negative, changed: Sequence[tuple[str, str]], introduces: Sequence[str] = ()) -> Negative:
+    return replace(neg, changed=tuple(changed), introduces=tuple(introduces))
+
+
+def facts_of(graph: Graph) -> set[str]:
+    """A caption's objects, attributes and relations as strings, the way negatives declare theirs."""
+    objs = graph["objects"]
+    out = {f"o:{o['lemma']}" for o in objs} | {f"a:{o['lemma']}:{a}" for o in objs for a in o["attributes"]}
+    out |= {f"r:{objs[r['subject']]['lemma']}|{r['predicate']}|{objs[r['object']]['lemma']}" for r in graph["relations"]}
+    return out
 
 
 EDITS: dict[str, Callable[[Editor], list[Negative]]] = {
