@@ -53,6 +53,12 @@ USUAL = 0.15  # add-obj: a noun said with the host in this share of its captions
 SWAPPED_SHARE = 0.2  # swap-obj: the corpus says the swapped triple at least this often as the original
 WEAK = {"have", "with", "of"}  # predicates that say little ("a plate with food"): never replaced or swapped
 COPULAS = {"is", "are", "was", "were", "has", "have"}
+PREPOSITIONS = {"in", "on", "at", "by", "near", "under", "over", "above", "below", "behind", "beside", "across", "along",
+                "around", "through", "into", "onto", "inside", "outside", "toward", "towards", "past", "between",
+                "against", "beneath", "underneath", "among", "from", "off", "up", "down", "to", "atop", "next to",
+                "in front of", "on top of", "close to", "far from", "out of", "away from", "left of", "right of",
+                "to the left of", "to the right of", "across from", "alongside", "beyond", "upon", "within", "for"}
+SEXED = {"man", "boy", "guy", "gentleman", "woman", "girl", "lady", "men", "women", "child", "kid", "baby"}
 # a person replaced by one of the other sex would disagree with the caption's pronouns ("a girl ... his face")
 MALE = {"man", "boy", "guy", "gentleman", "male", "father", "husband", "groom", "king", "son", "dude", "men"}
 FEMALE = {"woman", "girl", "lady", "female", "mother", "wife", "bride", "queen", "daughter", "women"}
@@ -231,6 +237,13 @@ class Editor:
         counts = [self.words.takes(lemma, w) for w in self.cats.attributes[kind]]
         return sum(counts) >= 3 and self.words.takes(lemma, attribute) > 0.5 * sum(counts)
 
+    def person_swap_visible(self, old: str, new: str) -> bool:
+        """A person named by role ("surfer", "player") may be any man or woman: only a person named
+        by sex or age is replaced by another person."""
+        people = relation("person", old, self.words.coreferent, embeddings=False) == "hyponym"
+        return not people or relation("person", new, self.words.coreferent, embeddings=False) != "hyponym" or (
+            old in SEXED and new in SEXED)
+
     def same_pronouns(self, old: str, new: str) -> bool:
         sex = {w: "male" for w in MALE} | {w: "female" for w in FEMALE}
         if sex.get(old) is None or sex.get(old) == sex.get(new):
@@ -291,7 +304,8 @@ class Editor:
             for w in dict.fromkeys(pool):
                 if (self.words.objects[w] >= 3 and (w not in PLURAL_ONLY or self.is_plural(o))
                         and self.fits_everywhere(k, w) and self.new_object(w, o["lemma"])
-                        and self.fits_scene(w, o["lemma"]) and self.same_pronouns(o["lemma"], w)):
+                        and self.fits_scene(w, o["lemma"]) and self.same_pronouns(o["lemma"], w)
+                        and self.person_swap_visible(o["lemma"], w)):
                     first, h = self.name_span(o)  # a compound is replaced whole: "a dump truck" -> "a bus"
                     new = match_case(self.noun_for(w, o).lower(), self.g["tokens"][first])
                     neg = realise(self.caption, self.g, [(first, h + 1, new)], "replace-obj")
@@ -339,6 +353,8 @@ class Editor:
                 new_words = self.words.written(predicate, r["via"], form)
                 if new_words is None or predicate == r["predicate"] or predicate in WEAK:
                     continue
+                if r["via"] == "preposition" and " ".join(new_words) not in PREPOSITIONS:
+                    continue  # what the parser took for a preposition: "counter", "using"
                 one_part = r["via"] == "preposition" or (
                     len(new_words) == len(written) and (new_words[0] == verb) != (new_words[1:] == rest)
                     and (new_words[0] == verb or not shared))
