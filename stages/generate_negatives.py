@@ -21,7 +21,8 @@ when the typed diff of the two graphs is exactly the declared edit. Up to ``per_
 verified negatives per caption, over at most ``max_rounds`` rounds (a failed candidate is
 followed by the next one); every candidate tried is written, with ``verified`` saying how it
 fared and ``plausibility`` so users can filter. Deterministic for a seed: each caption's
-choices depend only on the seed, its id and the fitted corpus.
+candidates depend only on the seed, its id and the fitted corpus, and the type it gets also on
+the captions before it in its task.
 
 Example::
 
@@ -52,9 +53,9 @@ from pipeline.stage import add_dask_options, run_stage, stage_parser
 from stages.negatives import lexical
 from stages.negatives.corpus import CorpusWords
 from stages.negatives.diff import TYPES, diff
-from stages.negatives.edits import Negative, candidates, facts_of
+from stages.negatives.edits import EDITS, Editor, Negative, facts_of
 from stages.negatives.language_model import HeldOutLanguageModel
-from stages.negatives.words import load_categories
+from stages.negatives.words import Categories, load_categories
 from stages.parse_captions import ParseParams
 from stages.scene_graph.parser import ParserConfig, cached_parser
 
@@ -106,54 +107,44 @@ def fit(rows: Sequence[dict[str, Any]], params: NegativeParams) -> Fitted:
 @dataclass
 class _Caption:
     row: dict[str, Any]
-    candidates: dict[str, list[Negative]]  # type -> candidates not tried yet
+    candidates: dict[str, list[Negative]] = field(default_factory=dict)  # type -> candidates not tried yet
     base: float | None = None  # the caption's own log-probability per token
-    ranked: set[str] = field(default_factory=set)  # types whose candidates are ranked by plausibility
     plausibility: dict[str, float] = field(default_factory=dict)  # negative text -> plausibility
     verified: int = 0
 
-    def queue(self, kind: str, lm: HeldOutLanguageModel, threshold: float, image_facts: frozenset[str]) -> list[Negative]:
-        """The type's candidates, most plausible first, the implausible and those another caption
-        of the image says dropped (ranked the first time a type is asked for: most types of most
-        captions never are)."""
-        if kind not in self.ranked:
-            image = self.row["image_id"]
-            if self.base is None:
-                self.base = lm.logprob_per_token(image, self.row["caption"])
-            for n in self.candidates[kind]:
-                self.plausibility[n.text] = lm.logprob_per_token(image, n.text) - self.base
-            kept = [n for n in self.candidates[kind]
-                    if self.plausibility[n.text] >= threshold and not image_facts.intersection(n.introduces)]
+    def queue(self, kind: str, params: NegativeParams, fitted: Fitted, categories: Categories) -> list[Negative]:
+        """The type's candidates, most plausible first, without the implausible and those another
+        caption of the image says. Made and ranked the first time a type is asked for: most types
+        of most captions never are. Each type has its own random stream, so its candidates do not
+        depend on which types were asked for before."""
+        if kind not in self.candidates:
+            row, lm = self.row, fitted.language_model
+            rng = random.Random(f"{params.seed}:{row['caption_id']}:{kind}")
+            editor = Editor(row["caption"], row, categories, fitted.words, rng, params.candidates_per_type)
+            found = EDITS[kind](editor)
+            if self.base is None and found:
+                self.base = lm.logprob_per_token(row["image_id"], row["caption"])
+            facts = fitted.image_facts.get(row["image_id"], frozenset())
+            for n in found:
+                self.plausibility[n.text] = lm.logprob_per_token(row["image_id"], n.text) - (self.base or 0.0)
+            kept = [n for n in found if self.plausibility[n.text] >= params.min_plausibility
+                    and not facts.intersection(n.introduces)]
             self.candidates[kind] = sorted(kept, key=lambda n: -self.plausibility[n.text])
-            self.ranked.add(kind)
         return self.candidates[kind]
-
-
-def _prepare(rows: Sequence[dict[str, Any]], params: NegativeParams, fitted: Fitted) -> list[_Caption]:
-    """Each usable caption with its candidates of every type it allows."""
-    categories = load_categories()
-    out = []
-    for row in rows:
-        if row["error"] is None and row["objects"]:
-            rng = random.Random(f"{params.seed}:{row['caption_id']}")
-            found = candidates(row["caption"], row, categories, fitted.words, params.types, rng,
-                               params.candidates_per_type)
-            out.append(_Caption(row, found))
-    return out
 
 
 def _schedule(pending: Sequence[_Caption], params: NegativeParams, fitted: Fitted,
               made: Counter) -> list[tuple[_Caption, str]]:
     """This round's (caption, type) pairs: each caption's scarcest types among those it allows,
     each with a plausible candidate that is no near-synonym of what it replaces."""
+    categories = load_categories()
     batch = []
     for c in pending:
         need = params.per_caption - c.verified
-        for kind in sorted(c.candidates, key=lambda k: (made[k], params.types.index(k))):
+        for kind in sorted(params.types, key=lambda k: (made[k], params.types.index(k))):
             if need <= 0:
                 break
-            if c.queue(kind, fitted.language_model, params.min_plausibility,
-                       fitted.image_facts.get(c.row["image_id"], frozenset())):
+            if c.queue(kind, params, fitted, categories):
                 made[kind] += 1
                 need -= 1
                 batch.append((c, kind))
@@ -179,7 +170,7 @@ def negatives_for(rows: Sequence[dict[str, Any]], params: NegativeParams, config
                   fitted: Fitted) -> pa.Table:
     """Generate and verify the negatives of some captions (in this process or on a worker)."""
     parser = cached_parser(config)
-    pending = _prepare(rows, params, fitted)
+    pending = [_Caption(row) for row in rows if row["error"] is None and row["objects"]]
     made: Counter[str] = Counter()  # verified, plus scheduled in this round
     out: list[dict[str, Any]] = []
     for _ in range(params.max_rounds):

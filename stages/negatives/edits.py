@@ -425,11 +425,11 @@ class Editor:
         for o in self.shuffled(objs):
             have = {self.cats.kind_of(a, "attributes") for a in o["attributes"]}
             options = [(w, kind) for kind in ADD_KINDS if kind not in have for w in self.cats.attributes[kind]
-                       if self.words.takes(o["lemma"], w) > 0 and self.words.as_attribute.get(w, 0.0) >= RELIABLE
-                       and not any(self.related(a, w) for a in o["attributes"])]
-            for w, kind in self.shuffled(options):
-                if self.usual(o["lemma"], w, kind):
-                    continue  # "a yellow banana", "a green field": most likely true of the image
+                       if self.words.takes(o["lemma"], w) > 0]
+            for w, kind in self.shuffled(options):  # the dearer checks only for the options tried
+                if (self.words.as_attribute.get(w, 0.0) < RELIABLE or any(self.related(a, w) for a in o["attributes"])
+                        or self.usual(o["lemma"], w, kind)):  # "a yellow banana": most likely true of the image
+                    continue
                 p = self.insertion_point(o, kind)
                 if not self.clean_insertion(p):
                     continue
