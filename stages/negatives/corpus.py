@@ -17,7 +17,7 @@ Shapes: rows as in the ``text_graphs`` artifact (``image_id``, ``tokens``, ``obj
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -54,10 +54,6 @@ class CorpusWords:
     as_noun: dict[str, float]  # word -> share of its occurrences the parser read as an object's head
     as_attribute: dict[str, float]  # word -> share of its occurrences the parser read as an attribute
     coreferent: Pairs
-
-    @property
-    def predicates(self) -> frozenset[str]:
-        return frozenset(p for p, _ in self.predicate_objects)
 
     def takes(self, lemma: str, attribute: str) -> int:
         """How often the noun takes the attribute; a compound ("stop sign") also as its head ("sign")."""
@@ -113,19 +109,11 @@ class CorpusWords:
 
     @cached_property
     def _done_by(self) -> dict[str, frozenset[str]]:
-        out: dict[str, set[str]] = {}
-        for (s, p), n in self.subject_predicates.items():
-            if n >= 3:
-                out.setdefault(s, set()).add(p)
-        return {k: frozenset(v) for k, v in out.items()}
+        return _common(((s, p), n) for (s, p), n in self.subject_predicates.items())
 
     @cached_property
     def _done_to(self) -> dict[str, frozenset[str]]:
-        out: dict[str, set[str]] = {}
-        for (p, o), n in self.predicate_objects.items():
-            if n >= 3:
-                out.setdefault(o, set()).add(p)
-        return {k: frozenset(v) for k, v in out.items()}
+        return _common(((o, p), n) for (p, o), n in self.predicate_objects.items())
 
     @cached_property
     def _attachments(self) -> dict[str, list[tuple[str, str, str]]]:
@@ -192,6 +180,15 @@ class CorpusWords:
         return cls(objects, plurals, attributes, noun_attributes, triples, subject_predicates, predicate_objects,
                    surfaces, phrases, cooccurrence, _neighbours(objects, noun_attributes, triples, neighbours_per_word),
                    as_noun, as_attribute, coreferent_pairs(rows) | shipped_pairs())
+
+
+def _common(pairs: Iterable[tuple[tuple[str, str], int]], min_count: int = 3) -> dict[str, frozenset[str]]:
+    """Noun -> the predicates seen with it at least ``min_count`` times."""
+    out: dict[str, set[str]] = {}
+    for (noun, predicate), n in pairs:
+        if n >= min_count:
+            out.setdefault(noun, set()).add(predicate)
+    return {k: frozenset(v) for k, v in out.items()}
 
 
 def _neighbours(objects: Counter, noun_attributes: Counter, triples: Counter, k: int,

@@ -58,6 +58,9 @@ PREPOSITIONS = {"in", "on", "at", "by", "near", "under", "over", "above", "below
                 "against", "beneath", "underneath", "among", "from", "off", "up", "down", "to", "atop", "next to",
                 "in front of", "on top of", "close to", "far from", "out of", "away from", "left of", "right of",
                 "to the left of", "to the right of", "across from", "alongside", "beyond", "upon", "within", "for"}
+# nouns that say almost nothing: "items" for "wooden spoons", "the ground" for "a snowy surface"
+GENERIC = {"item", "thing", "object", "stuff", "something", "ground", "surface", "area", "background", "place",
+           "scene", "view", "picture", "image", "photo", "side", "part", "piece", "top", "front", "back"}
 SEXED = {"man", "boy", "guy", "gentleman", "woman", "girl", "lady", "men", "women", "child", "kid", "baby"}
 # a person replaced by one of the other sex would disagree with the caption's pronouns ("a girl ... his face")
 MALE = {"man", "boy", "guy", "gentleman", "male", "father", "husband", "groom", "king", "son", "dude", "men"}
@@ -154,7 +157,7 @@ class Editor:
 
     def new_object(self, word: str, replacing: str | None = None) -> bool:
         """A noun not in the caption, no other name of one of its objects, read as a noun by the parser."""
-        if word in self.lemmas or " " in word or self.words.as_noun.get(word, 0.0) < RELIABLE:
+        if word in self.lemmas or " " in word or word in GENERIC or self.words.as_noun.get(word, 0.0) < RELIABLE:
             return False
         return not any(self.related(x, word) for x in self.lemmas | ({replacing} if replacing else set()))
 
@@ -435,8 +438,9 @@ class Editor:
                     continue
                 if p == 0 and tokens[0][:1].isupper() and tokens[0][1:].islower():  # "Children ..." -> "Small children ..."
                     neg = realise(self.caption, self.g, [(0, 1, f"{w.capitalize()} {tokens[0].lower()}")], "add-att")
-                else:
-                    neg = realise(self.caption, self.g, [(p, p, match_case(w, tokens[p]))], "add-att")
+                else:  # capitals only at the start or in a caption written in capitals ("two Frisbees")
+                    cased = match_case(w, tokens[p]) if p == 0 or (len(tokens[p]) > 1 and tokens[p].isupper()) else w
+                    neg = realise(self.caption, self.g, [(p, p, cased)], "add-att")
                 yield neg and _with_changed(neg, [], [f"a:{o['lemma']}:{w}"])
 
     def add_obj(self) -> list[Negative]:
@@ -495,14 +499,3 @@ EDITS: dict[str, Callable[[Editor], list[Negative]]] = {
     "add-att": Editor.add_att,
 }
 
-
-def candidates(caption: str, graph: Graph, categories: Categories, words: CorpusWords, types: Sequence[str],
-               rng: random.Random, limit: int = 6) -> dict[str, list[Negative]]:
-    """Up to ``limit`` candidates of each requested type the caption allows (none: left out)."""
-    editor = Editor(caption, graph, categories, words, rng, limit)
-    out = {}
-    for kind in types:
-        found = EDITS[kind](editor)
-        if found:
-            out[kind] = found
-    return out

@@ -1,5 +1,6 @@
-"""Word categories, synonym and hypernym checks, and the English needed to realise an edit:
-articles (a/an), plurals, capitalisation."""
+"""Word categories (what kind of attribute, object or relation a word is), and the English
+needed to realise an edit: articles (a/an), plurals, capitalisation. The synonym groups and
+hypernym trees of the same file are read by :mod:`stages.negatives.lexical`."""
 
 from __future__ import annotations
 
@@ -30,8 +31,6 @@ class Categories:
     attributes: dict[str, tuple[str, ...]]
     objects: dict[str, tuple[str, ...]]
     relations: dict[str, tuple[str, ...]]
-    synonyms: tuple[frozenset[str], ...]
-    hypernyms: dict[str, frozenset[str]]
 
     def kind_of(self, word: str, table: str) -> str | None:
         for kind, members in getattr(self, table).items():
@@ -56,8 +55,6 @@ def load_categories(path: Path = CATEGORIES) -> Categories:
         attributes={k: tuple(v) for k, v in data["attributes"].items()},
         objects={k: tuple(v) for k, v in data["objects"].items()},
         relations={k: tuple(v) for k, v in data["relations"].items()},
-        synonyms=tuple(frozenset(g) for g in data["synonyms"]),
-        hypernyms={k: frozenset(v) for k, v in data["hypernyms"].items()},
     )
 
 

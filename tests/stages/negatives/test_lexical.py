@@ -42,6 +42,14 @@ def test_shipped_pairs_are_used_without_a_corpus() -> None:
     assert relation("boy", "child") is not None and relation("man", "woman", embeddings=False) is None
 
 
+def test_categories_related_is_the_same_question() -> None:
+    from stages.negatives.words import load_categories
+
+    categories = load_categories()
+    assert categories.related("dog", "puppy") and categories.related("building", "church")
+    assert not categories.related("circle", "square")
+
+
 @pytest.mark.slow
 def test_embeddings_catch_near_synonyms_the_list_does_not_have() -> None:
     assert relation("automobile", "car", frozenset()) == "similar"
