@@ -61,6 +61,7 @@ PREPOSITIONS = {"in", "on", "at", "by", "near", "under", "over", "above", "below
 # nouns that say almost nothing: "items" for "wooden spoons", "the ground" for "a snowy surface"
 GENERIC = {"item", "thing", "object", "stuff", "something", "ground", "surface", "area", "background", "place",
            "scene", "view", "picture", "image", "photo", "side", "part", "piece", "top", "front", "back"}
+SYMMETRIC = {"next to", "beside", "near", "by", "with", "across from", "alongside", "and", "between", "among"}
 SEXED = {"man", "boy", "guy", "gentleman", "woman", "girl", "lady", "men", "women", "child", "kid", "baby"}
 # a person replaced by one of the other sex would disagree with the caption's pronouns ("a girl ... his face")
 MALE = {"man", "boy", "guy", "gentleman", "male", "father", "husband", "groom", "king", "son", "dude", "men"}
@@ -397,6 +398,8 @@ class Editor:
                     or r["predicate"] in WEAK or r["via"] in ("of", "possessive")
                     or self.related(s["lemma"], o["lemma"])):
                 continue
+            if any(r["predicate"] == x or r["predicate"].endswith(" " + x) for x in SYMMETRIC):
+                continue  # "a man next to a woman" and "a woman next to a man" are the same scene
             # the swapped relation must be one the corpus says about as readily, the others must fit
             said = self.words.triples[(s["lemma"], r["predicate"], o["lemma"])]
             swapped = self.words.triples[(o["lemma"], r["predicate"], s["lemma"])]

@@ -116,6 +116,12 @@ def test_swap_obj_only_where_the_corpus_says_both_orders(graph_of, corpus_of) ->
     assert made("swap-obj", caption, graph_of(caption), words) == set()
 
 
+def test_swap_obj_not_where_both_orders_tell_the_same_scene(graph_of, corpus_of) -> None:
+    caption = "A man sitting next to a woman."
+    words = corpus_of([caption, "A woman sitting next to a man."] * 3)
+    assert made("swap-obj", caption, graph_of(caption), words) == set()
+
+
 def test_synonyms_and_hypernyms_are_never_replacements(graph_of, corpus_of) -> None:
     """With synonyms, a hypernym and one real alternative in the corpus, only the alternative."""
     corpus = [f"A {p} riding a horse." for p in ("man", "guy", "gentleman", "person", "woman")] * 3
