@@ -14,8 +14,8 @@ over the vocabulary plus one unknown word, so no word has probability zero.
 from __future__ import annotations
 
 import math
-import zlib
 import re
+import zlib
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
