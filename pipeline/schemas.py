@@ -244,8 +244,9 @@ LABEL_VOCAB = ArtifactSchema(
 
 NEGATIVES = ArtifactSchema(
     name="negatives",
-    version=2,
+    version=3,
     doc="Hard-negative captions: one row per generated negative, with its type, edited span, "
+    "plausibility (how much less natural than the caption a caption language model finds it), "
     "whether re-parsing showed exactly the declared edit, and that re-parse (the negative's own "
     "scene graph, so matchers never parse at training time).",
     fields=(
@@ -259,6 +260,9 @@ NEGATIVES = ArtifactSchema(
         pa.field("after", pa.string()),  # what they became
         pa.field("start", pa.int32()),  # character span of "before" in the caption
         pa.field("end", pa.int32()),
+        # log-probability per token of the negative minus the caption's, by the generator's caption
+        # language model (0: as natural as the caption; more negative: less natural)
+        pa.field("plausibility", pa.float32()),
         pa.field("verified", pa.bool_()),
         pa.field("found_type", pa.string()),  # the type the re-parse and diff found
         # The negative's scene graph from the verifying re-parse (empty when it did not parse).

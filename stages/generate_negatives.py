@@ -1,14 +1,28 @@
-"""Stage ``generate_negatives``: typed hard-negative captions, each verified by re-parsing.
+"""Stage ``generate_negatives``: typed hard negatives a blind reader cannot spot, each verified.
 
-For every caption, candidate negatives are made by editing its scene graph and realising the
-edit in its own words (:mod:`stages.negatives.edits`): ``replace-obj``, ``replace-att``,
-``replace-rel``, ``swap-att``, ``swap-obj``, ``add-obj``, ``add-att``. Replacement words come
-from the corpus's own vocabulary (the objects, attributes and predicates of its text graphs),
-by kind. Each candidate is parsed with the same parser as ``parse_captions`` and kept as
-verified only when the typed diff of the two graphs is exactly the declared edit. Up to
-``per_caption`` verified negatives per caption, over at most ``max_rounds`` rounds of
-candidates; every candidate tried is written, with ``verified`` saying how it fared.
-Deterministic for a seed: each caption's choices depend only on the seed and its id.
+For every caption, candidate negatives of each requested type are made by editing its scene
+graph and realising the edit in its own words (:mod:`stages.negatives.edits`): ``replace-obj``,
+``replace-att``, ``replace-rel``, ``swap-att``, ``swap-obj``, ``add-obj``, ``add-att``. What may
+replace or join what is learned from the corpus itself (:mod:`stages.negatives.corpus`: which
+attributes a noun takes, which predicates join which nouns, which phrases attach to which
+nouns), on the captions of ``fit_split``; when no caption has that split (a benchmark corpus
+with only a test split), on all captions, which is legitimate since only their text is used.
+Candidates are ranked by plausibility: how natural a caption language model finds the negative
+next to its caption (Kneser-Ney n-grams of order ``lm_order`` fitted on the same captions, a
+caption always scored by the half of the model that did not see its image); those below
+``min_plausibility`` are not tried. Near-synonyms, hypernyms and hyponyms are refused
+(:func:`stages.negatives.lexical.relation`).
+
+Types are chosen by quota, not by whichever verifies first: each caption gets its negatives of
+the types it allows that have the fewest verified negatives so far in its task, so a rare type
+(two objects each with an attribute, for ``swap-att``) is made wherever the caption allows it.
+Each candidate is parsed with the same parser as ``parse_captions`` and kept as verified only
+when the typed diff of the two graphs is exactly the declared edit. Up to ``per_caption``
+verified negatives per caption, over at most ``max_rounds`` rounds (a failed candidate is
+followed by the next one); every candidate tried is written, with ``verified`` saying how it
+fared and ``plausibility`` so users can filter. Deterministic for a seed: each caption's
+candidates depend only on the seed, its id and the fitted corpus, and the type it gets also on
+the captions before it in its task.
 
 Example::
 
@@ -24,7 +38,7 @@ import random
 import time
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -36,9 +50,12 @@ from pipeline.parallel import dask_client, map_partitions
 from pipeline.params import NonNegativeInt, PositiveInt, load_section
 from pipeline.schemas import NEGATIVES, TEXT_GRAPHS
 from pipeline.stage import add_dask_options, run_stage, stage_parser
+from stages.negatives import lexical
+from stages.negatives.corpus import CorpusWords
 from stages.negatives.diff import TYPES, diff
-from stages.negatives.edits import Negative, Vocabulary, candidates
-from stages.negatives.words import load_categories
+from stages.negatives.edits import EDITS, Editor, Negative, facts_of
+from stages.negatives.language_model import HeldOutLanguageModel
+from stages.negatives.words import Categories, load_categories
 from stages.parse_captions import ParseParams
 from stages.scene_graph.parser import ParserConfig, cached_parser
 
@@ -52,55 +69,129 @@ class NegativeParams:
     types: tuple[str, ...]  # which of the seven types to make
     per_caption: PositiveInt  # verified negatives wanted per caption
     max_rounds: PositiveInt  # rounds of candidates (each round re-parses the candidates still needed)
+    candidates_per_type: PositiveInt  # candidates of each type ranked by plausibility
+    min_plausibility: float  # candidates less plausible than this (log-prob per token vs the caption) are not tried
+    fit_split: str  # captions that teach what fits and the language model; "" (or a split absent) for all
+    lm_order: PositiveInt  # n-gram order of the plausibility model
     seed: NonNegativeInt
     captions_per_task: PositiveInt
     partition_rows: PositiveInt
 
 
-def corpus_vocabulary(rows: Sequence[dict[str, Any]]) -> Vocabulary:
-    objects, attributes, predicates = set(), set(), set()
-    for r in rows:
-        for o in r["objects"]:
-            objects.add(o["lemma"])
-            attributes.update(o["attributes"])
-        predicates.update(rel["predicate"] for rel in r["relations"])
-        tokens = [t.lower() for t in r["tokens"]]
-        for rel in r["relations"]:  # the prepositions as written ("to the left of"), not only as mapped
-            predicates.add(" ".join(tokens[rel["start"]:rel["end"]]))
-    return Vocabulary(frozenset(objects), frozenset(attributes), frozenset(predicates))
+@dataclass(frozen=True)
+class Fitted:
+    """What the generator learned from the corpus: its words and its caption language model."""
+
+    words: CorpusWords
+    language_model: HeldOutLanguageModel
+    fit_split: str  # the split it was fitted on ("" for all captions)
+    fit_captions: int
+    image_facts: dict[str, frozenset[str]]  # image -> what any of its captions says (edits.facts_of)
+
+
+def fit(rows: Sequence[dict[str, Any]], params: NegativeParams) -> Fitted:
+    """Corpus statistics and language model from the captions of ``params.fit_split``."""
+    ok = [r for r in rows if r["error"] is None]
+    split = params.fit_split
+    if split and not any(r["split"] == split for r in ok):
+        log.warning("no caption of split %r: the negatives are fitted on all %d captions", split, len(ok))
+        split = ""
+    chosen = [r for r in ok if not split or r["split"] == split]
+    lm = HeldOutLanguageModel(((r["image_id"], r["caption"]) for r in chosen), params.lm_order)
+    facts: dict[str, set[str]] = {}
+    for r in ok:  # every caption of every image: a negative another caption says is no negative
+        facts.setdefault(r["image_id"], set()).update(facts_of(r))
+    return Fitted(CorpusWords.of(chosen), lm, split, len(chosen), {k: frozenset(v) for k, v in facts.items()})
+
+
+@dataclass
+class _Caption:
+    row: dict[str, Any]
+    candidates: dict[str, list[Negative]] = field(default_factory=dict)  # type -> candidates not tried yet
+    base: float | None = None  # the caption's own log-probability per token
+    plausibility: dict[str, float] = field(default_factory=dict)  # negative text -> plausibility
+    verified: int = 0
+
+    def queue(self, kind: str, params: NegativeParams, fitted: Fitted, categories: Categories) -> list[Negative]:
+        """The type's candidates, most plausible first, without the implausible and those another
+        caption of the image says. Made and ranked the first time a type is asked for: most types
+        of most captions never are. Each type has its own random stream, so its candidates do not
+        depend on which types were asked for before."""
+        if kind not in self.candidates:
+            row, lm = self.row, fitted.language_model
+            rng = random.Random(f"{params.seed}:{row['caption_id']}:{kind}")
+            editor = Editor(row["caption"], row, categories, fitted.words, rng, params.candidates_per_type)
+            found = EDITS[kind](editor)
+            if self.base is None and found:
+                self.base = lm.logprob_per_token(row["image_id"], row["caption"])
+            facts = fitted.image_facts.get(row["image_id"], frozenset())
+            for n in found:
+                self.plausibility[n.text] = lm.logprob_per_token(row["image_id"], n.text) - (self.base or 0.0)
+            kept = [n for n in found if self.plausibility[n.text] >= params.min_plausibility
+                    and not facts.intersection(n.introduces)]
+            self.candidates[kind] = sorted(kept, key=lambda n: -self.plausibility[n.text])
+        return self.candidates[kind]
+
+
+def _schedule(pending: Sequence[_Caption], params: NegativeParams, fitted: Fitted,
+              made: Counter) -> list[tuple[_Caption, str]]:
+    """This round's (caption, type) pairs: each caption's scarcest types among those it allows,
+    each with a plausible candidate that is no near-synonym of what it replaces."""
+    categories = load_categories()
+    batch = []
+    for c in pending:
+        need = params.per_caption - c.verified
+        for kind in sorted(params.types, key=lambda k: (made[k], params.types.index(k))):
+            if need <= 0:
+                break
+            if c.queue(kind, params, fitted, categories):
+                made[kind] += 1
+                need -= 1
+                batch.append((c, kind))
+    return _refuse_similar(batch, fitted.words.coreferent)
+
+
+def _refuse_similar(batch: Sequence[tuple[_Caption, str]], corpus: lexical.Pairs) -> list[tuple[_Caption, str]]:
+    """Drop the head candidates whose change is a near-synonym by the word embeddings (one batch
+    of embeddings for all of them), moving on to the next candidate of the same type."""
+    heads = list(batch)
+    while True:
+        heads = [(c, k) for c, k in heads if c.candidates[k]]
+        lexical.embed_undecided([pair for c, k in heads for pair in c.candidates[k][0].changed], corpus)
+        refused = [(c, k) for c, k in heads
+                   if any(lexical.relation(a, b, corpus) is not None for a, b in c.candidates[k][0].changed)]
+        if not refused:
+            return heads
+        for c, k in refused:
+            c.candidates[k].pop(0)
 
 
 def negatives_for(rows: Sequence[dict[str, Any]], params: NegativeParams, config: ParserConfig,
-                  vocab: Vocabulary) -> pa.Table:
+                  fitted: Fitted) -> pa.Table:
     """Generate and verify the negatives of some captions (in this process or on a worker)."""
     parser = cached_parser(config)
-    categories = load_categories()
-    pending: list[tuple[dict[str, Any], list[Negative]]] = []
-    for row in rows:
-        if row["error"] is None and row["objects"]:
-            rng = random.Random(f"{params.seed}:{row['caption_id']}")
-            pending.append((row, candidates(row["caption"], row, categories, vocab, params.types, rng)))
+    pending = [_Caption(row) for row in rows if row["error"] is None and row["objects"]]
+    made: Counter[str] = Counter()  # verified, plus scheduled in this round
     out: list[dict[str, Any]] = []
-    verified: Counter[str] = Counter()
     for _ in range(params.max_rounds):
-        batch = []
-        for row, queue in pending:
-            need = params.per_caption - verified[row["caption_id"]]
-            while need > 0 and queue:
-                batch.append((row, queue.pop(0)))
-                need -= 1
+        batch = _schedule(pending, params, fitted, made)
         if not batch:
             break
-        for (row, neg), parsed in zip(batch, parser.parse([n.text for _, n in batch]), strict=True):
+        tried = [(c, k, c.candidates[k].pop(0)) for c, k in batch]
+        for (c, kind, neg), parsed in zip(tried, parser.parse([t[2].text for t in tried]), strict=True):
             graph = parsed.graph.to_dict() if parsed.graph is not None else None
-            found = diff(row, graph)["type"] if graph is not None else "unparsed"
+            found = diff(c.row, graph)["type"] if graph is not None else "unparsed"
             ok = found == neg.type
-            verified[row["caption_id"]] += ok
+            c.verified += ok
+            made[kind] -= not ok  # a failed candidate does not count towards its type's quota
+            row = c.row
             out.append({"caption_id": row["caption_id"], "image_id": row["image_id"], "split": row["split"],
                         "caption": row["caption"], "negative": neg.text, "type": neg.type, "before": neg.before,
-                        "after": neg.after, "start": neg.start, "end": neg.end, "verified": ok, "found_type": found,
+                        "after": neg.after, "start": neg.start, "end": neg.end, "plausibility": c.plausibility[neg.text],
+                        "verified": ok, "found_type": found,
                         "tokens": graph["tokens"] if graph else [], "objects": graph["objects"] if graph else [],
                         "relations": graph["relations"] if graph else []})
+        pending = [c for c in pending if c.verified < params.per_caption]
     return pa.Table.from_pylist(out, schema=NEGATIVES.arrow)
 
 
@@ -114,8 +205,10 @@ def summarize(table: pa.Table, rows: Sequence[dict[str, Any]]) -> dict[str, Any]
         ok = sum(d["verified"] for d in made)
         by_type[t] = {"generated": len(made), "verified": ok,
                       "verified_share": round(ok / len(made), 4) if made else None}
+    usable = sum(r["error"] is None for r in rows)
     return {"captions": len(rows), "captions_with_object": len(with_object),
             "share_with_verified_negative": round(len(got & with_object) / len(with_object), 4) if with_object else None,
+            "share_of_all_with_verified_negative": round(len(got) / usable, 4) if usable else None,
             "negatives": len(data), "verified": sum(d["verified"] for d in data), "by_type": by_type}
 
 
@@ -128,13 +221,15 @@ def _run(args: argparse.Namespace) -> None:
     config = load_section(args.params, "parse_captions", ParseParams).parser_config()
     started = time.perf_counter()
     rows = read_table(args.text_graphs, TEXT_GRAPHS, COLUMNS).to_pylist()
-    vocab = corpus_vocabulary([r for r in rows if r["error"] is None])
+    fitted = fit(rows, params)
     chunks = [rows[i:i + params.captions_per_task] for i in range(0, len(rows), params.captions_per_task)]
     with dask_client(args.dask_address, args.workers) as client:
-        tables = map_partitions(negatives_for, chunks, client, "negatives", params=params, config=config, vocab=vocab)
+        shared = client.scatter(fitted, broadcast=True) if client is not None else fitted  # sent once, not per task
+        tables = map_partitions(negatives_for, chunks, client, "negatives", params=params, config=config, fitted=shared)
     table = pa.concat_tables(tables) if tables else NEGATIVES.empty()
     write_artifact(args.out, NEGATIVES, split_rows(table, params.partition_rows))
     summary = summarize(table, rows)
+    summary["fit"] = {"split": fitted.fit_split or "all", "captions": fitted.fit_captions}
     if args.metrics:  # timings stay in the log: the metrics file is a function of the inputs
         write_json(args.metrics, summary)
     log.info("generate_negatives: %d negatives, %d verified; %.3f of captions with an object have one; %.1f s",

@@ -3,38 +3,72 @@
 Each edit changes exactly one meaning unit and is written back into the caption's text by
 replacing or inserting words at the tokens the graph points to, keeping the rest of the
 caption as it was. Articles are fixed ("a orange" -> "an orange"), number is kept (a plural
-noun is replaced by a plural noun), and a replacement is never the same word, a synonym or
-a hypernym of what it replaces ("man" -> "guy" or "person" is refused). Replacements come
-from the corpus's own vocabulary, by kind (:mod:`stages.negatives.words`).
+noun is replaced by a plural noun), and no word is doubled.
+
+What may replace what comes from the corpus (:class:`stages.negatives.corpus.CorpusWords`),
+so that a negative reads like a caption and a reader cannot tell it without the image:
+
+- ``replace-obj``: a noun used alike in the corpus that takes the object's attributes and
+  fits each of its relations ("a man riding a horse" -> "a woman", never "a giraffe riding");
+- ``replace-att``: an attribute of the same kind that the corpus uses with this noun (a
+  person may be young, not metal);
+- ``replace-rel``: a predicate written the same way (a verb in the same form, a preposition)
+  seen between such a subject and object ("runs in the dirt", not "inside the dirt");
+- ``swap-att``: two objects exchange attributes each of them takes;
+- ``swap-obj``: subject and object trade places only where every relation and attribute still
+  fits the other way round ("a dog chasing a cat"; never "a scooter wearing sunglasses");
+- ``add-obj``: a phrase the corpus attaches to such a noun, right after it ("a man with a
+  hat sitting on a bench", "a bench next to a tree"), never "... and a pizza" at the end;
+- ``add-att``: an attribute of a kind the object has none of, that the corpus uses with it.
+
+No replacement is the same word, a synonym, a hypernym or a hyponym of what it replaces or of
+any object of the caption (:func:`stages.negatives.lexical.relation`), and replacements are
+words the parser reads in their role in the corpus (so the negative can be verified). Each
+type gives up to ``limit`` candidates; the caller ranks them by plausibility.
 
 Shapes: a graph is plain data as in the ``text_graphs`` artifact: ``tokens``, ``offsets``
 (character offset of each token), ``objects`` (``name, lemma, head, start, end,
-attributes, count``) and ``relations`` (``subject, predicate, object, start, end``).
+attributes, count``) and ``relations`` (``subject, predicate, object, start, end, via``).
 """
 
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
+from stages.negatives.corpus import CorpusWords, verb_form
+from stages.negatives.lexical import relation
 from stages.negatives.words import Categories, article_for, match_case, plural
 
 Graph = dict[str, Any]
 ADJECTIVE_ORDER = {"size": 1, "age": 2, "pattern": 3, "color": 4, "material": 5}
 DETERMINERS = {"a", "an", "the", "his", "her", "their", "its", "my", "our", "your", "this", "that", "these",
-               "those", "some", "several", "many", "each", "every", "another", "other", "no", "both", "'s"}
+               "those", "some", "several", "many", "each", "every", "another", "other", "no", "both", "'s",
+               "various", "assorted", "few", "lots", "plenty"}
 NUMBERS = {"one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "dozen"}
-
-
-@dataclass(frozen=True)
-class Vocabulary:
-    """The corpus's own words, by role: what a replacement may be drawn from."""
-
-    objects: frozenset[str]
-    attributes: frozenset[str]
-    predicates: frozenset[str]
+RELIABLE = 0.7  # a replacement the parser reads in its role at least this often in the corpus
+USUAL = 0.15  # add-obj: a noun said with the host in this share of its captions is most likely there anyway
+SWAPPED_SHARE = 0.2  # swap-obj: the corpus says the swapped triple at least this often as the original
+WEAK = {"have", "with", "of"}  # predicates that say little ("a plate with food"): never replaced or swapped
+COPULAS = {"is", "are", "was", "were", "has", "have"}
+PREPOSITIONS = {"in", "on", "at", "by", "near", "under", "over", "above", "below", "behind", "beside", "across", "along",
+                "around", "through", "into", "onto", "inside", "outside", "toward", "towards", "past", "between",
+                "against", "beneath", "underneath", "among", "from", "off", "up", "down", "to", "atop", "next to",
+                "in front of", "on top of", "close to", "far from", "out of", "away from", "left of", "right of",
+                "to the left of", "to the right of", "across from", "alongside", "beyond", "upon", "within", "for"}
+# nouns that say almost nothing: "items" for "wooden spoons", "the ground" for "a snowy surface"
+GENERIC = {"item", "thing", "object", "stuff", "something", "ground", "surface", "area", "background", "place",
+           "scene", "view", "picture", "image", "photo", "side", "part", "piece", "top", "front", "back"}
+SYMMETRIC = {"next to", "beside", "near", "by", "with", "across from", "alongside", "and", "between", "among"}
+SEXED = {"man", "boy", "guy", "gentleman", "woman", "girl", "lady", "men", "women", "child", "kid", "baby"}
+# a person replaced by one of the other sex would disagree with the caption's pronouns ("a girl ... his face")
+MALE = {"man", "boy", "guy", "gentleman", "male", "father", "husband", "groom", "king", "son", "dude", "men"}
+FEMALE = {"woman", "girl", "lady", "female", "mother", "wife", "bride", "queen", "daughter", "women"}
+PRONOUNS = {"male": {"he", "his", "him", "himself"}, "female": {"she", "her", "hers", "herself"}}
+PLURAL_ONLY = {"people", "men", "women", "children", "folks", "persons", "cattle", "police", "clothes"}
+ADD_KINDS = ("color", "size", "material", "pattern", "age")  # attributes add-att may add
 
 
 @dataclass(frozen=True)
@@ -45,6 +79,12 @@ class Negative:
     after: str  # what they became
     start: int  # character span of ``before`` in the positive caption
     end: int
+    # (old, new) words whose embeddings are still to be compared (lexical.relation): done in a
+    # batch for the few candidates that are kept, not for every candidate
+    changed: tuple[tuple[str, str], ...] = ()
+    # what the negative says that the caption did not, as facts (:func:`facts_of`): a negative
+    # that another caption of the same image says is still true of it
+    introduces: tuple[str, ...] = ()
 
 
 # one replacement: tokens [i, j) of the caption become ``text``; i == j inserts ``text`` before token i
@@ -97,210 +137,362 @@ def _doubled(text: str) -> int:
 
 
 class Editor:
-    """Builds candidate negatives of each type for one caption."""
+    """Builds the candidate negatives of each type for one caption."""
 
-    def __init__(self, caption: str, graph: Graph, categories: Categories, vocab: Vocabulary,
-                 rng: random.Random) -> None:
+    def __init__(self, caption: str, graph: Graph, categories: Categories, words: CorpusWords,
+                 rng: random.Random, limit: int = 6) -> None:
         self.caption = caption
         self.g = graph
+        self.tokens = [t.lower() for t in graph["tokens"]]
         self.cats = categories
-        self.vocab = vocab
+        self.words = words
         self.rng = rng
+        self.limit = limit
         self.lemmas = {o["lemma"] for o in graph["objects"]}
 
     # ------------------------------------------------------------ helpers
 
+    def related(self, a: str, b: str) -> bool:
+        """The cheap part of :func:`relation` (curated list and corpus); embeddings come later."""
+        return relation(a, b, self.words.coreferent, embeddings=False) is not None
+
+    def new_object(self, word: str, replacing: str | None = None) -> bool:
+        """A noun not in the caption, no other name of one of its objects, read as a noun by the parser."""
+        if word in self.lemmas or " " in word or word in GENERIC or self.words.as_noun.get(word, 0.0) < RELIABLE:
+            return False
+        return not any(self.related(x, word) for x in self.lemmas | ({replacing} if replacing else set()))
+
+    def name_span(self, o: dict[str, Any]) -> tuple[int, int] | None:
+        """First and head token of the object's name as written ("dump truck"), when it is
+        written in one piece with nothing noun-like before it."""
+        h = o["head"]
+        first = h - (len(o["name"].split()) - 1)
+        if first < 0 or h >= len(self.tokens) or any(self.g["offsets"][k] < 0 for k in range(first, h + 1)):
+            return None
+        if " ".join(self.tokens[first:h + 1]) != o["name"].lower():
+            return None
+        return (first, h) if first == 0 or self.plain_modifier(self.tokens[first - 1]) else None
+
     def single_word(self, o: dict[str, Any]) -> bool:
         """A one-word name whose head has nothing noun-like before it ("lounge chairs" is not)."""
         h = o["head"]
-        if " " in o["name"] or h >= len(self.g["tokens"]) or self.g["offsets"][h] < 0:
+        if " " in o["name"] or h >= len(self.tokens) or self.g["offsets"][h] < 0:
             return False
-        return h == 0 or self.plain_modifier(self.g["tokens"][h - 1])
+        return h == 0 or self.plain_modifier(self.tokens[h - 1])
 
-    def plain_modifier(self, token: str) -> bool:
-        t = token.lower()
+    def plain_modifier(self, t: str) -> bool:
         return (t in DETERMINERS or t in NUMBERS or t.isdigit() or not any(c.isalnum() for c in t)
-                or self.cats.kind_of(t, "attributes") is not None)
+                or self.cats.kind_of(t, "attributes") is not None or self.words.as_attribute.get(t, 0.0) >= RELIABLE)
+
+    def edited_noun(self, o: dict[str, Any]) -> bool:
+        """An object whose head the parser reads as a noun in the corpus ("grazing" mostly is not)."""
+        return self.words.as_noun.get(self.tokens[o["head"]], 0.0) >= RELIABLE if o["head"] < len(self.tokens) else False
 
     def is_plural(self, o: dict[str, Any]) -> bool:
-        return o["name"].split()[-1] != o["lemma"].split()[-1]
+        name = o["name"].split()[-1].lower()
+        return name != o["lemma"].split()[-1] or name in PLURAL_ONLY or o.get("count") not in (None, "1")
 
     def noun_for(self, lemma: str, like: dict[str, Any]) -> str:
-        word = plural(lemma) if self.is_plural(like) else lemma
+        plural_ = lemma if lemma in PLURAL_ONLY else self.words.plurals.get(lemma, plural(lemma))
+        word = plural_ if self.is_plural(like) else lemma
         return match_case(word, self.g["tokens"][like["head"]])
 
-    def choose(self, options: Sequence[str]) -> str | None:
-        options = sorted(set(options))
-        return self.rng.choice(options) if options else None
-
-    def object_replacement(self, lemma: str) -> str | None:
-        kind = self.cats.kind_of(lemma, "objects")
-        if kind is None:
-            return None
-        return self.choose([w for w in self.cats.objects[kind] if w in self.vocab.objects and w not in self.lemmas
-                            and not any(self.cats.related(w, x) for x in self.lemmas)])
-
     def attribute_token(self, o: dict[str, Any], attr: str) -> int | None:
-        tokens = [t.lower() for t in self.g["tokens"]]
-        inside = [k for k in range(o["start"], o["head"]) if tokens[k] == attr]
+        inside = [k for k in range(o["start"], o["head"]) if self.tokens[k] == attr]
         if inside:
             return inside[0]
-        after = [k for k in range(o["head"] + 1, len(tokens)) if tokens[k] == attr]
+        after = [k for k in range(o["head"] + 1, len(self.tokens)) if self.tokens[k] == attr]
         return after[0] if after else None
-
-    def name_start(self, o: dict[str, Any]) -> int:
-        return o["head"] - (len(o["name"].split()) - 1)
 
     def insertion_point(self, o: dict[str, Any], kind: str) -> int:
         """Where a new adjective of ``kind`` goes: after numbers, in English order among known
         adjectives ("two small red wooden chairs"), before any other modifier ("tiny lounge chairs")."""
         rank = ADJECTIVE_ORDER.get(kind, 9)
-        tokens = [t.lower() for t in self.g["tokens"]]
         k = o["start"]
-        while k < o["head"] and (tokens[k] in NUMBERS or tokens[k].isdigit() or tokens[k] in DETERMINERS):
+        while k < o["head"] and (self.tokens[k] in NUMBERS or self.tokens[k].isdigit() or self.tokens[k] in DETERMINERS):
             k += 1
         while k < o["head"]:
-            other = self.cats.kind_of(tokens[k], "attributes")
+            other = self.cats.kind_of(self.tokens[k], "attributes")
             if other is None or ADJECTIVE_ORDER.get(other, 9) > rank:
                 break
             k += 1
         return k
 
+    def clean_insertion(self, p: int) -> bool:
+        """Not inside a hyphenated word, and right after a determiner, a number or nothing: not after
+        another adjective ("black leather cap" reads as one shade of colour) nor an adverb
+        ("a recently young married couple")."""
+        off = self.g["offsets"][p]
+        if off > 0 and self.caption[off - 1] != " ":
+            return False
+        if p == 0:
+            return True
+        t = self.tokens[p - 1]
+        return t in DETERMINERS or t in NUMBERS or t.isdigit() or not any(c.isalnum() for c in t)
+
+    def fits_scene(self, word: str, instead_of: str) -> bool:
+        """The noun has been seen in one caption with each of the caption's other common objects
+        (not "surfer" in a downhill race, not "a bathroom" beside a statue)."""
+        others = [x for x in self.lemmas - {instead_of} if self.words.objects[x] >= 5]
+        return all(self.words.together(word, x) > 0 for x in others)
+
+    def usual(self, lemma: str, attribute: str, kind: str) -> bool:
+        """The attribute is what the corpus mostly says of this noun among its kind ("yellow" of bananas)."""
+        counts = [self.words.takes(lemma, w) for w in self.cats.attributes[kind]]
+        return sum(counts) >= 3 and self.words.takes(lemma, attribute) > 0.5 * sum(counts)
+
+    def person_swap_visible(self, old: str, new: str) -> bool:
+        """A person named by role ("surfer", "player") may be any man or woman: only a person named
+        by sex or age is replaced by another person."""
+        people = relation("person", old, self.words.coreferent, embeddings=False) == "hyponym"
+        return not people or relation("person", new, self.words.coreferent, embeddings=False) != "hyponym" or (
+            old in SEXED and new in SEXED)
+
+    def same_pronouns(self, old: str, new: str) -> bool:
+        sex = {w: "male" for w in MALE} | {w: "female" for w in FEMALE}
+        if sex.get(old) is None or sex.get(old) == sex.get(new):
+            return True
+        return not PRONOUNS[sex[old]] & set(self.tokens)
+
+    def whole_word(self, k: int) -> bool:
+        """Token ``k`` is a word of its own in the text, not part of "semi-green"."""
+        off = self.g["offsets"][k]
+        end = off + len(self.g["tokens"][k])
+        return off >= 0 and (off == 0 or self.caption[off - 1] == " ") and self.caption[end:end + 1] != "-"
+
+    def relations_of(self, k: int) -> list[dict[str, Any]]:
+        return [r for r in self.g["relations"] if k in (r["subject"], r["object"])]
+
+    def fits_everywhere(self, k: int, lemma: str) -> bool:
+        """Object ``k`` named ``lemma`` still takes its attributes and fits each of its relations
+        (a weak one, "a plate of food", only as a triple the corpus has)."""
+        objs = self.g["objects"]
+        if not self.words.fits_noun(lemma, objs[k]["attributes"]):
+            return False
+        for r in self.relations_of(k):
+            s = lemma if r["subject"] == k else objs[r["subject"]]["lemma"]
+            o = lemma if r["object"] == k else objs[r["object"]]["lemma"]
+            strict = r["predicate"] in WEAK or r["via"] in ("of", "possessive")
+            if not self.words.fits_relation(s, r["predicate"], o, strict):
+                return False
+        return True
+
+    def shuffled(self, items: Sequence[Any]) -> list[Any]:
+        items = list(items)
+        self.rng.shuffle(items)
+        return items
+
+    def take(self, negatives: Iterator[Negative | None]) -> list[Negative]:
+        out: list[Negative] = []
+        seen = set()
+        for neg in negatives:
+            if neg is not None and neg.text != self.caption and neg.text not in seen:
+                seen.add(neg.text)
+                out.append(neg)
+                if len(out) >= self.limit:
+                    break
+        return out
+
     # ------------------------------------------------------------ the seven types
 
-    def replace_obj(self) -> Negative | None:
-        objs = [o for o in self.g["objects"] if self.single_word(o)]
-        self.rng.shuffle(objs)
-        for o in objs:
-            new = self.object_replacement(o["lemma"])
-            if new:
-                h = o["head"]
-                return realise(self.caption, self.g, [(h, h + 1, self.noun_for(new, o))], "replace-obj")
-        return None
+    def replace_obj(self) -> list[Negative]:
+        return self.take(self._replace_obj())
 
-    def replace_att(self) -> Negative | None:
+    def _replace_obj(self) -> Iterator[Negative | None]:
+        # "sheep" is one or many: its replacement could not agree with the verb
+        objs = [(k, o) for k, o in enumerate(self.g["objects"])
+                if self.name_span(o) is not None and plural(o["lemma"]) != o["lemma"] and self.edited_noun(o)]
+        for k, o in self.shuffled(objs):
+            kind = self.cats.kind_of(o["lemma"], "objects")
+            pool = list(self.words.neighbours.get(o["lemma"], ())) + list(self.cats.objects.get(kind, ()) if kind else ())
+            for w in dict.fromkeys(pool):
+                if (self.words.objects[w] >= 3 and (w not in PLURAL_ONLY or self.is_plural(o))
+                        and self.fits_everywhere(k, w) and self.new_object(w, o["lemma"])
+                        and self.fits_scene(w, o["lemma"]) and self.same_pronouns(o["lemma"], w)
+                        and self.person_swap_visible(o["lemma"], w)):
+                    first, h = self.name_span(o)  # a compound is replaced whole: "a dump truck" -> "a bus"
+                    new = match_case(self.noun_for(w, o).lower(), self.g["tokens"][first])
+                    neg = realise(self.caption, self.g, [(first, h + 1, new)], "replace-obj")
+                    yield neg and _with_changed(neg, [(o["lemma"], w)] + [(x, w) for x in self.lemmas - {o["lemma"]}],
+                                                [f"o:{w}"] + [f"a:{w}:{a}" for a in o["attributes"]])
+
+    def replace_att(self) -> list[Negative]:
+        return self.take(self._replace_att())
+
+    def _replace_att(self) -> Iterator[Negative | None]:
         pairs = [(o, a) for o in self.g["objects"] for a in o["attributes"] if " " not in a]
-        self.rng.shuffle(pairs)
-        for o, a in pairs:
+        for o, a in self.shuffled(pairs):
             kind = self.cats.kind_of(a, "attributes")
             k = self.attribute_token(o, a)
             if kind is None or k is None:
                 continue
-            new = self.choose([w for w in self.cats.attributes[kind] if w in self.vocab.attributes
-                               and w not in o["attributes"] and not self.cats.related(w, a)])
-            if new:
-                return realise(self.caption, self.g, [(k, k + 1, match_case(new, self.g["tokens"][k]))],
-                               "replace-att")
-        return None
+            for w in self.shuffled(self.cats.attributes[kind]):
+                if (w != a and w not in o["attributes"] and w not in self.tokens[o["start"]:o["end"]]
+                        and self.words.takes(o["lemma"], w) >= 2
+                        and self.words.as_attribute.get(w, 0.0) >= RELIABLE and not self.related(a, w)):
+                    neg = realise(self.caption, self.g, [(k, k + 1, match_case(w, self.g["tokens"][k]))], "replace-att")
+                    yield neg and _with_changed(neg, [], [f"a:{o['lemma']}:{w}"])
 
-    def replace_rel(self) -> Negative | None:
-        tokens = [t.lower() for t in self.g["tokens"]]
-        surfaces = sorted(self.cats.relations["spatial"], key=lambda s: -len(s.split()))
-        rels = list(self.g["relations"])
-        self.rng.shuffle(rels)
-        for r in rels:
-            for i in range(r["start"], r["end"]):
-                match = next((s for s in surfaces if tokens[i:i + len(s.split())] == s.split()
-                              and i + len(s.split()) <= r["end"]), None)
-                if match is None:
-                    continue
-                options = [s for s in surfaces if s in self.vocab.predicates and not self.cats.related(s, match)]
-                new = self.choose(options)
-                if new:
-                    j = i + len(match.split())
-                    return realise(self.caption, self.g, [(i, j, match_case(new, self.g["tokens"][i]))],
-                                   "replace-rel")
-                break
-        return None
+    def replace_rel(self) -> list[Negative]:
+        return self.take(self._replace_rel())
 
-    def swap_att(self) -> Negative | None:
-        by_kind: dict[str, list[tuple[int, str]]] = {}
-        for idx, o in enumerate(self.g["objects"]):
-            for a in o["attributes"]:
-                kind = self.cats.kind_of(a, "attributes")
-                if kind and self.attribute_token(o, a) is not None:
-                    by_kind.setdefault(kind, []).append((idx, a))
-        kinds = sorted(by_kind)
-        self.rng.shuffle(kinds)
-        for kind in kinds:
-            items = by_kind[kind]
-            pairs = [(x, y) for x in items for y in items if x[0] < y[0] and x[1] != y[1]
-                     and self.g["objects"][x[0]]["lemma"] != self.g["objects"][y[0]]["lemma"]
-                     and y[1] not in self.g["objects"][x[0]]["attributes"]
-                     and x[1] not in self.g["objects"][y[0]]["attributes"]]
-            if not pairs:
-                continue
-            (i1, a1), (i2, a2) = self.rng.choice(pairs)
-            k1 = self.attribute_token(self.g["objects"][i1], a1)
-            k2 = self.attribute_token(self.g["objects"][i2], a2)
-            if k1 is None or k2 is None or k1 == k2:
-                continue
-            t = self.g["tokens"]
-            return realise(self.caption, self.g, [(k1, k1 + 1, match_case(a2, t[k1])), (k2, k2 + 1, match_case(a1, t[k2]))],
-                           "swap-att")
-        return None
-
-    def swap_obj(self) -> Negative | None:
+    def _replace_rel(self) -> Iterator[Negative | None]:
+        """One part of the predicate changes: the verb ("sitting on" -> "standing on") or the
+        preposition ("sitting on" -> "sitting under"), never both."""
         objs = self.g["objects"]
-        rels = [r for r in self.g["relations"] if objs[r["subject"]]["lemma"] != objs[r["object"]]["lemma"]
-                and self.single_word(objs[r["subject"]]) and self.single_word(objs[r["object"]])]
-        self.rng.shuffle(rels)
-        for r in rels:
-            s, o = objs[r["subject"]], objs[r["object"]]
-            return realise(self.caption, self.g, [(s["head"], s["head"] + 1, self.noun_for(o["lemma"], s)),
-                                                  (o["head"], o["head"] + 1, self.noun_for(s["lemma"], o))], "swap-obj")
-        return None
-
-    def add_att(self) -> Negative | None:
-        objs = [o for o in self.g["objects"] if self.g["offsets"][o["start"]] >= 0 and o["start"] <= o["head"]]
-        self.rng.shuffle(objs)
-        kinds = ["color", "size", "material"]
-        tokens = self.g["tokens"]
-        for o in objs:
-            have = {self.cats.kind_of(a, "attributes") for a in o["attributes"]}
-            for kind in self.rng.sample(kinds, len(kinds)):
-                if kind in have:
+        for r in self.shuffled(self.g["relations"]):
+            written = self.tokens[r["start"]:r["end"]]
+            if (r["via"] not in ("verb", "preposition") or r["predicate"] in WEAK
+                    or len(written) != len(r["predicate"].split())):
+                continue
+            if not (self.edited_noun(objs[r["subject"]]) and self.edited_noun(objs[r["object"]])):
+                continue  # "a close up of a toilet": the parser's own misreading
+            s, o = objs[r["subject"]]["lemma"], objs[r["object"]]["lemma"]
+            form = verb_form(written[0]) if r["via"] == "verb" else ""
+            verb, rest = written[0], written[1:]
+            # a verb that heads other relations too ("running in the grass with a frisbee") would
+            # change them all: only its preposition may change
+            shared = any(x is not r and x["start"] <= r["start"] < x["end"] for x in self.g["relations"])
+            for predicate in self.words.predicates_between(s, o):
+                new_words = self.words.written(predicate, r["via"], form)
+                if new_words is None or predicate == r["predicate"] or predicate in WEAK:
                     continue
-                new = self.choose([w for w in self.cats.attributes[kind] if w in self.vocab.attributes])
+                if r["via"] == "preposition" and " ".join(new_words) not in PREPOSITIONS:
+                    continue  # what the parser took for a preposition: "counter", "using"
+                one_part = r["via"] == "preposition" or (
+                    len(new_words) == len(written) and (new_words[0] == verb) != (new_words[1:] == rest)
+                    and (new_words[0] == verb or not shared))
+                old_part, new_part = _changed_part(r["predicate"], predicate)
+                if one_part and not self.related(old_part, new_part):
+                    new = match_case(" ".join(new_words), self.g["tokens"][r["start"]])
+                    neg = realise(self.caption, self.g, [(r["start"], r["end"], new)], "replace-rel")
+                    yield neg and _with_changed(neg, [(old_part, new_part)], [f"r:{s}|{predicate}|{o}"])
+
+    def swap_att(self) -> list[Negative]:
+        return self.take(self._swap_att())
+
+    def _swap_att(self) -> Iterator[Negative | None]:
+        items = [(k, a, t) for k, o in enumerate(self.g["objects"]) for a in o["attributes"]
+                 if " " not in a and (t := self.attribute_token(o, a)) is not None and self.whole_word(t)]
+        objs = self.g["objects"]
+        pairs = [(x, y) for x in items for y in items if x[0] < y[0] and x[1] != y[1] and x[2] != y[2]
+                 and objs[x[0]]["lemma"] != objs[y[0]]["lemma"]
+                 and y[1] not in objs[x[0]]["attributes"] and x[1] not in objs[y[0]]["attributes"]
+                 and self.words.takes(objs[x[0]]["lemma"], y[1]) > 0
+                 and self.words.takes(objs[y[0]]["lemma"], x[1]) > 0]
+        for (_, a1, k1), (_, a2, k2) in self.shuffled(pairs):
+            t = self.g["tokens"]
+            yield realise(self.caption, self.g, [(k1, k1 + 1, match_case(a2, t[k1])), (k2, k2 + 1, match_case(a1, t[k2]))],
+                          "swap-att")
+
+    def swap_obj(self) -> list[Negative]:
+        return self.take(self._swap_obj())
+
+    def _swap_obj(self) -> Iterator[Negative | None]:
+        objs = self.g["objects"]
+        for r in self.shuffled(self.g["relations"]):
+            i, j = r["subject"], r["object"]
+            s, o = objs[i], objs[j]
+            if (s["lemma"] == o["lemma"] or not self.single_word(s) or not self.single_word(o)
+                    or not self.edited_noun(s) or not self.edited_noun(o)
+                    or r["predicate"] in WEAK or r["via"] in ("of", "possessive")
+                    or self.related(s["lemma"], o["lemma"])):
+                continue
+            if any(r["predicate"] == x or r["predicate"].endswith(" " + x) for x in SYMMETRIC):
+                continue  # "a man next to a woman" and "a woman next to a man" are the same scene
+            # the swapped relation must be one the corpus says about as readily, the others must fit
+            said = self.words.triples[(s["lemma"], r["predicate"], o["lemma"])]
+            swapped = self.words.triples[(o["lemma"], r["predicate"], s["lemma"])]
+            if swapped >= 2 and swapped >= SWAPPED_SHARE * said and self.fits_swapped(i, j):
+                neg = realise(self.caption, self.g, [(s["head"], s["head"] + 1, self.noun_for(o["lemma"], s)),
+                                                     (o["head"], o["head"] + 1, self.noun_for(s["lemma"], o))], "swap-obj")
+                yield neg and _with_changed(neg, [(s["lemma"], o["lemma"])])
+
+    def fits_swapped(self, i: int, j: int) -> bool:
+        """With objects ``i`` and ``j`` exchanged, every attribute and relation still fits."""
+        objs = self.g["objects"]
+        name = {i: objs[j]["lemma"], j: objs[i]["lemma"]}
+        if not (self.words.fits_noun(name[i], objs[i]["attributes"]) and self.words.fits_noun(name[j], objs[j]["attributes"])):
+            return False
+        for r in self.g["relations"]:
+            if r["subject"] in name or r["object"] in name:
+                s = name.get(r["subject"], objs[r["subject"]]["lemma"])
+                o = name.get(r["object"], objs[r["object"]]["lemma"])
+                if not self.words.fits_relation(s, r["predicate"], o):
+                    return False
+        return True
+
+    def add_att(self) -> list[Negative]:
+        return self.take(self._add_att())
+
+    def _add_att(self) -> Iterator[Negative | None]:
+        objs = [o for o in self.g["objects"] if self.g["offsets"][o["start"]] >= 0 and o["start"] <= o["head"]]
+        tokens = self.g["tokens"]
+        for o in self.shuffled(objs):
+            have = {self.cats.kind_of(a, "attributes") for a in o["attributes"]}
+            options = [(w, kind) for kind in ADD_KINDS if kind not in have for w in self.cats.attributes[kind]
+                       if self.words.takes(o["lemma"], w) > 0]
+            for w, kind in self.shuffled(options):  # the dearer checks only for the options tried
+                if (self.words.as_attribute.get(w, 0.0) < RELIABLE or any(self.related(a, w) for a in o["attributes"])
+                        or self.usual(o["lemma"], w, kind)):  # "a yellow banana": most likely true of the image
+                    continue
                 p = self.insertion_point(o, kind)
-                if new is None or not self.clean_insertion(p):
+                if not self.clean_insertion(p):
                     continue
                 if p == 0 and tokens[0][:1].isupper() and tokens[0][1:].islower():  # "Children ..." -> "Small children ..."
-                    return realise(self.caption, self.g, [(0, 1, f"{new.capitalize()} {tokens[0].lower()}")], "add-att")
-                return realise(self.caption, self.g, [(p, p, match_case(new, tokens[p]))], "add-att")
-        return None
+                    neg = realise(self.caption, self.g, [(0, 1, f"{w.capitalize()} {tokens[0].lower()}")], "add-att")
+                else:  # capitals only at the start or in a caption written in capitals ("two Frisbees")
+                    cased = match_case(w, tokens[p]) if p == 0 or (len(tokens[p]) > 1 and tokens[p].isupper()) else w
+                    neg = realise(self.caption, self.g, [(p, p, cased)], "add-att")
+                yield neg and _with_changed(neg, [], [f"a:{o['lemma']}:{w}"])
 
-    def clean_insertion(self, p: int) -> bool:
-        """Not inside a hyphenated word, and not right after another adjective ("black leather cap"
-        reads as one shade of colour)."""
-        off = self.g["offsets"][p]
-        if off > 0 and self.caption[off - 1] != " ":
-            return False
-        return p == 0 or self.cats.kind_of(self.g["tokens"][p - 1].lower(), "attributes") is None
+    def add_obj(self) -> list[Negative]:
+        return self.take(self._add_obj())
 
-    def add_obj(self) -> Negative | None:
-        """"a man on a bench" -> "a man on a bench and a dog"; after a clause, "... next to a dog"."""
-        objs = sorted(self.g["objects"], key=lambda o: o["head"])
+    def _add_obj(self) -> Iterator[Negative | None]:
+        """A phrase the corpus attaches to one of the caption's nouns, right after that noun."""
         tokens = self.g["tokens"]
-        if not objs:
-            return None
-        kinds = sorted(self.cats.objects)
-        self.rng.shuffle(kinds)
-        for kind in kinds:
-            new = self.choose([w for w in self.cats.objects[kind] if w in self.vocab.objects and w not in self.lemmas
-                               and not any(self.cats.related(w, x) for x in self.lemmas)])
-            if new is None:
-                continue
-            last = len(tokens) - 1
-            while last > 0 and not any(ch.isalnum() for ch in tokens[last]):
-                last -= 1
-            link = "and" if last == objs[-1]["head"] else "next to"
-            return realise(self.caption, self.g, [(last, last + 1, f"{tokens[last]} {link} {article_for(new)} {new}")],
-                           "add-obj")
-        return None
+        hosts = [o for o in self.g["objects"] if o["end"] == o["head"] + 1 and self.g["offsets"][o["head"]] >= 0
+                 and self.edited_noun(o)]
+        for o in self.shuffled(hosts):
+            after = self.tokens[o["end"]] if o["end"] < len(tokens) else "."
+            if (after[:1].isalnum() or after.startswith("'")) and after not in COPULAS:
+                continue  # a phrase before a verb or another phrase would take them over, as the parser reads it
+            for preposition, determiner, dependent in self.words.attachments(o["lemma"]):
+                if (determiner and self.new_object(dependent) and self.fits_scene(dependent, o["lemma"])
+                        and self.words.together(o["lemma"], dependent) < USUAL * self.words.objects[o["lemma"]]):
+                    h = o["head"]
+                    det = article_for(dependent) if determiner == "a" else determiner
+                    phrase = " ".join(w for w in (tokens[h], preposition, det, dependent) if w)
+                    neg = realise(self.caption, self.g, [(h, h + 1, phrase)], "add-obj")
+                    yield neg and _with_changed(neg, [(x, dependent) for x in self.lemmas], [f"o:{dependent}"])
 
 
-EDITS: dict[str, Callable[[Editor], Negative | None]] = {
+def _changed_part(a: str, b: str) -> tuple[str, str]:
+    """The words of two predicates that differ: ("sit on", "stand on") -> ("sit", "stand")."""
+    x, y = a.split(), b.split()
+    while x and y and x[0] == y[0]:
+        x, y = x[1:], y[1:]
+    while x and y and x[-1] == y[-1]:
+        x, y = x[:-1], y[:-1]
+    if not x or not y:  # "on" / "on top of": compare them whole
+        return a, b
+    return " ".join(x), " ".join(y)
+
+
+def _with_changed(neg: Negative, changed: Sequence[tuple[str, str]], introduces: Sequence[str] = ()) -> Negative:
+    return replace(neg, changed=tuple(changed), introduces=tuple(introduces))
+
+
+def facts_of(graph: Graph) -> set[str]:
+    """A caption's objects, attributes and relations as strings, the way negatives declare theirs."""
+    objs = graph["objects"]
+    out = {f"o:{o['lemma']}" for o in objs} | {f"a:{o['lemma']}:{a}" for o in objs for a in o["attributes"]}
+    out |= {f"r:{objs[r['subject']]['lemma']}|{r['predicate']}|{objs[r['object']]['lemma']}" for r in graph["relations"]}
+    return out
+
+
+EDITS: dict[str, Callable[[Editor], list[Negative]]] = {
     "replace-obj": Editor.replace_obj,
     "replace-att": Editor.replace_att,
     "replace-rel": Editor.replace_rel,
@@ -310,16 +502,3 @@ EDITS: dict[str, Callable[[Editor], Negative | None]] = {
     "add-att": Editor.add_att,
 }
 
-
-def candidates(caption: str, graph: Graph, categories: Categories, vocab: Vocabulary, types: Sequence[str],
-               rng: random.Random) -> list[Negative]:
-    """One candidate per requested type (where the caption allows it), in a seeded random order."""
-    editor = Editor(caption, graph, categories, vocab, rng)
-    order = list(types)
-    rng.shuffle(order)
-    out = []
-    for kind in order:
-        neg = EDITS[kind](editor)
-        if neg is not None and neg.text != caption:
-            out.append(neg)
-    return out

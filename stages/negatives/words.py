@@ -1,5 +1,6 @@
-"""Word categories, synonym and hypernym checks, and the English needed to realise an edit:
-articles (a/an), plurals, capitalisation."""
+"""Word categories (what kind of attribute, object or relation a word is), and the English
+needed to realise an edit: articles (a/an), plurals, capitalisation. The synonym groups and
+hypernym trees of the same file are read by :mod:`stages.negatives.lexical`."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from functools import lru_cache
 from pathlib import Path
 
 import yaml
+
+from stages.negatives.lexical import relation
 
 CATEGORIES = Path(__file__).with_name("categories.yaml")
 
@@ -28,8 +31,6 @@ class Categories:
     attributes: dict[str, tuple[str, ...]]
     objects: dict[str, tuple[str, ...]]
     relations: dict[str, tuple[str, ...]]
-    synonyms: tuple[frozenset[str], ...]
-    hypernyms: dict[str, frozenset[str]]
 
     def kind_of(self, word: str, table: str) -> str | None:
         for kind, members in getattr(self, table).items():
@@ -38,12 +39,9 @@ class Categories:
         return None
 
     def related(self, a: str, b: str) -> bool:
-        """Same word, synonyms, or one a hypernym of the other: not a real change of meaning."""
-        if a == b:
-            return True
-        if any(a in group and b in group for group in self.synonyms):
-            return True
-        return (a in self.hypernyms and b in self.hypernyms[a]) or (b in self.hypernyms and a in self.hypernyms[b])
+        """Same word, a synonym, a hypernym or a hyponym: not a real change of meaning
+        (:func:`stages.negatives.lexical.relation`, with the pairs that ship with the package)."""
+        return relation(a, b) is not None
 
 
 @lru_cache(maxsize=4)
@@ -57,8 +55,6 @@ def load_categories(path: Path = CATEGORIES) -> Categories:
         attributes={k: tuple(v) for k, v in data["attributes"].items()},
         objects={k: tuple(v) for k, v in data["objects"].items()},
         relations={k: tuple(v) for k, v in data["relations"].items()},
-        synonyms=tuple(frozenset(g) for g in data["synonyms"]),
-        hypernyms={k: frozenset(v) for k, v in data["hypernyms"].items()},
     )
 
 
@@ -87,4 +83,6 @@ def plural(noun: str) -> str:
 
 
 def match_case(new: str, old: str) -> str:
+    if len(old) > 1 and old.isupper():  # a caption written in capitals
+        return new.upper()
     return new[:1].upper() + new[1:] if old[:1].isupper() else new
