@@ -29,15 +29,16 @@ from typing import Any
 
 from stages.negatives.alignment import Alignment, Graph, Units, WordTags, align, exchanges
 from stages.negatives.dominant import dominant
-from stages.negatives.words import load_categories
+from stages.negatives.lexical import relation
 
 TYPES = ("replace-obj", "replace-att", "replace-rel", "swap-att", "swap-obj", "add-obj", "add-att")
 
 
 def related(a: str, b: str) -> bool:
-    """Two words that are no change of meaning (synonyms, or one the other's hypernym): the same
-    test the generator refuses replacements with. The one place the diff asks it."""
-    return bool(load_categories().related(a, b))
+    """Two words that are no change of meaning (the same, synonyms, one the other's hypernym,
+    co-referent or near in embedding space): the test the generator refuses replacements with
+    (:func:`stages.negatives.lexical.relation`). The one place the diff asks it."""
+    return relation(a, b) is not None
 
 
 def _typed(kind: str, unit: str, before: Any, after: Any) -> dict[str, Any]:
