@@ -86,7 +86,7 @@ def featurize(docs: Sequence[Any], vocab: Vocabularies) -> Batch:
         offsets[i, :k] = torch.tensor([max(-HEAD_OFFSET_CLIP, min(HEAD_OFFSET_CLIP, t.head.i - t.i)) + HEAD_OFFSET_CLIP
                                        for t in d])
         if d.tensor.size:
-            spacy[i, :k] = torch.as_tensor(d.tensor[:k])
+            spacy[i, :k] = torch.tensor(d.tensor[:k])
     lengths = torch.tensor([max(len(d), 1) for d in docs])
     return Batch(words, pos, tags, deps, offsets, spacy, lengths)
 
