@@ -4,7 +4,8 @@
 and its vocabularies (``learned_factual.json``: labels, words, predicate classes, the annotated
 forms of span texts and the recipe that trained it). For a batch of spaCy docs it
 
-1. builds token features (:func:`featurize`) and runs the network on the caller's device;
+1. reads the rules' graph of each doc (the hints of :mod:`stages.scene_graph.rule_hints`),
+   builds token features (:func:`featurize`) and runs the network on the caller's device;
 2. reads object and attribute spans off the BIO tags;
 3. links each attribute to its object(s) and classifies every ordered pair of objects into a
    predicate or none; a pair with a negation between its mentions is dropped ("the cat is not
@@ -28,6 +29,10 @@ from torch import Tensor
 from stages.scene_graph.alignment import Forms
 from stages.scene_graph.graph import TextObject, TextRelation, TextSceneGraph
 from stages.scene_graph.learned_model import HEAD_OFFSET_CLIP, TAGS, Batch, ModelShape, SceneGraphTagger
+from stages.scene_graph.lexicon import Lexicon, load_lexicon
+from stages.scene_graph.rule_hints import link_hints, relation_hints, token_roles
+from stages.scene_graph.rules import build_graph
+from stages.scene_graph.tokens import from_spacy
 
 BUILTIN_WEIGHTS = Path(__file__).with_name("learned_factual.safetensors")
 UNKNOWN = 1  # index of the unknown word and label (0 pads)
@@ -67,12 +72,21 @@ class Vocabularies:
                    forms)
 
 
-def featurize(docs: Sequence[Any], vocab: Vocabularies) -> Batch:
-    """Token features of spaCy ``docs`` (each with ``doc.tensor``), padded: see :class:`Batch`."""
+def rule_graph(doc: Any, lexicon: Lexicon) -> TextSceneGraph:
+    """The rules' graph of a spaCy doc (an empty one where the rules fail)."""
+    try:
+        return build_graph(from_spacy(doc), lexicon)
+    except Exception:  # the hints are optional; the network still reads the caption
+        return TextSceneGraph(tokens=[t.text for t in doc])
+
+
+def featurize(docs: Sequence[Any], vocab: Vocabularies, rules: Sequence[TextSceneGraph]) -> Batch:
+    """Token features of spaCy ``docs`` (each with ``doc.tensor``) and their rules' graphs,
+    padded: see :class:`Batch`."""
     n = max((len(d) for d in docs), default=1) or 1
     b = len(docs)
     words = torch.zeros(b, n, dtype=torch.long)
-    pos, tags, deps, offsets = (torch.zeros(b, n, dtype=torch.long) for _ in range(4))
+    pos, tags, deps, offsets, roles = (torch.zeros(b, n, dtype=torch.long) for _ in range(5))
     dim = next((d.tensor.shape[1] for d in docs if len(d) and d.tensor.size), 96)
     spacy = torch.zeros(b, n, dim)
     for i, d in enumerate(docs):
@@ -85,10 +99,11 @@ def featurize(docs: Sequence[Any], vocab: Vocabularies) -> Batch:
         deps[i, :k] = torch.tensor(vocab.ids("deps", [t.dep_ for t in d]))
         offsets[i, :k] = torch.tensor([max(-HEAD_OFFSET_CLIP, min(HEAD_OFFSET_CLIP, t.head.i - t.i)) + HEAD_OFFSET_CLIP
                                        for t in d])
+        roles[i, :k] = torch.tensor(token_roles(rules[i], k))
         if d.tensor.size:
             spacy[i, :k] = torch.tensor(d.tensor[:k])
     lengths = torch.tensor([max(len(d), 1) for d in docs])
-    return Batch(words, pos, tags, deps, offsets, spacy, lengths)
+    return Batch(words, pos, tags, deps, offsets, roles, spacy, lengths)
 
 
 def bio_spans(tags: Sequence[str]) -> dict[str, list[tuple[int, int]]]:
@@ -120,8 +135,10 @@ class LearnedParser:
     """The shipped network and its vocabularies, on one device."""
 
     def __init__(self, model: SceneGraphTagger, vocab: Vocabularies, device: str | torch.device = "cpu",
-                 recipe: dict[str, Any] | None = None) -> None:
+                 recipe: dict[str, Any] | None = None, lexicon: Lexicon | None = None) -> None:
         self.vocab = vocab
+        self.lexicon = lexicon or load_lexicon("factual")
+        self.classes = {p: k + 1 for k, p in enumerate(vocab.predicates)}
         self.recipe = recipe or {}
         self.device = torch.device(device)
         self.model = model.to(self.device).eval()
@@ -143,7 +160,8 @@ class LearnedParser:
         if not docs:
             return []
         model, vocab = self.model, self.vocab
-        batch = featurize(docs, vocab).to(self.device)
+        rules = [rule_graph(d, self.lexicon) for d in docs]
+        batch = featurize(docs, vocab, rules).to(self.device)
         h = model.encode(batch)
         tag_ids = model.tag_logits(h).argmax(-1).cpu().tolist()
         spans = [bio_spans([TAGS[t] for t in row[:len(d)]]) for row, d in zip(tag_ids, docs, strict=True)]
@@ -161,12 +179,17 @@ class LearnedParser:
             obj = model.spans(h, obj_m)
             implicit = model.implicit_logits(obj).argmax(-1).cpu().tolist()
             rel_pairs = pair_rows(n_obj, obj_base).to(self.device)
-            rel_classes = model.relation_logits(h, obj, obj_m, rel_pairs).argmax(-1).cpu().tolist()
+            rel_hints = [x for sp, g in zip(spans, rules, strict=True) for x in relation_hints(g, sp["OBJ"], self.classes)]
+            rel_logits = model.relation_logits(h, obj, obj_m, rel_pairs, torch.tensor(rel_hints, device=self.device))
+            rel_classes = rel_logits.argmax(-1).cpu().tolist()
             if att_rows:
                 att_m = torch.tensor(att_rows, device=self.device)
                 att = model.spans(h, att_m)
                 link_pairs = pair_rows(n_att, att_base, n_obj, obj_base).to(self.device)
-                links = torch.sigmoid(model.link_logits(att, obj, att_m, obj_m, link_pairs)).cpu().tolist()
+                hints = [x for d, sp, g in zip(docs, spans, rules, strict=True)
+                         for x in link_hints(g, attribute_texts(d, sp["ATT"]), sp["OBJ"])]
+                link_logits = model.link_logits(att, obj, att_m, obj_m, link_pairs, torch.tensor(hints, device=self.device))
+                links = torch.sigmoid(link_logits).cpu().tolist()
         out = []
         rel_at = link_at = 0
         for c, d in enumerate(docs):
@@ -221,6 +244,11 @@ class LearnedParser:
             obj.attributes.append(value)
         if span[1] <= obj.span[0] and obj.span[0] - span[1] <= 1:
             obj.span = (span[0], obj.span[1])
+
+
+def attribute_texts(doc: Any, spans: Sequence[tuple[int, int]]) -> list[tuple[tuple[int, int], str]]:
+    """Attribute mention spans with their words as written (lower-cased)."""
+    return [((s, e), join_words([t.lower_ for t in doc[s:e]])) for s, e in spans]
 
 
 def join_words(words: Sequence[str]) -> str:

@@ -10,14 +10,15 @@ Shape glossary (one batch):
 
 Per token the network reads what spaCy's small English pipeline computed anyway: its
 contextual token vectors (``doc.tensor``, 96-d), part of speech, fine tag, dependency label and
-the signed distance to the syntactic head, plus an embedding of the lower-cased word. A
-two-layer BiLSTM turns them into token states ``h`` (B, T, 2H). Four heads read ``h``:
+the signed distance to the syntactic head, plus an embedding of the lower-cased word and the
+token's role in the rules' graph (:mod:`stages.scene_graph.rule_hints`). A two-layer BiLSTM
+turns them into token states ``h`` (B, T, 2H). Four heads read ``h``:
 
 - **tags** (B, T, 5): BIO tags of object and attribute spans;
-- **links** (Pa,): does this attribute belong to this object (a logit);
+- **links** (Pa,): does this attribute belong to this object (a logit; the rules' say is an input);
 - **relations** (Pr, 1 + P): the predicate of an ordered object pair, class 0 meaning none; the
-  pair is read from both mentions, their product, the mean state of the words between them
-  and their signed distance;
+  pair is read from both mentions, their product, the mean state of the words between them,
+  their signed distance and the predicate the rules give the pair;
 - **implicit** (M, 1 + C): a count the annotation gives without a word for it ("a man's hands"
   -> ``2``), class 0 meaning none.
 """
@@ -28,6 +29,8 @@ from dataclasses import asdict, dataclass
 
 import torch
 from torch import Tensor, nn
+
+from stages.scene_graph.rule_hints import ROLES
 
 TAGS = ("O", "B-OBJ", "I-OBJ", "B-ATT", "I-ATT")
 HEAD_OFFSET_CLIP = 8  # head distances beyond +-8 tokens share one embedding
@@ -64,6 +67,7 @@ class Batch:
     tags: Tensor  # (B, T) long
     deps: Tensor  # (B, T) long
     head_offsets: Tensor  # (B, T) long, in [0, 2 * HEAD_OFFSET_CLIP]
+    roles: Tensor  # (B, T) long: rule_hints.ROLES
     spacy: Tensor  # (B, T, spacy_dim) float
     lengths: Tensor  # (B,) long
 
@@ -81,7 +85,8 @@ class SceneGraphTagger(nn.Module):
         self.tag = nn.Embedding(s.tags, s.label_dim)
         self.dep = nn.Embedding(s.deps, s.label_dim)
         self.head_offset = nn.Embedding(2 * HEAD_OFFSET_CLIP + 1, s.label_dim)
-        features = s.spacy_dim + s.word_dim + 4 * s.label_dim
+        self.role = nn.Embedding(len(ROLES), s.label_dim)
+        features = s.spacy_dim + s.word_dim + 5 * s.label_dim
         self.encoder = nn.LSTM(features, s.hidden, num_layers=2, bidirectional=True, batch_first=True,
                                dropout=s.dropout)
         state = 2 * s.hidden
@@ -89,14 +94,16 @@ class SceneGraphTagger(nn.Module):
         self.tagger = nn.Linear(state, len(TAGS))
         self.span = nn.Sequential(nn.Linear(2 * state, s.span_dim), nn.ReLU())
         self.distance = nn.Embedding(2 * DISTANCE_CLIP + 1, s.label_dim)
-        self.link = _mlp(3 * s.span_dim + s.label_dim, s.span_dim, 1, s.dropout)
-        self.relation = _mlp(3 * s.span_dim + state + s.label_dim, s.span_dim, 1 + s.predicates, s.dropout)
+        self.rule_link = nn.Embedding(2, s.label_dim)
+        self.rule_predicate = nn.Embedding(2 + s.predicates, 2 * s.label_dim)
+        self.link = _mlp(3 * s.span_dim + 2 * s.label_dim, s.span_dim, 1, s.dropout)
+        self.relation = _mlp(3 * s.span_dim + state + 3 * s.label_dim, s.span_dim, 1 + s.predicates, s.dropout)
         self.implicit = nn.Linear(s.span_dim, 1 + s.implicit)
 
     def encode(self, batch: Batch) -> Tensor:
         """Token states ``h`` (B, T, 2H)."""
         x = torch.cat([batch.spacy, self.word(batch.words), self.pos(batch.pos), self.tag(batch.tags),
-                       self.dep(batch.deps), self.head_offset(batch.head_offsets)], dim=-1)
+                       self.dep(batch.deps), self.head_offset(batch.head_offsets), self.role(batch.roles)], dim=-1)
         packed = nn.utils.rnn.pack_padded_sequence(self.drop(x), batch.lengths.cpu(), batch_first=True,
                                                    enforce_sorted=False)
         out, _ = self.encoder(packed)
@@ -114,19 +121,21 @@ class SceneGraphTagger(nn.Module):
         return self.span(torch.cat([first, last], dim=-1))
 
     def link_logits(self, attr: Tensor, obj: Tensor, attr_mentions: Tensor, obj_mentions: Tensor,
-                    pairs: Tensor) -> Tensor:
-        """(Pa,) logits that attribute ``pairs[:, 0]`` belongs to object ``pairs[:, 1]``."""
+                    pairs: Tensor, hints: Tensor) -> Tensor:
+        """(Pa,) logits that attribute ``pairs[:, 0]`` belongs to object ``pairs[:, 1]``;
+        ``hints`` (Pa,) long: 1 where the rules say so."""
         a, o = attr[pairs[:, 0]], obj[pairs[:, 1]]
         d = self.distance(_distance_bucket(attr_mentions[pairs[:, 0]], obj_mentions[pairs[:, 1]]))
-        return self.link(torch.cat([a, o, a * o, d], dim=-1)).squeeze(-1)
+        return self.link(torch.cat([a, o, a * o, d, self.rule_link(hints)], dim=-1)).squeeze(-1)
 
-    def relation_logits(self, h: Tensor, obj: Tensor, obj_mentions: Tensor, pairs: Tensor) -> Tensor:
-        """(Pr, 1 + P) predicate logits of the ordered mention ``pairs`` (subject, object)."""
+    def relation_logits(self, h: Tensor, obj: Tensor, obj_mentions: Tensor, pairs: Tensor, hints: Tensor) -> Tensor:
+        """(Pr, 1 + P) predicate logits of the ordered mention ``pairs`` (subject, object);
+        ``hints`` (Pr,) long: the rules' predicate (``rule_hints.relation_hints``)."""
         s, o = obj[pairs[:, 0]], obj[pairs[:, 1]]
         ms, mo = obj_mentions[pairs[:, 0]], obj_mentions[pairs[:, 1]]
         between = _mean_between(h, ms, mo)
         d = self.distance(_distance_bucket(ms, mo))
-        return self.relation(torch.cat([s, o, s * o, between, d], dim=-1))
+        return self.relation(torch.cat([s, o, s * o, between, d, self.rule_predicate(hints)], dim=-1))
 
     def implicit_logits(self, obj: Tensor) -> Tensor:
         """(M, 1 + C) implicit count logits of the object mentions."""

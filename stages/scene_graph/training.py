@@ -34,8 +34,19 @@ from torch import Tensor, nn
 
 from pipeline.artifacts import atomic_write_text
 from stages.scene_graph.alignment import Alignment, Forms, align, learn_forms
-from stages.scene_graph.learned import BUILTIN_WEIGHTS, LearnedParser, Vocabularies, featurize, pair_rows
+from stages.scene_graph.graph import TextSceneGraph
+from stages.scene_graph.learned import (
+    BUILTIN_WEIGHTS,
+    LearnedParser,
+    Vocabularies,
+    attribute_texts,
+    featurize,
+    pair_rows,
+    rule_graph,
+)
+from stages.scene_graph.lexicon import load_lexicon
 from stages.scene_graph.learned_model import TAGS, ModelShape, SceneGraphTagger
+from stages.scene_graph.rule_hints import link_hints, relation_hints
 from stages.scene_graph.scoring import parse_factual, set_match
 
 log = logging.getLogger(__name__)
@@ -51,7 +62,7 @@ class TrainConfig:
     min_predicate_count: int = 2  # rarer predicates are not classes
     min_implicit_count: int = 20  # implicit counts seen fewer times are not classes
     seed: int = 0
-    threads: int = 2
+    threads: int = 1  # torch threads; the spaCy parse runs in --processes processes beside
 
 
 @dataclass
@@ -59,6 +70,7 @@ class Example:
     doc: Any
     alignment: Alignment
     graph: str  # the annotated graph string
+    rules: TextSceneGraph  # what the rules read (the network's hints)
 
 
 def read_rows(path: Path) -> list[dict[str, str]]:
@@ -107,7 +119,7 @@ def targets(examples: Sequence[Example], vocab: Vocabularies) -> dict[str, Tenso
     """Gold tags (B, T), mentions, candidate pairs and their labels for one batch."""
     n = max(len(e.doc) for e in examples)
     tags = torch.zeros(len(examples), n, dtype=torch.long)
-    objects, attributes, implicit, link_labels, rel_labels = [], [], [], [], []
+    objects, attributes, implicit, link_labels, rel_labels, link_hint, rel_hint = [], [], [], [], [], [], []
     n_obj, n_att = [], []
     predicate_id = {p: k + 1 for k, p in enumerate(vocab.predicates)}
     implicit_id = {v: k + 1 for k, v in enumerate(vocab.implicit)}
@@ -126,6 +138,9 @@ def targets(examples: Sequence[Example], vocab: Vocabularies) -> dict[str, Tenso
         gold = {(s, o): predicate_id.get(p, IGNORE) for s, p, o in a.relations}
         k = len(a.objects)
         rel_labels += [gold.get((i, j), 0) for i in range(k) for j in range(k)]
+        obj_spans = [m.span for m in a.objects]
+        rel_hint += relation_hints(e.rules, obj_spans, predicate_id)
+        link_hint += link_hints(e.rules, attribute_texts(e.doc, [m.span for m, _ in a.attributes]), obj_spans)
         n_obj.append(k)
         n_att.append(len(a.attributes))
     obj_base = [sum(n_obj[:c]) for c in range(len(examples))]
@@ -137,15 +152,17 @@ def targets(examples: Sequence[Example], vocab: Vocabularies) -> dict[str, Tenso
         "implicit": torch.tensor(implicit, dtype=torch.long),
         "link_pairs": pair_rows(n_att, att_base, n_obj, obj_base),
         "link_labels": torch.tensor(link_labels),
+        "link_hints": torch.tensor(link_hint, dtype=torch.long),
         "rel_pairs": pair_rows(n_obj, obj_base),
         "rel_labels": torch.tensor(rel_labels, dtype=torch.long),
+        "rel_hints": torch.tensor(rel_hint, dtype=torch.long),
     }
 
 
 def loss_of(model: SceneGraphTagger, examples: Sequence[Example], vocab: Vocabularies,
             device: torch.device) -> Tensor:
     """The summed losses of the four heads on one batch, mentions and pairs from the alignment."""
-    batch = featurize([e.doc for e in examples], vocab).to(device)
+    batch = featurize([e.doc for e in examples], vocab, [e.rules for e in examples]).to(device)
     gold = {k: v.to(device) for k, v in targets(examples, vocab).items()}
     h = model.encode(batch)
     mask = torch.arange(h.shape[1], device=device)[None, :] < batch.lengths[:, None]
@@ -153,11 +170,12 @@ def loss_of(model: SceneGraphTagger, examples: Sequence[Example], vocab: Vocabul
     if len(gold["objects"]):
         obj = model.spans(h, gold["objects"])
         loss = loss + nn.functional.cross_entropy(model.implicit_logits(obj), gold["implicit"])
-        rel = model.relation_logits(h, obj, gold["objects"], gold["rel_pairs"])
+        rel = model.relation_logits(h, obj, gold["objects"], gold["rel_pairs"], gold["rel_hints"])
         loss = loss + nn.functional.cross_entropy(rel, gold["rel_labels"], ignore_index=IGNORE)
         if len(gold["attributes"]):
             att = model.spans(h, gold["attributes"])
-            links = model.link_logits(att, obj, gold["attributes"], gold["objects"], gold["link_pairs"])
+            links = model.link_logits(att, obj, gold["attributes"], gold["objects"], gold["link_pairs"],
+                                      gold["link_hints"])
             loss = loss + nn.functional.binary_cross_entropy_with_logits(links, gold["link_labels"])
     return loss
 
@@ -182,15 +200,20 @@ def holdout_set_match(parser: LearnedParser, examples: Sequence[Example]) -> flo
 
 
 def train(rows: Sequence[dict[str, str]], config: TrainConfig, holdout: float = 0.0, processes: int = 2,
-          device: str = "cpu") -> tuple[LearnedParser, dict[str, Any]]:
-    """Train on ``rows`` (FACTUAL CSV rows); the last ``holdout`` fraction is only scored."""
+          device: str = "cpu", docs: Sequence[Any] | None = None) -> tuple[LearnedParser, dict[str, Any]]:
+    """Train on ``rows`` (FACTUAL CSV rows); the last ``holdout`` fraction is only scored.
+
+    ``docs`` are the rows' spaCy docs when already parsed (:func:`parse_docs`).
+    """
     started = time.perf_counter()
     torch.manual_seed(config.seed)
     torch.set_num_threads(config.threads)
     rng = random.Random(config.seed)
-    docs = parse_docs([r["caption"] for r in rows], processes)
+    docs = docs if docs is not None else parse_docs([r["caption"] for r in rows], processes)
     alignments, forms = align_all(docs, [r["scene_graph"] for r in rows])
-    examples = [Example(d, a, r["scene_graph"]) for d, a, r in zip(docs, alignments, rows, strict=True)]
+    lexicon = load_lexicon("factual")
+    examples = [Example(d, a, r["scene_graph"], rule_graph(d, lexicon))
+                for d, a, r in zip(docs, alignments, rows, strict=True)]
     cut = len(examples) - int(len(examples) * holdout)
     train_set = [e for e in examples[:cut] if e.alignment.problem is None and len(e.doc)]
     held = examples[cut:]
