@@ -28,9 +28,17 @@ from torch import Tensor
 
 from stages.scene_graph.alignment import Forms
 from stages.scene_graph.graph import TextObject, TextRelation, TextSceneGraph
-from stages.scene_graph.learned_model import HEAD_OFFSET_CLIP, TAGS, Batch, ModelShape, SceneGraphTagger
+from stages.scene_graph.learned_model import (
+    HEAD_OFFSET_CLIP,
+    RULES_PREDICATE,
+    TAGS,
+    WORDS_BETWEEN,
+    Batch,
+    ModelShape,
+    SceneGraphTagger,
+)
 from stages.scene_graph.lexicon import Lexicon, load_lexicon
-from stages.scene_graph.rule_hints import link_hints, relation_hints, token_roles
+from stages.scene_graph.rule_hints import link_hints, pair_predicates, relation_hints, token_roles
 from stages.scene_graph.rules import build_graph
 from stages.scene_graph.tokens import from_spacy
 
@@ -172,7 +180,7 @@ class LearnedParser:
         obj_base = [sum(n_obj[:c]) for c in range(len(docs))]
         att_base = [sum(n_att[:c]) for c in range(len(docs))]
         links: list[float] = []
-        rel_classes: list[int] = []
+        rel_names: list[str | None] = []
         implicit: list[int] = []
         if obj_rows:
             obj_m = torch.tensor(obj_rows, device=self.device)
@@ -181,7 +189,11 @@ class LearnedParser:
             rel_pairs = pair_rows(n_obj, obj_base).to(self.device)
             rel_hints = [x for sp, g in zip(spans, rules, strict=True) for x in relation_hints(g, sp["OBJ"], self.classes)]
             rel_logits = model.relation_logits(h, obj, obj_m, rel_pairs, torch.tensor(rel_hints, device=self.device))
-            rel_classes = rel_logits.argmax(-1).cpu().tolist()
+            candidates = [pair_predicates(g, d, sp["OBJ"]) for d, sp, g in zip(docs, spans, rules, strict=True)]
+            said = [x for rule_preds, _ in candidates for x in rule_preds]
+            between = [x for _, between_preds in candidates for x in between_preds]
+            rel_classes = mask_unavailable(rel_logits, said, between).argmax(-1).cpu().tolist()
+            rel_names = [self.predicate_of(c, r, b) for c, r, b in zip(rel_classes, said, between, strict=True)]
             if att_rows:
                 att_m = torch.tensor(att_rows, device=self.device)
                 att = model.spans(h, att_m)
@@ -194,14 +206,23 @@ class LearnedParser:
         rel_at = link_at = 0
         for c, d in enumerate(docs):
             k, a = n_obj[c], n_att[c]
-            rels = rel_classes[rel_at:rel_at + k * k]
+            rels = rel_names[rel_at:rel_at + k * k]
             rel_at += k * k
             link_scores = links[link_at:link_at + a * k]
             link_at += a * k
             out.append(self._graph(d, spans[c], rels, link_scores, implicit[obj_base[c]:obj_base[c] + k]))
         return out
 
-    def _graph(self, doc: Any, spans: dict[str, list[tuple[int, int]]], rels: list[int], links: list[float],
+    def predicate_of(self, cls: int, said: str | None, between: str | None) -> str | None:
+        """The predicate of relation class ``cls`` (None for no relation)."""
+        n = len(self.vocab.predicates)
+        if cls == n + RULES_PREDICATE:
+            return said
+        if cls == n + WORDS_BETWEEN:
+            return between
+        return self.vocab.predicates[cls - 1] if cls else None
+
+    def _graph(self, doc: Any, spans: dict[str, list[tuple[int, int]]], rels: list[str | None], links: list[float],
                implicit: list[int]) -> TextSceneGraph:
         words = [t.lower_ for t in doc]
         forms = self.vocab.forms
@@ -228,10 +249,10 @@ class LearnedParser:
                 graph.objects[j].count = self.vocab.implicit[cls - 1]
         for s in range(k):
             for o in range(k):
-                cls = rels[s * k + o]
-                if cls and not negated(doc, objects[s], objects[o]):
+                predicate = rels[s * k + o]
+                if predicate and not negated(doc, objects[s], objects[o]):
                     span = predicate_span(words, objects[s], objects[o])
-                    graph.relations.append(TextRelation(s, self.vocab.predicates[cls - 1], o, span, "learned"))
+                    graph.relations.append(TextRelation(s, predicate, o, span, "learned"))
         return graph
 
     @staticmethod
@@ -244,6 +265,15 @@ class LearnedParser:
             obj.attributes.append(value)
         if span[1] <= obj.span[0] and obj.span[0] - span[1] <= 1:
             obj.span = (span[0], obj.span[1])
+
+
+def mask_unavailable(logits: Tensor, said: Sequence[str | None], between: Sequence[str | None]) -> Tensor:
+    """(Pr, 1 + P + 2) relation logits with the two copy classes ruled out where a pair has no
+    rules' predicate or no words between."""
+    missing = torch.tensor([[r is None, b is None] for r, b in zip(said, between, strict=True)],
+                           dtype=torch.bool, device=logits.device).reshape(-1, 2)
+    keep = torch.zeros(logits.shape[0], logits.shape[1] - 2, dtype=torch.bool, device=logits.device)
+    return logits.masked_fill(torch.cat([keep, missing], dim=1), torch.finfo(logits.dtype).min)
 
 
 def attribute_texts(doc: Any, spans: Sequence[tuple[int, int]]) -> list[tuple[tuple[int, int], str]]:

@@ -16,9 +16,11 @@ turns them into token states ``h`` (B, T, 2H). Four heads read ``h``:
 
 - **tags** (B, T, 5): BIO tags of object and attribute spans;
 - **links** (Pa,): does this attribute belong to this object (a logit; the rules' say is an input);
-- **relations** (Pr, 1 + P): the predicate of an ordered object pair, class 0 meaning none; the
-  pair is read from both mentions, their product, the mean state of the words between them,
-  their signed distance and the predicate the rules give the pair;
+- **relations** (Pr, 1 + P + 2): the predicate of an ordered object pair: class 0 none, then the
+  P predicate classes, then "the rules' predicate" and "the words between" as they are
+  (:data:`RULES_PREDICATE`, :data:`WORDS_BETWEEN`, for predicates no class holds); the pair is
+  read from both mentions, their product, the mean state of the words between them, their
+  signed distance and the predicate the rules give the pair;
 - **implicit** (M, 1 + C): a count the annotation gives without a word for it ("a man's hands"
   -> ``2``), class 0 meaning none.
 """
@@ -33,6 +35,9 @@ from torch import Tensor, nn
 from stages.scene_graph.rule_hints import ROLES
 
 TAGS = ("O", "B-OBJ", "I-OBJ", "B-ATT", "I-ATT")
+# The two relation classes after the P predicate classes: take the rules' predicate of the pair,
+# or the words between its mentions (rule_hints.pair_predicates), as they are.
+RULES_PREDICATE, WORDS_BETWEEN = 1, 2  # offsets past the last predicate class
 HEAD_OFFSET_CLIP = 8  # head distances beyond +-8 tokens share one embedding
 DISTANCE_CLIP = 10  # mention distances beyond +-10 tokens share one embedding
 
@@ -97,7 +102,7 @@ class SceneGraphTagger(nn.Module):
         self.rule_link = nn.Embedding(2, s.label_dim)
         self.rule_predicate = nn.Embedding(2 + s.predicates, 2 * s.label_dim)
         self.link = _mlp(3 * s.span_dim + 2 * s.label_dim, s.span_dim, 1, s.dropout)
-        self.relation = _mlp(3 * s.span_dim + state + 3 * s.label_dim, s.span_dim, 1 + s.predicates, s.dropout)
+        self.relation = _mlp(3 * s.span_dim + state + 3 * s.label_dim, s.span_dim, 1 + s.predicates + 2, s.dropout)
         self.implicit = nn.Linear(s.span_dim, 1 + s.implicit)
 
     def encode(self, batch: Batch) -> Tensor:
@@ -129,7 +134,7 @@ class SceneGraphTagger(nn.Module):
         return self.link(torch.cat([a, o, a * o, d, self.rule_link(hints)], dim=-1)).squeeze(-1)
 
     def relation_logits(self, h: Tensor, obj: Tensor, obj_mentions: Tensor, pairs: Tensor, hints: Tensor) -> Tensor:
-        """(Pr, 1 + P) predicate logits of the ordered mention ``pairs`` (subject, object);
+        """(Pr, 1 + P + 2) predicate logits of the ordered mention ``pairs`` (subject, object);
         ``hints`` (Pr,) long: the rules' predicate (``rule_hints.relation_hints``)."""
         s, o = obj[pairs[:, 0]], obj[pairs[:, 1]]
         ms, mo = obj_mentions[pairs[:, 0]], obj_mentions[pairs[:, 1]]

@@ -39,9 +39,7 @@ def repair(parse: Parse) -> Parse:
         # "an older many/ADJ ... holds": a determined subject or object is a noun, whatever its tag.
         elif dep in ("nsubj", "dobj", "pobj") and pos in ("ADJ", "DET") and p.kids(i, "det"):
             p.pos[i] = "NOUN"
-        # "riding": spaCy's lemma "rid"; the verb is "ride"
-        if p.tag[i] == "VBG" and p.lower[i].endswith("ing") and p.lemma[i] == p.lower[i][:-3] in E_VERBS:
-            p.lemma[i] = p.lemma[i] + "e"
+        p.lemma[i] = fixed_lemma(p.lower[i], p.lemma[i], p.tag[i])
         # "man skiing down/prt mountain", "shown to/dative the left": a preposition with an object
         if dep in ("prt", "dative") and pos == "ADP" and p.kids(i, "pobj"):
             p.dep[i] = "prep"
@@ -118,6 +116,13 @@ SCENE_VERBS = {"sit", "stand", "lie", "lay", "walk", "run", "hang", "rest", "flo
 IRREGULAR_GERUNDS = {"lying": "lie", "dying": "die", "tying": "tie", "being": "be"}
 E_VERBS = {"rid", "graz", "driv", "mak", "tak", "hav", "us", "danc", "pos", "smil", "skat", "glid", "div",
            "hik", "sho", "wav", "serv", "bak", "slid", "mov", "com", "giv", "liv", "leav", "rac", "fac"}
+
+
+def fixed_lemma(word: str, lemma: str, tag: str) -> str:
+    """spaCy's lemma, except where it cuts an -ing form short ("riding" -> "rid": ride)."""
+    if tag == "VBG" and word.endswith("ing") and lemma == word[:-3] in E_VERBS:
+        return lemma + "e"
+    return lemma
 
 
 def gerund_lemma(word: str) -> str:

@@ -11,16 +11,26 @@ to trust them:
 - per (attribute, object) mention pair, whether the rules give that object that attribute.
 
 A mention stands for the rules' object whose head word lies inside it.
+
+Two predicates of a pair can also be chosen by the network as they are (they compose what no
+class holds: "float along", "hang on side of"): the rules' predicate for the pair, and the
+words between the two mentions with verbs lemmatised and determiners dropped
+(:func:`pair_predicates`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from stages.scene_graph.alignment import COUNT_WORDS
 from stages.scene_graph.graph import TextSceneGraph
+from stages.scene_graph.repairs import fixed_lemma
 
 ROLES = ("<pad>", "none", "object head", "object word", "relation word")
+# Words a predicate read between two mentions leaves out ("sitting on a bench": sit on).
+NOT_PREDICATE_WORDS = {"a", "an", "the", "this", "that", "these", "those", "its", "his", "her", "their", "some",
+                       "is", "are", "was", "were", "be", "being", "been"}
 NO_RELATION, OTHER_PREDICATE = 0, 1  # predicate hint k + 2 is predicate class k + 1
 
 
@@ -70,3 +80,29 @@ def link_hints(graph: TextSceneGraph, attributes: Sequence[tuple[tuple[int, int]
             obj = graph.objects[b] if b is not None else None
             out.append(int(obj is not None and (text in obj.attributes or COUNT_WORDS.get(text, text) == obj.count)))
     return out
+
+
+def pair_predicates(graph: TextSceneGraph, doc: Sequence[Any], objects: Sequence[tuple[int, int]]
+                    ) -> tuple[list[str | None], list[str | None]]:
+    """(k * k,) the rules' predicate and the words-between predicate of every ordered pair of
+    the ``objects`` mention spans, row-major (None where there is none). ``doc`` is the spaCy
+    doc (tokens with ``lower_``, ``lemma_``, ``pos_``)."""
+    which = [_rule_object(graph, s) for s in objects]
+    said = {(r.subject, r.object): r.predicate for r in graph.relations}
+    rules: list[str | None] = []
+    between: list[str | None] = []
+    for i, a in enumerate(which):
+        for j, b in enumerate(which):
+            rules.append(said.get((a, b)) if a is not None and b is not None else None)
+            between.append(words_between(doc, objects[i], objects[j]))
+    return rules, between
+
+
+def words_between(doc: Sequence[Any], s: tuple[int, int], o: tuple[int, int]) -> str | None:
+    """"man sitting on a bench" -> "sit on": the words from subject to object, verbs lemmatised."""
+    if s[1] > o[0]:
+        return None
+    words = [fixed_lemma(t.lower_, t.lemma_.lower(), t.tag_) if t.pos_ in ("VERB", "AUX") else t.lower_
+             for t in doc[s[1]:o[0]]
+             if t.lower_ not in NOT_PREDICATE_WORDS and t.pos_ != "PUNCT"]
+    return " ".join(words) or None

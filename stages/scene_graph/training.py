@@ -41,12 +41,13 @@ from stages.scene_graph.learned import (
     Vocabularies,
     attribute_texts,
     featurize,
+    mask_unavailable,
     pair_rows,
     rule_graph,
 )
 from stages.scene_graph.lexicon import load_lexicon
-from stages.scene_graph.learned_model import TAGS, ModelShape, SceneGraphTagger
-from stages.scene_graph.rule_hints import link_hints, relation_hints
+from stages.scene_graph.learned_model import RULES_PREDICATE, TAGS, WORDS_BETWEEN, ModelShape, SceneGraphTagger
+from stages.scene_graph.rule_hints import link_hints, pair_predicates, relation_hints
 from stages.scene_graph.scoring import parse_factual, set_match
 
 log = logging.getLogger(__name__)
@@ -120,6 +121,9 @@ def targets(examples: Sequence[Example], vocab: Vocabularies) -> dict[str, Tenso
     n = max(len(e.doc) for e in examples)
     tags = torch.zeros(len(examples), n, dtype=torch.long)
     objects, attributes, implicit, link_labels, rel_labels, link_hint, rel_hint = [], [], [], [], [], [], []
+    said_all: list[str | None] = []
+    between_all: list[str | None] = []
+    rules_class, between_class = len(vocab.predicates) + RULES_PREDICATE, len(vocab.predicates) + WORDS_BETWEEN
     n_obj, n_att = [], []
     predicate_id = {p: k + 1 for k, p in enumerate(vocab.predicates)}
     implicit_id = {v: k + 1 for k, v in enumerate(vocab.implicit)}
@@ -135,10 +139,17 @@ def targets(examples: Sequence[Example], vocab: Vocabularies) -> dict[str, Tenso
         implicit += [implicit_id.get(counts.get(i, ""), 0) for i in range(len(a.objects))]
         owners = {(i, o) for i, (_, o) in enumerate(a.attributes)}
         link_labels += [float((i, j) in owners) for i in range(len(a.attributes)) for j in range(len(a.objects))]
-        gold = {(s, o): predicate_id.get(p, IGNORE) for s, p, o in a.relations}
+        gold = {(s, o): p for s, p, o in a.relations}
         k = len(a.objects)
-        rel_labels += [gold.get((i, j), 0) for i in range(k) for j in range(k)]
         obj_spans = [m.span for m in a.objects]
+        said, between = pair_predicates(e.rules, e.doc, obj_spans)
+        said_all += said
+        between_all += between
+        for n, (i, j) in enumerate((i, j) for i in range(k) for j in range(k)):
+            p = gold.get((i, j))
+            # a predicate the rules (or the words between) already say is taken from them
+            rel_labels.append(0 if p is None else rules_class if p == said[n] else between_class if p == between[n]
+                              else predicate_id.get(p, IGNORE))
         rel_hint += relation_hints(e.rules, obj_spans, predicate_id)
         link_hint += link_hints(e.rules, attribute_texts(e.doc, [m.span for m, _ in a.attributes]), obj_spans)
         n_obj.append(k)
@@ -156,6 +167,8 @@ def targets(examples: Sequence[Example], vocab: Vocabularies) -> dict[str, Tenso
         "rel_pairs": pair_rows(n_obj, obj_base),
         "rel_labels": torch.tensor(rel_labels, dtype=torch.long),
         "rel_hints": torch.tensor(rel_hint, dtype=torch.long),
+        "said": said_all,  # type: ignore[dict-item]
+        "between": between_all,  # type: ignore[dict-item]
     }
 
 
@@ -163,7 +176,7 @@ def loss_of(model: SceneGraphTagger, examples: Sequence[Example], vocab: Vocabul
             device: torch.device) -> Tensor:
     """The summed losses of the four heads on one batch, mentions and pairs from the alignment."""
     batch = featurize([e.doc for e in examples], vocab, [e.rules for e in examples]).to(device)
-    gold = {k: v.to(device) for k, v in targets(examples, vocab).items()}
+    gold = {k: v.to(device) if isinstance(v, Tensor) else v for k, v in targets(examples, vocab).items()}
     h = model.encode(batch)
     mask = torch.arange(h.shape[1], device=device)[None, :] < batch.lengths[:, None]
     loss = nn.functional.cross_entropy(model.tag_logits(h)[mask], gold["tags"][mask])
@@ -171,6 +184,7 @@ def loss_of(model: SceneGraphTagger, examples: Sequence[Example], vocab: Vocabul
         obj = model.spans(h, gold["objects"])
         loss = loss + nn.functional.cross_entropy(model.implicit_logits(obj), gold["implicit"])
         rel = model.relation_logits(h, obj, gold["objects"], gold["rel_pairs"], gold["rel_hints"])
+        rel = mask_unavailable(rel, gold["said"], gold["between"])
         loss = loss + nn.functional.cross_entropy(rel, gold["rel_labels"], ignore_index=IGNORE)
         if len(gold["attributes"]):
             att = model.spans(h, gold["attributes"])
