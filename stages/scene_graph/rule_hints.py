@@ -25,7 +25,7 @@ from typing import Any
 
 from stages.scene_graph.alignment import COUNT_WORDS
 from stages.scene_graph.graph import TextSceneGraph
-from stages.scene_graph.repairs import fixed_lemma
+from stages.scene_graph.repairs import fixed_lemma, gerund_lemma
 
 ROLES = ("<pad>", "none", "object head", "object word", "relation word")
 # Words a predicate read between two mentions leaves out ("sitting on a bench": sit on).
@@ -102,7 +102,15 @@ def words_between(doc: Sequence[Any], s: tuple[int, int], o: tuple[int, int]) ->
     """"man sitting on a bench" -> "sit on": the words from subject to object, verbs lemmatised."""
     if s[1] > o[0]:
         return None
-    words = [fixed_lemma(t.lower_, t.lemma_.lower(), t.tag_) if t.pos_ in ("VERB", "AUX") else t.lower_
-             for t in doc[s[1]:o[0]]
-             if t.lower_ not in NOT_PREDICATE_WORDS and t.pos_ != "PUNCT"]
+    words = [_verb_form(t) for t in doc[s[1]:o[0]] if t.lower_ not in NOT_PREDICATE_WORDS and t.pos_ != "PUNCT"]
     return " ".join(words) or None
+
+
+def _verb_form(token: Any) -> str:
+    """A word of a predicate: verbs lemmatised, also an -ing form tagged as a noun ("lady
+    holding/NN dish": hold), which between two objects is the verb."""
+    if token.pos_ in ("VERB", "AUX"):
+        return fixed_lemma(token.lower_, token.lemma_.lower(), token.tag_)
+    if token.pos_ == "NOUN" and token.lower_.endswith("ing") and len(token.lower_) > 5:
+        return gerund_lemma(token.lower_)
+    return token.lower_
