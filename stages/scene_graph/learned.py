@@ -114,14 +114,27 @@ def featurize(docs: Sequence[Any], vocab: Vocabularies, rules: Sequence[TextScen
     return Batch(words, pos, tags, deps, offsets, roles, spacy, lengths)
 
 
+@dataclass
+class Prediction:
+    """The network's reading of one caption, before it becomes a graph (k objects, a attributes)."""
+
+    objects: list[tuple[int, int]]  # k object spans
+    attributes: list[tuple[int, int]]  # a attribute spans
+    predicates: list[str | None] = field(default_factory=list)  # k * k, row-major (subject, object)
+    links: list[float] = field(default_factory=list)  # a * k: P(attribute i belongs to object j)
+    implicit: list[int] = field(default_factory=list)  # k implicit count classes (0: none)
+
+
 def bio_spans(tags: Sequence[str]) -> dict[str, list[tuple[int, int]]]:
-    """Object and attribute spans of one caption's BIO tags (an I- with no B- starts a span)."""
-    out: dict[str, list[tuple[int, int]]] = {"OBJ": [], "ATT": []}
+    """Object and attribute spans of one caption's BIO tags (an I- with no B- starts a span),
+    as ``{"objects": [...], "attributes": [...]}``."""
+    out: dict[str, list[tuple[int, int]]] = {"objects": [], "attributes": []}
+    key = {"OBJ": "objects", "ATT": "attributes"}
     start, kind = None, None
     for i, tag in enumerate([*tags, "O"]):
         if tag == "O" or tag.startswith("B-") or (tag.startswith("I-") and tag[2:] != kind):
             if start is not None:
-                out[kind].append((start, i))  # type: ignore[index]
+                out[key[kind]].append((start, i))  # type: ignore[index]
             start, kind = (i, tag[2:]) if tag != "O" else (None, None)
     return out
 
@@ -162,55 +175,57 @@ class LearnedParser:
         parser.name = f"learned {weights.stem}"
         return parser
 
-    @torch.inference_mode()
     def graphs(self, docs: Sequence[Any]) -> list[TextSceneGraph]:
         """One graph per spaCy doc, in order."""
+        return [self._graph(d, p) for d, p in zip(docs, self.predict(docs), strict=True)]
+
+    @torch.inference_mode()
+    def predict(self, docs: Sequence[Any]) -> list[Prediction]:
+        """What the network reads in each doc: spans, attribute links, predicates, counts."""
         if not docs:
             return []
-        model, vocab = self.model, self.vocab
+        model = self.model
         rules = [rule_graph(d, self.lexicon) for d in docs]
-        batch = featurize(docs, vocab, rules).to(self.device)
-        h = model.encode(batch)
+        h = model.encode(featurize(docs, self.vocab, rules).to(self.device))
         tag_ids = model.tag_logits(h).argmax(-1).cpu().tolist()
-        spans = [bio_spans([TAGS[t] for t in row[:len(d)]]) for row, d in zip(tag_ids, docs, strict=True)]
-        obj_rows = [(c, s, e) for c, sp in enumerate(spans) for s, e in sp["OBJ"]]
-        att_rows = [(c, s, e) for c, sp in enumerate(spans) for s, e in sp["ATT"]]
-        n_obj = [len(sp["OBJ"]) for sp in spans]
-        n_att = [len(sp["ATT"]) for sp in spans]
+        out = [Prediction(**bio_spans([TAGS[t] for t in row[:len(d)]])) for row, d in zip(tag_ids, docs, strict=True)]
+        n_obj = [len(p.objects) for p in out]
+        n_att = [len(p.attributes) for p in out]
         obj_base = [sum(n_obj[:c]) for c in range(len(docs))]
         att_base = [sum(n_att[:c]) for c in range(len(docs))]
+        obj_rows = [(c, s, e) for c, p in enumerate(out) for s, e in p.objects]
+        if not obj_rows:
+            return out
+        obj_m = torch.tensor(obj_rows, device=self.device)
+        obj = model.spans(h, obj_m)
+        implicit = model.implicit_logits(obj).argmax(-1).cpu().tolist()
+        # every ordered pair of objects: a predicate class, or one of the two copied predicates
+        hints = [x for p, g in zip(out, rules, strict=True) for x in relation_hints(g, p.objects, self.classes)]
+        logits = model.relation_logits(h, obj, obj_m, pair_rows(n_obj, obj_base).to(self.device),
+                                       torch.tensor(hints, device=self.device))
+        candidates = [pair_predicates(g, d, p.objects) for d, p, g in zip(docs, out, rules, strict=True)]
+        said = [x for rule_preds, _ in candidates for x in rule_preds]
+        between = [x for _, between_preds in candidates for x in between_preds]
+        classes = mask_unavailable(logits, said, between).argmax(-1).cpu().tolist()
+        predicates = [self.predicate_of(c, r, b) for c, r, b in zip(classes, said, between, strict=True)]
         links: list[float] = []
-        rel_names: list[str | None] = []
-        implicit: list[int] = []
-        if obj_rows:
-            obj_m = torch.tensor(obj_rows, device=self.device)
-            obj = model.spans(h, obj_m)
-            implicit = model.implicit_logits(obj).argmax(-1).cpu().tolist()
-            rel_pairs = pair_rows(n_obj, obj_base).to(self.device)
-            rel_hints = [x for sp, g in zip(spans, rules, strict=True) for x in relation_hints(g, sp["OBJ"], self.classes)]
-            rel_logits = model.relation_logits(h, obj, obj_m, rel_pairs, torch.tensor(rel_hints, device=self.device))
-            candidates = [pair_predicates(g, d, sp["OBJ"]) for d, sp, g in zip(docs, spans, rules, strict=True)]
-            said = [x for rule_preds, _ in candidates for x in rule_preds]
-            between = [x for _, between_preds in candidates for x in between_preds]
-            rel_classes = mask_unavailable(rel_logits, said, between).argmax(-1).cpu().tolist()
-            rel_names = [self.predicate_of(c, r, b) for c, r, b in zip(rel_classes, said, between, strict=True)]
-            if att_rows:
-                att_m = torch.tensor(att_rows, device=self.device)
-                att = model.spans(h, att_m)
-                link_pairs = pair_rows(n_att, att_base, n_obj, obj_base).to(self.device)
-                hints = [x for d, sp, g in zip(docs, spans, rules, strict=True)
-                         for x in link_hints(g, attribute_texts(d, sp["ATT"]), sp["OBJ"])]
-                link_logits = model.link_logits(att, obj, att_m, obj_m, link_pairs, torch.tensor(hints, device=self.device))
-                links = torch.sigmoid(link_logits).cpu().tolist()
-        out = []
+        att_rows = [(c, s, e) for c, p in enumerate(out) for s, e in p.attributes]
+        if att_rows:
+            att_m = torch.tensor(att_rows, device=self.device)
+            hints = [x for d, p, g in zip(docs, out, rules, strict=True)
+                     for x in link_hints(g, attribute_texts(d, p.attributes), p.objects)]
+            link_logits = model.link_logits(model.spans(h, att_m), obj, att_m, obj_m,
+                                            pair_rows(n_att, att_base, n_obj, obj_base).to(self.device),
+                                            torch.tensor(hints, device=self.device))
+            links = torch.sigmoid(link_logits).cpu().tolist()
         rel_at = link_at = 0
-        for c, d in enumerate(docs):
+        for c, p in enumerate(out):
             k, a = n_obj[c], n_att[c]
-            rels = rel_names[rel_at:rel_at + k * k]
+            p.predicates = predicates[rel_at:rel_at + k * k]
+            p.links = links[link_at:link_at + a * k]
+            p.implicit = implicit[obj_base[c]:obj_base[c] + k]
             rel_at += k * k
-            link_scores = links[link_at:link_at + a * k]
             link_at += a * k
-            out.append(self._graph(d, spans[c], rels, link_scores, implicit[obj_base[c]:obj_base[c] + k]))
         return out
 
     def predicate_of(self, cls: int, said: str | None, between: str | None) -> str | None:
@@ -222,12 +237,11 @@ class LearnedParser:
             return between
         return self.vocab.predicates[cls - 1] if cls else None
 
-    def _graph(self, doc: Any, spans: dict[str, list[tuple[int, int]]], rels: list[str | None], links: list[float],
-               implicit: list[int]) -> TextSceneGraph:
+    def _graph(self, doc: Any, prediction: Prediction) -> TextSceneGraph:
         words = [t.lower_ for t in doc]
         forms = self.vocab.forms
         graph = TextSceneGraph(tokens=[t.text for t in doc])
-        objects = spans["OBJ"]
+        objects = prediction.objects
         for start, end in objects:
             name = join_words(words[start:end])
             head = doc[end - 1]
@@ -235,8 +249,8 @@ class LearnedParser:
             graph.objects.append(TextObject(name=name, lemma=lemma, head=end - 1, span=(start, end),
                                             label=forms.objects.get(name, name)))
         k = len(objects)
-        for i, (start, end) in enumerate(spans["ATT"]):
-            scores = links[i * k:(i + 1) * k]
+        for i, (start, end) in enumerate(prediction.attributes):
+            scores = prediction.links[i * k:(i + 1) * k]
             if not scores:
                 continue
             best = max(range(k), key=scores.__getitem__)
@@ -244,12 +258,12 @@ class LearnedParser:
                 if j == best or scores[j] > 0.5:
                     self._attach(graph.objects[j], forms.attributes.get(join_words(words[start:end]),
                                                                         join_words(words[start:end])), (start, end))
-        for j, cls in enumerate(implicit):
+        for j, cls in enumerate(prediction.implicit):
             if cls and graph.objects[j].count is None:
                 graph.objects[j].count = self.vocab.implicit[cls - 1]
         for s in range(k):
             for o in range(k):
-                predicate = rels[s * k + o]
+                predicate = prediction.predicates[s * k + o]
                 if predicate and not negated(doc, objects[s], objects[o]):
                     span = predicate_span(words, objects[s], objects[o])
                     graph.relations.append(TextRelation(s, predicate, o, span, "learned"))

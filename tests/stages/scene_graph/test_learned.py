@@ -26,7 +26,7 @@ TINY = [
 
 
 def test_spans_are_read_off_bio_tags() -> None:
-    assert bio_spans(["B-ATT", "B-OBJ", "I-OBJ", "O", "I-OBJ"]) == {"OBJ": [(1, 3), (4, 5)], "ATT": [(0, 1)]}
+    assert bio_spans(["B-ATT", "B-OBJ", "I-OBJ", "O", "I-OBJ"]) == {"objects": [(1, 3), (4, 5)], "attributes": [(0, 1)]}
     assert predicate_span("man sitting on a bench".split(), (0, 1), (4, 5)) == (1, 3)
     assert predicate_span("the man 's head".split(), (1, 2), (3, 4)) == (2, 3)
 
