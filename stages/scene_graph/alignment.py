@@ -10,11 +10,12 @@ the learned parser predicts token spans and links. :func:`align` finds, for one 
 - every **relation**: a subject mention, an object mention and the predicate string (the
   parser classifies predicates; it does not copy them), on the nearest pair of mentions.
 
-A value the caption does not spell as written ("wood" annotated ``wooden``, "guy" annotated
-``person``, "cell phone" ``cellphone``) is found through a :class:`Forms` table: span text ->
-annotated form, learned from the captions where the remaining span is unambiguous
-(:func:`learn_forms`). A caption whose facts cannot all be found is left out of training and
-counted (:class:`Alignment.problem` says why).
+A value the caption does not spell as written is found by its letters ("cieling" for
+``ceiling``, "cell phone" for ``cellphone``), by the usual names of people ("guy" for
+``person``, "she" for ``woman``), or through a :class:`Forms` table of span text -> annotated
+form ("wood" -> ``wooden``) that :func:`learn_forms` counts over the aligned captions. A count
+no word says ("a man's hands" -> ``( hands , is , 2 )``) is kept as implicit. A caption whose
+facts cannot all be found is left out of training (:attr:`Alignment.problem` says why).
 
 Shapes: ``tokens`` has ``n`` words; a span is ``(start, end)`` over them, end exclusive.
 """
