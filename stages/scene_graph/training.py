@@ -57,7 +57,7 @@ IGNORE = -100  # a target the loss skips (a predicate outside the classes)
 
 @dataclass(frozen=True)
 class TrainConfig:
-    epochs: int = 12
+    epochs: int = 14
     batch_size: int = 32
     learning_rate: float = 2e-3
     min_word_count: int = 2  # rarer words share the unknown embedding
