@@ -116,7 +116,7 @@ def cmd_parse(args: argparse.Namespace) -> int:
     from stages.scene_graph.parser import ParserConfig
 
     config = ParserConfig(backend=args.backend, spacy_model=args.spacy_model, stanza_dir=args.stanza_dir,
-                          lexicon=args.lexicon)
+                          lexicon=args.lexicon, mode=args.mode)
     parser = _parser_or_input_error(config)
     source = decode_text(sys.stdin.buffer.read(), "-") if str(args.input) == "-" else read_text(args.input)
     # one caption a \n-terminated line, normalised as ingest does: the offsets index the caption printed
@@ -278,7 +278,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--backend", default="spacy", choices=["spacy", "stanza"])
     p.add_argument("--spacy-model", default="en_core_web_sm")
     p.add_argument("--stanza-dir", default="models/stanza")
-    p.add_argument("--lexicon", default="factual", help="factual, none, or a lexicon JSON path")
+    p.add_argument("--mode", default="learned", choices=["learned", "rules"],
+                   help="learned (the network trained on FACTUAL, the default) or rules (faster)")
+    p.add_argument("--lexicon", default="factual", help="rules mode: factual, none, or a lexicon JSON path")
     p.set_defaults(func=cmd_parse)
     p = sub.add_parser("diff", help="the typed edit between two captions' scene graphs (dominant and strict)")
     p.add_argument("captions", nargs="*", help='two captions: sgmatch diff "caption A" "caption B"')

@@ -32,7 +32,7 @@ from pipeline.params import PositiveInt, load_section
 from pipeline.schemas import CAPTIONS, TEXT_GRAPHS
 from pipeline.stage import add_dask_options, run_stage, stage_parser
 from stages.scene_graph.backends import ModelNotFound, check_available
-from stages.scene_graph.parser import ParserConfig, cached_parser
+from stages.scene_graph.parser import ParserConfig, cached_parser, check_mode
 
 log = logging.getLogger(__name__)
 
@@ -49,10 +49,13 @@ class ParseParams:
     max_chars: PositiveInt
     texts_per_task: PositiveInt
     partition_rows: PositiveInt
+    mode: Literal["learned", "rules"] = "learned"  # the network trained on FACTUAL, or the rules alone
+    weights: str = ""  # learned mode: a .safetensors path; "" is the shipped FACTUAL model
+    device: str = "cpu"  # learned mode: cpu, cuda, cuda:1, ...
 
     def parser_config(self) -> ParserConfig:
         return ParserConfig(self.backend, self.spacy_model, self.stanza_dir, self.lexicon,
-                            self.batch_size, self.max_chars)
+                            self.batch_size, self.max_chars, self.mode, self.weights, self.device)
 
 
 def parse_texts(texts: Sequence[str], config: ParserConfig) -> pa.Table:
@@ -121,6 +124,7 @@ def _run(args: argparse.Namespace) -> None:
     config = params.parser_config()
     try:  # fail here, with one clear line, rather than on every worker
         check_available(config.backend, config.spacy_model, config.stanza_dir)
+        check_mode(config)
     except ModelNotFound as exc:
         raise InputError(f"{args.params} [parse_captions]", f"parse_captions.{exc.param}", str(exc)) from None
     started = time.perf_counter()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib.util
 import logging
+import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, Protocol
@@ -55,19 +56,42 @@ def resolve_spacy_model(model: str) -> str:
     )
 
 
+def import_spacy(keep_torch_out: bool = False) -> Any:
+    """Import spaCy; with ``keep_torch_out``, without PyTorch where nothing imported it yet.
+
+    spaCy's thinc imports torch when it is installed (``thinc.compat`` tries ``import torch``
+    once, at import time), which costs every parse worker seconds of start-up and memory the
+    CPU pipeline never uses. While thinc is imported, ``sys.modules["torch"] = None`` makes
+    that import fail, so thinc records that torch is absent; the entry is removed right after,
+    so code that needs torch later still imports it.
+    """
+    if keep_torch_out and "torch" not in sys.modules and "thinc" not in sys.modules:
+        sys.modules["torch"] = None  # type: ignore[assignment]
+        try:
+            import spacy
+        finally:
+            del sys.modules["torch"]
+    import spacy
+
+    return spacy
+
+
 class SpacyBackend:
     name = "spacy"
 
-    def __init__(self, model: str = "en_core_web_sm") -> None:
-        import spacy
-
+    def __init__(self, model: str = "en_core_web_sm", keep_torch_out: bool = False) -> None:
+        spacy = import_spacy(keep_torch_out)
         resolved = resolve_spacy_model(model)
         self.nlp = spacy.load(resolved, exclude=SPACY_EXCLUDE)
         self.version = f"spacy {spacy.__version__} {self.nlp.meta.get('name', resolved)} {self.nlp.meta.get('version', '')}"
 
     def parse(self, texts: Iterable[str], batch_size: int = 256) -> Iterator[Parse]:
-        for doc in self.nlp.pipe(texts, batch_size=batch_size):
+        for doc in self.docs(texts, batch_size):
             yield from_spacy(doc)
+
+    def docs(self, texts: Iterable[str], batch_size: int = 256) -> Iterator[Any]:
+        """spaCy docs, with the token vectors the learned parser reads (``doc.tensor``)."""
+        yield from self.nlp.pipe(texts, batch_size=batch_size)
 
     def lemmatize(self, texts: list[str]) -> list[str]:
         """Lemmatise short phrases (for scoring): tagger and lemmatizer only."""
@@ -122,9 +146,9 @@ def check_available(name: str, spacy_model: str, stanza_dir: str) -> None:
         raise ModelNotFound(f"unknown parser backend {name!r}; choose spacy or stanza", "backend")
 
 
-def load_backend(name: str, spacy_model: str, stanza_dir: str) -> Any:
+def load_backend(name: str, spacy_model: str, stanza_dir: str, keep_torch_out: bool = False) -> Any:
     if name == "spacy":
-        return SpacyBackend(spacy_model)
+        return SpacyBackend(spacy_model, keep_torch_out)
     if name == "stanza":
         return StanzaBackend(stanza_dir)
     raise ValueError(f"unknown parser backend {name!r}; choose spacy or stanza")

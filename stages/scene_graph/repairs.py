@@ -36,6 +36,10 @@ def repair(parse: Parse) -> Parse:
         # "hanging from building/VBG": a bare gerund object of a preposition is a noun.
         elif dep == "pcomp" and pos == "VERB" and not p.children[i]:
             p.pos[i], p.dep[i] = "NOUN", "pobj"
+        # "an older many/ADJ ... holds": a determined subject or object is a noun, whatever its tag.
+        elif dep in ("nsubj", "dobj", "pobj") and pos in ("ADJ", "DET") and p.kids(i, "det"):
+            p.pos[i] = "NOUN"
+        p.lemma[i] = fixed_lemma(p.lower[i], p.lemma[i], p.tag[i])
         # "man skiing down/prt mountain", "shown to/dative the left": a preposition with an object
         if dep in ("prt", "dative") and pos == "ADP" and p.kids(i, "pobj"):
             p.dep[i] = "prep"
@@ -56,7 +60,32 @@ def repair(parse: Parse) -> Parse:
             h, "nsubj", "nsubjpass"
         ) and p.dep[h] in ("ROOT", "conj"):
             p.dep[i], p.pos[i] = "nsubj", "NOUN"
-    return _gerund_heads(p)
+    return _trailing_participles(_gerund_heads(p))
+
+
+def _trailing_participles(p: Parse) -> Parse:
+    """"laying down on a sofa laughing": the caption ends in a participle of its subject, which
+    spaCy reads as the preposition's object, the noun before it its compound (made its subject
+    by the repair above). The noun becomes the preposition's object again and the participle a
+    clause of the verb, so the woman laughs, not the sofa."""
+    head = list(p.head)
+    moved = False
+    for v in range(len(p)):
+        prep = head[v]
+        if not (p.dep[v] == "pcomp" and p.tag[v] == "VBG" and p.pos[prep] == "ADP" and head[prep] != prep
+                and p.pos[head[prep]] in ("VERB", "AUX")):
+            continue
+        nouns = [c for c in p.children[v] if p.dep[c] in ("compound", "nsubj") and c < v and p.pos[c] in ("NOUN", "PROPN")]
+        if not nouns or any(p.dep[c] in ("dobj", "prep") for c in p.children[v]):
+            continue
+        noun = nouns[-1]
+        head[noun], p.dep[noun] = prep, "pobj"
+        for k in range(len(p)):
+            if head[k] == v and k < noun:  # the noun's determiner and modifiers stay with it
+                head[k] = noun
+        head[v], p.dep[v] = head[prep], "advcl"
+        moved = True
+    return replace(p, head=head) if moved else p
 
 
 def _gerund_heads(p: Parse) -> Parse:
@@ -87,6 +116,13 @@ SCENE_VERBS = {"sit", "stand", "lie", "lay", "walk", "run", "hang", "rest", "flo
 IRREGULAR_GERUNDS = {"lying": "lie", "dying": "die", "tying": "tie", "being": "be"}
 E_VERBS = {"rid", "graz", "driv", "mak", "tak", "hav", "us", "danc", "pos", "smil", "skat", "glid", "div",
            "hik", "sho", "wav", "serv", "bak", "slid", "mov", "com", "giv", "liv", "leav", "rac", "fac"}
+
+
+def fixed_lemma(word: str, lemma: str, tag: str) -> str:
+    """spaCy's lemma, except where it cuts an -ing form short ("riding" -> "rid": ride)."""
+    if tag == "VBG" and word.endswith("ing") and lemma == word[:-3] in E_VERBS:
+        return lemma + "e"
+    return lemma
 
 
 def gerund_lemma(word: str) -> str:

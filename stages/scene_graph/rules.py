@@ -33,6 +33,7 @@ QUANTITY_NOUNS = {
     "pair", "couple", "group", "bunch", "herd", "flock", "lot", "lots", "number", "crowd", "set",
     "stack", "pile", "bundle", "collection", "variety", "assortment", "handful", "cluster", "team",
     "pack", "swarm", "fleet", "row", "series", "plenty", "dozen", "few",
+    "pairs", "couples", "groups", "bunches", "herds", "flocks", "stacks", "piles", "rows", "sets", "bundles",
 }
 # "in front of", "on top of", "on the side of": the noun is part of the preposition.
 PREPOSITION_NOUNS = {
@@ -342,9 +343,11 @@ class _Builder:
             target = self.graph.objects[s]
             if p.lower[n] not in target.attributes:
                 target.attributes.append(p.lower[n])
-        elif decision == ABSORB:  # "a pair of black skis": skis, 2, black
+        elif decision == ABSORB:  # "a pair of black skis": skis, 2, black; "three pairs of shoes": 3
             target = self.graph.objects[s]
             count = NUMBER_WORDS.get(p.lower[n]) if p.lower[n] in ("pair", "couple", "dozen") else None
+            for c in p.kids(n, "nummod"):
+                count = _count(p.lower[c]) or count
             target.count = target.count or count
 
     def verb_subjects(self, v: int, depth: int = 0) -> list[int]:
@@ -377,6 +380,8 @@ class _Builder:
 
     def verb_relations(self, v: int) -> None:
         p = self.p
+        if p.kids(v, "neg"):  # "the cat is not on the mat": a negated clause states no fact
+            return
         subjects = self.verb_subjects(v)
         if not subjects:
             return
@@ -425,7 +430,10 @@ class _Builder:
                     words, targets, used = self.prep_phrase(q)
                     for o in self.objects_of(targets):
                         for s in subjects:
-                            self.relate(s, f"{base} {p.lower[adv]} {words}", o, (v, max(used) + 1), "verb")
+                            if objects:  # "riding a horse next to a woman": the rider is next to her
+                                self.relate(s, f"{p.lower[adv]} {words}", o, (adv, max(used) + 1), "preposition")
+                            else:
+                                self.relate(s, f"{base} {p.lower[adv]} {words}", o, (v, max(used) + 1), "verb")
                             produced = True
         if is_be or lemma in LINKING_VERBS:
             for a in p.kids(v, "acomp"):

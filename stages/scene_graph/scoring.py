@@ -24,6 +24,27 @@ def parse_factual(graph: str) -> list[list[str]]:
     return [[e.strip() for e in body.split(" , ")] for body in _FACT.findall(graph)]
 
 
+def factual_segments(graph: str) -> set[str]:
+    """FACTUAL's set-match view of a graph string: its facts as strings, spacing normalised.
+
+    As FACTUAL's own evaluation does it: spaces put around brackets and commas and collapsed,
+    the string split into facts at ``) , (``, brackets stripped, duplicates dropped. No
+    lower-casing, no lemmas, no synonyms.
+    """
+    spaced = " ".join(graph.replace("(", " ( ").replace(")", " ) ").replace(",", " , ").split())
+    return {seg.replace("(", "").replace(")", "").strip() for seg in spaced.split(") , (")}
+
+
+def graph_string(facts: Iterable[Sequence[str]]) -> str:
+    """Facts written the way FACTUAL writes a graph: ``( man , hold , cup ) , ( cup , is , red )``."""
+    return " , ".join("( " + " , ".join(f) + " )" for f in facts)
+
+
+def set_match(pred: Iterable[Sequence[str]], gold: str) -> bool:
+    """FACTUAL's set match of predicted facts against an annotated graph string."""
+    return factual_segments(graph_string(pred)) == factual_segments(gold)
+
+
 def fact_kind(fact: Sequence[str]) -> str:
     if len(fact) == 1:
         return "object"

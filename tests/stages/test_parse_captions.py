@@ -14,8 +14,9 @@ from pipeline.artifacts import read_table, write_artifact
 from pipeline.schemas import CAPTIONS, TEXT_GRAPHS
 from stages import parse_captions
 
-PARAMS = {"backend": "spacy", "spacy_model": "en_core_web_sm", "stanza_dir": "", "lexicon": "factual",
-          "batch_size": 64, "max_chars": 200, "texts_per_task": 2, "partition_rows": 3}
+PARAMS = {"backend": "spacy", "spacy_model": "en_core_web_sm", "stanza_dir": "", "mode": "learned", "weights": "",
+          "device": "cpu", "lexicon": "factual", "batch_size": 64, "max_chars": 200, "texts_per_task": 2,
+          "partition_rows": 3}
 
 
 def captions_artifact(path: Path, texts: list, errors: list | None = None) -> Path:
@@ -83,6 +84,23 @@ def test_every_caption_comes_back_with_a_graph_or_a_named_error(tmp_path: Path, 
     for rel in row["relations"]:
         assert 0 <= rel["subject"] < len(row["objects"]) and 0 <= rel["object"] < len(row["objects"])
     assert rows[1]["facts"] == [["dog", "on", "couch"]]
+
+
+@pytest.mark.parametrize("mode", ["learned", "rules"])
+def test_both_modes_write_the_same_columns(tmp_path: Path, mode: str) -> None:
+    code, rows, _ = run(tmp_path, ["A man holding a cup.", "Two red cars."], mode=mode)
+    assert code == 0 and rows[0]["facts"] == [["man", "hold", "cup"]]
+    assert sorted(map(tuple, rows[1]["facts"])) == [("cars", "is", "2"), ("cars", "is", "red")]
+    cars = rows[1]["objects"][0]
+    assert (cars["name"], cars["lemma"], cars["head"], cars["count"]) == ("cars", "car", 2, "2")
+    assert rows[1]["tokens"][cars["start"]:cars["end"]] == ["Two", "red", "cars"]
+
+
+def test_a_missing_weights_file_stops_the_stage_with_one_clear_line(tmp_path: Path, capsys) -> None:
+    code, _, _ = run(tmp_path, ["a cat"], weights=str(tmp_path / "nowhere.safetensors"))
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "'parse_captions.weights'" in err and "python -m stages.scene_graph.training" in err
 
 
 def test_upstream_errors_and_limits_are_recorded(tmp_path: Path) -> None:
