@@ -271,14 +271,18 @@ def _described(kind: str, before: Any, after: Any, weight: float) -> dict[str, A
 def merged_replacements(al: Alignment, edits: list[Edit]) -> list[Edit]:
     """A modifier taken out of an object in one place and one put into it in another is one
     ``replace-att`` ("a cart full of bananas" / "an empty cart of bananas")."""
-    def modified(words: list[Word]) -> set[int]:
-        return {w.obj for w in words if w.obj is not None and not w.head}
+    def modified(words: list[Word], side: list[Word]) -> set[int]:
+        """The objects these words modify: by the graph, or, for an adjective the graph left
+        unattached, the noun right before it ("a cart full of")."""
+        heads = {w.token: w.obj for w in side if w.head}
+        return ({w.obj for w in words if w.obj is not None and not w.head}
+                | {heads[w.token - 1] for w in words if w.obj is None and w.pos == "ADJ" and w.token - 1 in heads})
 
     out = list(edits)
     for e in [x for x in edits if x.type == "add-att"]:
-        gained = modified(al.region_words(e.region)[1])
+        gained = modified(al.region_words(e.region)[1], al.words_b)
         removal = next((r for r in out if r.type == "remove" and gained & {
-            al.pairs[i] for i in modified(al.region_words(r.region)[0]) if i in al.pairs}), None)
+            al.pairs[i] for i in modified(al.region_words(r.region)[0], al.words_a) if i in al.pairs}), None)
         if removal is not None:
             out[out.index(e)] = Edit("replace-att", e.weight + removal.weight, e.region, taken_out=removal.region)
             out.remove(removal)

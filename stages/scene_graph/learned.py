@@ -43,6 +43,7 @@ from stages.scene_graph.rules import build_graph
 from stages.scene_graph.tokens import from_spacy
 
 BUILTIN_WEIGHTS = Path(__file__).with_name("learned_factual.safetensors")
+BUILTIN_META = Path(__file__).with_name("learned_factual.json")  # always BUILTIN_WEIGHTS with ".json"
 UNKNOWN = 1  # index of the unknown word and label (0 pads)
 NEGATIONS = {"not", "n't", "never"}
 DETERMINERS = {"a", "an", "the", "this", "that", "these", "those", "its", "his", "her", "their", "some"}
@@ -168,7 +169,8 @@ class LearnedParser:
     @classmethod
     def load(cls, weights: Path = BUILTIN_WEIGHTS, device: str = "cpu") -> LearnedParser:
         """The network saved at ``weights`` (safetensors) with its ``.json`` beside it."""
-        meta = json.loads(weights.with_suffix(".json").read_text(encoding="utf-8"))
+        meta_path = BUILTIN_META if weights == BUILTIN_WEIGHTS else weights.with_suffix(".json")
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
         model = SceneGraphTagger(ModelShape(**meta["shape"]))
         model.load_state_dict(load_file(str(weights)))
         parser = cls(model, Vocabularies.from_dict(meta["vocabularies"]), device, meta.get("recipe"))

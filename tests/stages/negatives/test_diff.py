@@ -81,24 +81,25 @@ def views():
     return run
 
 
-# People's edits, each with more than one unit changed (the strict view says other), from
-# SugarCrepe's unrefined release (its dev items, not its benchmark).
+# People's edits from SugarCrepe's unrefined release (its dev items, not its benchmark), and what
+# the strict view says: four change more than one unit (other); in the fifth the two nouns trade
+# places with their attributes, one clean swap when both captions are parsed right.
 DOMINANT = [
-    ("replace-obj", "Two adult bears play fight in the water.", "A flock of ducks play fight in the water."),
-    ("add-obj", "A child holding a sippy cup and the remote",
+    ("replace-obj", "other", "Two adult bears play fight in the water.", "A flock of ducks play fight in the water."),
+    ("add-obj", "other", "A child holding a sippy cup and the remote",
      "A child holding a sippy cup and a toy truck and the remote."),
-    ("replace-rel", "A main sitting at a table being served", "A man standing at a table being served."),
-    ("swap-att", "Two girls pet a goat that is in a pen.", "A girl pets two goats that are in a pen."),
-    ("swap-obj", "Eight doughnuts sitting on a white serving tray.",
+    ("replace-rel", "other", "A main sitting at a table being served", "A man standing at a table being served."),
+    ("swap-att", "other", "Two girls pet a goat that is in a pen.", "A girl pets two goats that are in a pen."),
+    ("swap-obj", "swap-obj", "Eight doughnuts sitting on a white serving tray.",
      "A white serving tray sitting on eight doughnuts."),
 ]
 
 
-@pytest.mark.parametrize(("expected", "a", "b"), DOMINANT, ids=[c[0] for c in DOMINANT])
-def test_the_dominant_edit_names_what_the_person_did(views, expected: str, a: str, b: str) -> None:
+@pytest.mark.parametrize(("expected", "strict", "a", "b"), DOMINANT, ids=[c[0] for c in DOMINANT])
+def test_the_dominant_edit_names_what_the_person_did(views, expected: str, strict: str, a: str, b: str) -> None:
     out = views(a, b)
     assert out["dominant"] == expected
-    assert out["strict"] == "other"  # the verifier still refuses a multi-fact edit
+    assert out["strict"] == strict  # the verifier refuses a multi-fact edit
     assert 0.5 <= out["confidence"] <= 1.0 and out["edits"]
 
 
