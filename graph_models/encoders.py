@@ -116,5 +116,6 @@ class RegionGraphEncoder(nn.Module):
         self.layers.reset_parameters()
 
     def forward(self, regions: Batch) -> Tensor:
-        h = self.project(torch.cat([regions.x, regions.boxes], dim=-1))
+        x = regions.x.to(self.project.weight.dtype)  # float16 features are cast on the device
+        h = self.project(torch.cat([x, regions.boxes], dim=-1))
         return self.layers(h, regions.edge_index, regions.edge_attr)

@@ -4,8 +4,9 @@ Shapes: ``R`` regions (nodes) of an image or a batch, ``D`` features a region, `
 edges, ``G = len(REGION_EDGE_FEATURES)`` geometry values an edge (``pipeline.schemas``: dx, dy,
 rho, sin_theta, cos_theta, iou, log_area_ratio), ``BOX_FEATURES`` box values a region.
 
-A batch of images is a ``torch_geometric.data.Batch`` of region graphs: ``x`` (R, D) float32
-features, ``boxes`` (R, BOX_FEATURES) box geometry normalised by the image size, ``edge_index``
+A batch of images is a ``torch_geometric.data.Batch`` of region graphs: ``x`` (R, D) features
+in the artifact's dtype (float16 features stay float16 until the encoder casts them on the
+device: half the bytes to build, move and copy to a GPU), ``boxes`` (R, BOX_FEATURES) box geometry normalised by the image size, ``edge_index``
 (2, Er), ``edge_attr`` (Er, G), ``batch`` (R,) and ``num_graphs``.
 
 Region features are never read whole: :class:`RegionStore` indexes the ``regions`` artifact by
@@ -46,8 +47,8 @@ class ImageRegions:
     edge_attr: np.ndarray  # (Er, EDGE_GEOMETRY) float32
 
     def graph(self) -> Data:
-        """The image as a PyG ``Data`` (features as float32)."""
-        return Data(x=torch.from_numpy(self.features.astype(np.float32)), boxes=torch.from_numpy(self.boxes.copy()),
+        """The image as a PyG ``Data``."""
+        return Data(x=torch.from_numpy(self.features.copy()), boxes=torch.from_numpy(self.boxes.copy()),
                     edge_index=torch.from_numpy(self.edges.copy()), edge_attr=torch.from_numpy(self.edge_attr.copy()))
 
 
@@ -72,7 +73,7 @@ def collate_regions(images: Sequence[ImageRegions]) -> Batch:
     sizes = np.array([len(im.features) for im in images], np.int64)
     edges = np.array([im.edges.shape[1] for im in images], np.int64)
     attrs = {
-        "x": (np.concatenate([im.features for im in images]).astype(np.float32, copy=False), sizes),
+        "x": (np.concatenate([im.features for im in images]), sizes),
         "boxes": (np.concatenate([im.boxes for im in images]), sizes),
         "edge_index": (np.concatenate([im.edges for im in images], axis=1), edges),
         "edge_attr": (np.concatenate([im.edge_attr for im in images]), edges),

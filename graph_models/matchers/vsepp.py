@@ -42,7 +42,8 @@ class VSEPP(Matcher):
         self.text = TokenEncoder(self.embedding, params.dim)
 
     def encode_images(self, regions: Batch) -> Encoded:
-        nodes, mask = to_dense_batch(self.project(regions.x), regions.batch, batch_size=regions.num_graphs)
+        x = regions.x.to(self.project.weight.dtype)  # float16 features are cast on the device
+        nodes, mask = to_dense_batch(self.project(x), regions.batch, batch_size=regions.num_graphs)
         return Encoded(F.normalize(masked_mean(nodes, mask.unsqueeze(-1), 1), dim=-1),
                        F.normalize(nodes, dim=-1), mask)
 

@@ -294,3 +294,13 @@ def test_encoded_select_picks_every_field() -> None:
     assert_close(picked.mask, enc.mask[[2, 0]])
     assert_close(picked.extra["edges"], torch.tensor([2, 0]))
     assert Encoded(torch.zeros(2, 3)).select(slice(0, 1)).nodes is None
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_half_precision_features_score_as_their_float32_values(shapes, make_matcher, name: str) -> None:
+    m = make_matcher(name)
+    half = [ImageRegions(im.features.astype(np.float16), im.boxes, im.edges, im.edge_attr)
+            for im in (shapes.images[i] for i in IMAGE_IDS)]
+    regions = collate_regions(half)
+    assert regions.x.dtype == torch.float16
+    assert torch.equal(scores(m, regions, texts_of(shapes)), scores(m, regions_of(shapes), texts_of(shapes)))

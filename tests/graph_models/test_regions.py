@@ -75,10 +75,13 @@ def test_collate_regions_equals_pyg_collating_the_graphs() -> None:
         assert torch.equal(got.x, torch.from_numpy(im.features))
 
 
-def test_collate_regions_casts_half_features_to_float32() -> None:
+def test_collate_regions_keeps_half_features_half_and_an_empty_image_makes_them_float32() -> None:
     im = image(2, [], 0.5)
     im.features = im.features.astype(np.float16)
-    assert collate_regions([im]).x.dtype == torch.float32
+    assert collate_regions([im, im]).x.dtype == torch.float16  # the encoders cast them on the device
+    empty = image_regions({"boxes": [], "width": None, "height": None, "edge_src": [], "edge_dst": [], "edge_attr": []},
+                          np.zeros((0, 0), np.float16), 3)
+    assert collate_regions([im, empty]).x.dtype == torch.float32
 
 
 # --- RegionStore --------------------------------------------------------------------------------
