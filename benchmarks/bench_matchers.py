@@ -66,7 +66,7 @@ SGRAF_SUBSET = (100, 500)  # images x captions SAF scores; extrapolated to the f
 PARTS = ("train", "eval", "sgraf")
 
 # Published references (SGRAF's public code on 2 CPU cores, as quoted in the project's issue).
-PUBLISHED = {
+PUBLISHED: dict[str, Any] = {
     "sgraf_saf_step_s": 10.0,
     "sgraf_sgr_step_s": 18.0,
     "sgraf_peak_gb": (5.8, 7.8),

@@ -72,9 +72,8 @@ def convert(directory: Path, out: Path, feature_dtype: str = "float32", graph_k:
 
 def read_artifact(out: Path) -> int:
     from pipeline.artifacts import iter_batches
-    from pipeline.schemas import REGIONS as SCHEMA
-
     from pipeline.features import batch_feature_block
+    from pipeline.schemas import REGIONS as SCHEMA
 
     total = 0
     for batch in iter_batches(out, SCHEMA, batch_rows=BATCH, columns=["features", "feature_dim", "feature_dtype"]):

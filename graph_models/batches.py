@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, fields
-from typing import Any, TypeVar
+from typing import Any
 
 import numpy as np
 import torch
@@ -45,13 +45,11 @@ class TrainBatch:
     phrase_targets: Tensor | None = None  # (U, P) bool: phrase in the image's label set
 
 
-T = TypeVar("T")
-
-
-def to_device(batch: T, device: torch.device | str) -> T:
-    """A dataclass of tensors and PyG batches with every field moved to ``device`` (None stays)."""
-    moved = {f.name: None if (v := getattr(batch, f.name)) is None else v.to(device) for f in fields(batch)}
-    return type(batch)(**moved)
+def to_device(batch: TrainBatch, device: torch.device | str) -> TrainBatch:
+    """The batch with every field (tensors, PyG batches) moved to ``device`` by its own ``.to``."""
+    moved: dict[str, Any] = {f.name: None if (v := getattr(batch, f.name)) is None else v.to(device)
+                             for f in fields(batch)}
+    return TrainBatch(**moved)
 
 
 @dataclass
@@ -166,16 +164,19 @@ def iterate_batches(captions: Captions, store: RegionStore, plan: Plan,
 
 
 class BatchStream(IterableDataset):
-    """:func:`iterate_batches` as a dataset, for a DataLoader worker to run."""
+    """:func:`iterate_batches` as a dataset, for a DataLoader worker to run (picklable, so a
+    worker started by ``spawn`` gets it too)."""
 
-    def __init__(self, batches: Callable[[], Iterator[TrainBatch]]) -> None:
-        self.batches = batches
+    def __init__(self, captions: Captions, store: RegionStore, plan: Plan, phrases: PhraseBank | None,
+                 negatives_per_caption: int, max_phrases: int, seed: int) -> None:
+        self.args = (captions, store, plan, phrases, negatives_per_caption, max_phrases, seed)
 
     def __iter__(self) -> Iterator[TrainBatch]:
-        return self.batches()
+        return iterate_batches(*self.args)
 
 
-def _as_is(batch: TrainBatch) -> TrainBatch:
+def _as_is(batch: Any) -> Any:
+    """The DataLoader's collate: a BatchStream item is a whole batch already."""
     return batch
 
 
@@ -184,11 +185,7 @@ def batch_loader(captions: Captions, store: RegionStore, plan: Plan, phrases: Ph
     """The plan's batches; with ``prefetch`` > 0, built by one DataLoader worker up to that many
     batches ahead of the step (one worker keeps the batches, and their random draws, in the
     order ``iterate_batches`` gives them, and reads each window of row groups once)."""
-
-    def batches() -> Iterator[TrainBatch]:
-        return iterate_batches(captions, store, plan, phrases, negatives_per_caption, max_phrases, seed)
-
+    stream = BatchStream(captions, store, plan, phrases, negatives_per_caption, max_phrases, seed)
     if prefetch == 0 or not plan:
-        return batches()
-    return DataLoader(BatchStream(batches), batch_size=None, num_workers=1, prefetch_factor=prefetch,
-                      collate_fn=_as_is)
+        return iter(stream)
+    return DataLoader(stream, batch_size=None, num_workers=1, prefetch_factor=prefetch, collate_fn=_as_is)

@@ -68,12 +68,12 @@ def parse_run(section: Any, where: str, prefix: str) -> RunParams:
     if name not in MATCHERS:
         raise InputError(where, f"{prefix}.model.matcher", f"{name!r} is not a matcher; registered: "
                                                             f"{', '.join(MATCHERS.names())}")
-    params = from_mapping(MATCHERS.get(name).Params, model, where, f"{prefix}.model")
+    params: Any = from_mapping(MATCHERS.get(name).Params, model, where, f"{prefix}.model")
     losses = dict(section["losses"])
     if "ranking" not in losses:
         raise InputError(where, f"{prefix}.losses.ranking", "missing key")
     ranking = from_mapping(RankingParams, losses.pop("ranking"), where, f"{prefix}.losses.ranking")
-    terms = {}
+    terms: dict[str, Any] = {}
     for term, values in losses.items():
         if term not in LOSS_TERMS:
             raise InputError(where, f"{prefix}.losses.{term}", f"not a loss term; terms are ranking, "

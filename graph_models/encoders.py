@@ -20,15 +20,24 @@ Graph encoders are residual: ``h <- LayerNorm(h + ReLU(conv(h)))``.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import torch
 from torch import Tensor, nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
-from torch_geometric.nn import TransformerConv
-
 from torch_geometric.data import Batch
+from torch_geometric.nn import TransformerConv
 
 from graph_models.regions import BOX_FEATURES, EDGE_GEOMETRY
 from graph_models.text_graphs import PAD, EdgeType, NodeType, padded_tokens
+
+
+def reset_all(modules: Iterable[nn.Module]) -> None:
+    """``reset_parameters()`` of each module that has it (a parameter-free one has nothing to draw)."""
+    for module in modules:
+        reset = getattr(module, "reset_parameters", None)
+        if reset is not None:
+            reset()
 
 
 def mean_word_embedding(embedding: nn.Embedding, words: Tensor) -> Tensor:
@@ -50,9 +59,7 @@ class GraphLayers(nn.Module):
         self.norms = nn.ModuleList(nn.LayerNorm(dim) for _ in range(layers))
 
     def reset_parameters(self) -> None:
-        for conv, norm in zip(self.convs, self.norms, strict=True):
-            conv.reset_parameters()
-            norm.reset_parameters()
+        reset_all([*self.convs, *self.norms])
 
     def forward(self, h: Tensor, edge_index: Tensor, edge_attr: Tensor) -> Tensor:
         for conv, norm in zip(self.convs, self.norms, strict=True):
@@ -95,8 +102,7 @@ class TextGraphEncoder(nn.Module):
 
     def reset_parameters(self) -> None:
         """Everything but the shared word embedding."""
-        for module in (self.project, self.node_type, self.edge_type, self.layers):
-            module.reset_parameters()
+        reset_all([self.project, self.node_type, self.edge_type, self.layers])
 
     def forward(self, texts: Batch) -> Tensor:
         h = self.project(mean_word_embedding(self.embedding, texts.x)) + self.node_type(texts.node_type)
@@ -112,8 +118,7 @@ class RegionGraphEncoder(nn.Module):
         self.layers = GraphLayers(dim, layers, heads, edge_dim=EDGE_GEOMETRY)
 
     def reset_parameters(self) -> None:
-        self.project.reset_parameters()
-        self.layers.reset_parameters()
+        reset_all([self.project, self.layers])
 
     def forward(self, regions: Batch) -> Tensor:
         x = regions.x.to(self.project.weight.dtype)  # float16 features are cast on the device

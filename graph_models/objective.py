@@ -20,6 +20,7 @@ import torch
 from torch import Tensor, nn
 
 from graph_models.batches import TrainBatch
+from graph_models.encoders import reset_all
 from graph_models.losses import LOSS_TERMS, RankingLoss, RankingParams, Step
 from graph_models.matchers import Matcher
 
@@ -37,9 +38,7 @@ class MatchingObjective(nn.Module):
                                     for name in LOSS_TERMS if name in wanted})
 
     def reset_parameters(self) -> None:
-        self.matcher.reset_parameters()
-        for term in self.terms.values():
-            term.reset_parameters()
+        reset_all([self.matcher, *self.terms.values()])
 
     def forward(self, batch: TrainBatch, epoch: int) -> dict[str, Tensor]:
         m = self.matcher

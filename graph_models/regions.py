@@ -6,8 +6,9 @@ rho, sin_theta, cos_theta, iou, log_area_ratio), ``BOX_FEATURES`` box values a r
 
 A batch of images is a ``torch_geometric.data.Batch`` of region graphs: ``x`` (R, D) features
 in the artifact's dtype (float16 features stay float16 until the encoder casts them on the
-device: half the bytes to build, move and copy to a GPU), ``boxes`` (R, BOX_FEATURES) box geometry normalised by the image size, ``edge_index``
-(2, Er), ``edge_attr`` (Er, G), ``batch`` (R,) and ``num_graphs``.
+device: half the bytes to build, move and copy to a GPU), ``boxes`` (R, BOX_FEATURES) box
+geometry normalised by the image size, ``edge_index`` (2, Er), ``edge_attr`` (Er, G), ``batch``
+(R,) and ``num_graphs``.
 
 Region features are never read whole: :class:`RegionStore` indexes the ``regions`` artifact by
 row group (128 images of bottom-up features is ~40 MB) and loads the groups a batch needs into

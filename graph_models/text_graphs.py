@@ -220,7 +220,7 @@ def to_hetero(graph: CaptionGraph) -> HeteroData:
         local[members] = torch.arange(len(members))
         out[t.name.lower()].x = graph.x[members]
         out[t.name.lower()].node_index = members
-    for t, name in HETERO_EDGE_TYPES.items():
-        chosen = graph.edge_index[:, graph.edge_type == t]
+    for edge_type, name in HETERO_EDGE_TYPES.items():
+        chosen = graph.edge_index[:, graph.edge_type == edge_type]
         out[name].edge_index = local[chosen]
     return out

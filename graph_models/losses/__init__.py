@@ -15,8 +15,12 @@ below; the terms are summed in the order they are imported here.
 
 from __future__ import annotations
 
-from graph_models.losses import ranking  # noqa: I001  (the import order is the terms' order)
-from graph_models.losses import generated, phrase, adversarial  # noqa: F401
+from graph_models.losses import (  # noqa: F401
+    adversarial,
+    generated,
+    phrase,
+    ranking,  # noqa: I001  (the import order is the terms' order)
+)
 from graph_models.losses.adversarial import GradientReversal, ModalityDiscriminator, adversarial_loss, grad_reverse
 from graph_models.losses.base import LOSS_TERMS, LossTerm, Step
 from graph_models.losses.generated import generated_negative_loss

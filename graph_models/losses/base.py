@@ -21,6 +21,7 @@ from typing import Any, ClassVar
 from torch import Tensor, nn
 
 from graph_models.batches import TrainBatch
+from graph_models.encoders import reset_all
 from graph_models.matchers.base import Encoded, Matcher
 from graph_models.registry import Registry
 
@@ -56,10 +57,7 @@ class LossTerm(nn.Module):
 
     def reset_parameters(self) -> None:
         """Draw the weights of the term's heads again (a term without weights has nothing to do)."""
-        for child in self.children():
-            reset = getattr(child, "reset_parameters", None)
-            if reset is not None:
-                reset()
+        reset_all(self.children())
 
     def forward(self, step: Step) -> Tensor | None:
         raise NotImplementedError

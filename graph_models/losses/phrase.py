@@ -16,7 +16,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from graph_models.encoders import mean_word_embedding
+from graph_models.encoders import mean_word_embedding, reset_all
 from graph_models.losses.base import LOSS_TERMS, LossTerm, Step
 from graph_models.matchers.base import Encoded, Matcher, attend_and_score
 from pipeline.params import NonNegativeFloat, PositiveFloat
@@ -39,9 +39,7 @@ class PhraseHead(nn.Module):
 
     def reset_parameters(self) -> None:
         """The head's own weights (not the shared embedding)."""
-        for layer in self.project:
-            if isinstance(layer, nn.Linear):
-                layer.reset_parameters()
+        reset_all(self.project)
         with torch.no_grad():
             self.scale.fill_(10.0)
             self.bias.fill_(-5.0)

@@ -30,6 +30,7 @@ from graph_models.losses.base import LOSS_TERMS, LossTerm, Step
 from graph_models.matchers.base import Matcher
 from pipeline.params import Fraction, NonNegativeFloat, NonNegativeInt, PositiveFloat, PositiveInt
 
+
 def _hinge_costs(sim: Tensor, same_image: Tensor, margin: float | Tensor) -> tuple[Tensor, Tensor, Tensor]:
     """Both hinge matrices of VSE++ with non-negatives zeroed, and the (N, N) negatives mask."""
     eye = torch.eye(sim.size(0), dtype=torch.bool, device=sim.device)

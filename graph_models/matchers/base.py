@@ -31,6 +31,7 @@ from torch import Tensor, nn
 from torch_geometric.data import Batch
 from torch_geometric.utils import to_dense_batch
 
+from graph_models.encoders import reset_all
 from graph_models.registry import Registry
 
 NEG = -1e4  # a masked logit: exp() of it is 0 in float32, and no inf - inf NaN is possible
@@ -126,10 +127,7 @@ class Matcher(nn.Module):
 
     def reset_parameters(self) -> None:
         """Draw every weight again, as the constructor did (children first, in order)."""
-        for child in self.children():
-            reset = getattr(child, "reset_parameters", None)
-            if reset is not None:
-                reset()
+        reset_all(self.children())
 
     def encode_images(self, regions: Batch) -> Encoded:
         raise NotImplementedError

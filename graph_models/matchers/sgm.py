@@ -18,6 +18,7 @@ from torch import Tensor, nn
 from torch_geometric.data import Batch
 from torch_geometric.utils import to_dense_batch
 
+from graph_models.encoders import reset_all
 from graph_models.matchers.base import MATCHERS, NEG, Encoded, dense, masked_mean, pair_similarity
 from graph_models.matchers.graph_matcher import GraphMatcher
 from graph_models.regions import EDGE_GEOMETRY
@@ -50,10 +51,7 @@ class SGM(GraphMatcher):
 
     def reset_parameters(self) -> None:
         super().reset_parameters()
-        for mlp in (self.triple, self.edge):
-            for layer in mlp:
-                if isinstance(layer, nn.Linear):
-                    layer.reset_parameters()
+        reset_all([*self.triple, *self.edge])
 
     def image_extra(self, regions: Batch, h: Tensor) -> dict[str, Tensor]:
         src, dst = regions.edge_index

@@ -7,7 +7,6 @@ import pytest
 import torch
 import torch.nn.functional as F
 from torch.testing import assert_close
-
 from torch_geometric.data import Batch
 
 from graph_models.evaluation import concat_encoded

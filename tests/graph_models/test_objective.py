@@ -13,8 +13,6 @@ from graph_models import losses
 from graph_models.batches import Captions, PhraseBank, TrainBatch, attach_negatives, caption_set, make_batch, to_device
 from graph_models.objective import MatchingObjective
 
-DIM, TEMPERATURE = 16, 5.0  # as conftest.MATCHER_SIZES
-
 NEGATIVES = [  # generated negatives: the caption with its colours (or its count) changed
     {"caption_id": "c0", "tokens": "a blue circle left of a red square".split(), "phrases": ["blue circle"],
      "objects": [{"lemma": "circle", "attributes": ["blue"], "count": None},
@@ -91,7 +89,8 @@ def test_forward_returns_the_switched_on_terms_and_their_sum(shapes, make_matche
                                                              changes: dict,
                                                              negatives: bool, phrases: bool, epoch: int,
                                                              expected: set[str]) -> None:
-    out = objective(make_matcher, make_objective, name, **changes)(train_batch(shapes, negatives=negatives, phrases=phrases), epoch)
+    batch = train_batch(shapes, negatives=negatives, phrases=phrases)
+    out = objective(make_matcher, make_objective, name, **changes)(batch, epoch)
     assert set(out) == expected | {"loss"}
     assert all(v.shape == () and torch.isfinite(v) for v in out.values())
     assert_close(out["loss"], torch.stack([v for k, v in out.items() if k != "loss"]).sum())
