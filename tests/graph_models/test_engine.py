@@ -105,12 +105,14 @@ def test_fit_trains_each_epoch_validates_and_drops_the_learning_rate(tmp_path, m
 
 def test_a_resumed_training_ends_where_an_uninterrupted_one_does(tmp_path, make_matcher, make_objective,
                                                                  data: TrainingData) -> None:
-    """Two epochs straight, or one and then a resume for the second (the learning rate drops
-    after the first: the scheduler's state must come back with the optimiser's)."""
-    straight, history = train(make_matcher, make_objective, data, SETTINGS, tmp_path / "a.pt")
+    """Three epochs straight, or one and then a resume for two more (the learning rate drops
+    once, after the first: the scheduler's state must come back with the optimiser's, or it
+    drops again)."""
+    three = dataclasses.replace(SETTINGS, epochs=3)
+    straight, history = train(make_matcher, make_objective, data, three, tmp_path / "a.pt")
     one = dataclasses.replace(SETTINGS, epochs=1)
     train(make_matcher, make_objective, data, one, tmp_path / "b.pt")
-    resumed, resumed_history = train(make_matcher, make_objective, data, SETTINGS, tmp_path / "b.pt")
+    resumed, resumed_history = train(make_matcher, make_objective, data, three, tmp_path / "b.pt")
     assert resumed_history == history
     for key, value in weights(straight).items():
         assert torch.equal(weights(resumed)[key], value), key
