@@ -91,22 +91,23 @@ class Settings:
 
 @dataclass(frozen=True)
 class WordPools:
-    """The 10,000 words of the vocabulary, by the role captions give them."""
+    """The 10,000 words of the vocabulary, by the role captions give them (arrays: drawing from
+    a list would convert it to an array at every draw)."""
 
-    nouns: list[str]
-    adjectives: list[str]
-    predicates: list[str]
-    fillers: list[str]
+    nouns: np.ndarray
+    adjectives: np.ndarray
+    predicates: np.ndarray
+    fillers: np.ndarray
 
     @property
     def all(self) -> list[str]:
-        return [*self.nouns, *self.adjectives, *self.predicates, *self.fillers]
+        return [str(w) for pool in (self.nouns, self.adjectives, self.predicates, self.fillers) for w in pool]
 
 
 def word_pools() -> WordPools:
-    words = [f"w{i:05d}" for i in range(VOCAB_WORDS - 2)]
+    words = np.array([f"w{i:05d}" for i in range(VOCAB_WORDS - 2)])
     return WordPools(nouns=words[:3000], adjectives=words[3000:4000], predicates=words[4000:4300],
-                     fillers=["a", "and", *words[4300:]])
+                     fillers=np.concatenate([["a", "and"], words[4300:]]))
 
 
 def caption_row(rng: np.random.Generator, pools: WordPools, caption_id: str, image_id: str) -> dict[str, Any]:
@@ -122,7 +123,7 @@ def caption_row(rng: np.random.Generator, pools: WordPools, caption_id: str, ima
         if k:
             related = k - 1 < n_relations
             start = len(tokens)
-            tokens += list(rng.choice(pools.predicates, int(rng.integers(1, 3)))) if related else ["and"]
+            tokens += [str(w) for w in rng.choice(pools.predicates, int(rng.integers(1, 3)))] if related else ["and"]
             if related:
                 relations.append({"subject": k - 1, "predicate": " ".join(tokens[start:]), "object": k,
                                   "start": start, "end": len(tokens), "via": "preposition"})
