@@ -244,23 +244,23 @@ def train_matcher(name: str, settings: Settings) -> dict[str, Any]:
 
     train = load_section(settings.params, "train", TrainParams)
     pools = word_pools()
-    vocab = WordIndex(pools.all)
+    words = WordIndex(pools.all)
     per_image = 5  # an image's label set is the union of its captions' phrases, as in extract_labels
     rows = captions_for(settings.batch, per_image, seed=1)
-    captions = caption_set(rows, vocab)
+    captions = caption_set(rows, words)
     rng = np.random.default_rng(2)
-    attach_negatives(captions, [negative_row(r, rng, pools) for r in rows], vocab, caption_phrases)
+    attach_negatives(captions, [negative_row(r, rng, pools) for r in rows], words, caption_phrases)
     captions.image_phrases = {}
     for r in rows:
         phrases = {p["phrase"] for p in caption_phrases(r)}
         captions.image_phrases[r["image_id"]] = captions.image_phrases.get(r["image_id"], frozenset()) | phrases
     chunk = list(range(0, len(rows), per_image))  # one caption of each image: 128 distinct images
     regions = image_regions_for(list(dict.fromkeys(captions.image_ids)), seed=3)
-    batch = make_batch(captions, chunk, regions, PhraseBank(vocab), train.negatives_per_caption, train.max_phrases,
+    batch = make_batch(captions, chunk, regions, PhraseBank(words), train.negatives_per_caption, train.max_phrases,
                        np.random.default_rng(4))
 
     base = rss_mb()
-    objective, run = _objective(settings, name, len(vocab))
+    objective, run = _objective(settings, name, len(words))
     dim = run.model.dim
     optimizer = torch.optim.Adam(objective.parameters(), lr=train.learning_rate)
     epoch = run.ranking.warmup_epochs
@@ -297,15 +297,15 @@ def evaluate_matcher(name: str, settings: Settings) -> dict[str, Any]:
     from stages.evaluate import EvaluateParams
 
     params = load_section(settings.params, "evaluate", EvaluateParams)
-    vocab = WordIndex(word_pools().all)
+    words = WordIndex(word_pools().all)
     rows = captions_for(settings.images, settings.captions_per_image, seed=5)
-    bank = TextBank([encode_caption(r, vocab) for r in rows])
+    bank = TextBank([encode_caption(r, words) for r in rows])
     image_ids = list(dict.fromkeys(r["image_id"] for r in rows))
     caption_image = np.repeat(np.arange(len(image_ids)), settings.captions_per_image)
     store = InMemoryRegions(image_regions_for(image_ids, seed=6))
 
     base = rss_mb()
-    matcher = _objective(settings, name, len(vocab))[0].matcher
+    matcher = _objective(settings, name, len(words))[0].matcher
     started = time.perf_counter()
     images = encode_images(matcher, store, image_ids, params.batch, "cpu")
     encoded_images = time.perf_counter()
