@@ -21,7 +21,8 @@ SMOKE = {
                         "--threads", "1"], ["TRAINING STEP", "EVALUATION", "SGRAF REFERENCE", "GOALS"]),
     "bench_regions": (["--images", "64"], ["artifact read throughput"]),
     "bench_batches": (["--batches", "2"], ["captions", "regions", "Data list"]),
-    "bench_epoch": (["--images", "256", "--steps", "2", "--threads", "1"], ["epoch / compute alone", "paired", "loader worker"]),
+    "bench_epoch": (["--images", "256", "--steps", "2", "--threads", "1"],
+                    ["epoch / compute alone", "paired", "loader worker"]),
 }
 
 
