@@ -3,6 +3,7 @@
     python -m benchmarks.bench_matchers                       # everything (~6 minutes on 2 idle cores)
     python -m benchmarks.bench_matchers --only train,eval --steps 3
     python -m benchmarks.bench_matchers --only sgraf --images 500
+    python -m benchmarks.bench_matchers --steps 1 --images 4 --batch 8    # the smoke size
 
 Prints one report with three parts (``--only`` picks some):
 
@@ -13,13 +14,14 @@ Prints one report with three parts (``--only`` picks some):
   generated negative each, a phrase pool of 256, a vocabulary of 10,000 words. The batch is
   built once by the training code (``caption_set``, ``attach_negatives``, ``make_batch``), the
   model from ``params.yaml`` (``runs.fusion`` for fusion and sgm, ``runs.vsepp`` for vsepp with
-  VSE++'s embedding of 1,024), and a step is ``graph_models.training.train_epoch`` over that
+  VSE++'s embedding of 1,024), and a step is ``graph_models.engine.train_epoch`` over that
   batch: forward, backward, gradient clipping, Adam. One warm-up step, then ``--steps`` timed.
   The epoch passed is ``ranking_warmup_epochs``, so the ranking loss is the max of hinges.
 - ``eval``: 1,000 images against 5,000 captions (``--images``, ``--captions-per-image``) with
   random weights: ``encode_images`` / ``encode_texts``, then ``score_matrix`` with the chunks of
   ``params.yaml`` ``evaluate``, and for the graph matchers ``shortlist_matrix`` at K = 20 and 50.
-  The image side reads an in-memory stand-in for ``RegionStore`` (its ``load``), so the encode
+  The image side reads an in-memory region source (``load`` and ``order_of``, as ``RegionStore``
+  gives them), so the encode
   time leaves out Parquet reads (``bench_regions`` measures those) and the peak includes all the
   images' features (~0.3 GB for 1,000 images).
 - ``sgraf``: ``benchmarks/sgraf_reference.py`` (a re-implementation of SGRAF's similarity at its
@@ -43,10 +45,10 @@ import multiprocessing
 import os
 import platform
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -64,7 +66,7 @@ SGRAF_SUBSET = (100, 500)  # images x captions SAF scores; extrapolated to the f
 PARTS = ("train", "eval", "sgraf")
 
 # Published references (SGRAF's public code on 2 CPU cores, as quoted in the project's issue).
-PUBLISHED = {
+PUBLISHED: dict[str, Any] = {
     "sgraf_saf_step_s": 10.0,
     "sgraf_sgr_step_s": 18.0,
     "sgraf_peak_gb": (5.8, 7.8),
@@ -77,6 +79,7 @@ GOAL_SPEEDUP, GOAL_SCORE_S = 4.0, 120.0
 @dataclass(frozen=True)
 class Settings:
     params: Path
+    batch: int  # captions (of as many images) in a training step: 128, the field's
     steps: int
     images: int
     captions_per_image: int
@@ -88,22 +91,23 @@ class Settings:
 
 @dataclass(frozen=True)
 class WordPools:
-    """The 10,000 words of the vocabulary, by the role captions give them."""
+    """The 10,000 words of the vocabulary, by the role captions give them (arrays: drawing from
+    a list would convert it to an array at every draw)."""
 
-    nouns: list[str]
-    adjectives: list[str]
-    predicates: list[str]
-    fillers: list[str]
+    nouns: np.ndarray
+    adjectives: np.ndarray
+    predicates: np.ndarray
+    fillers: np.ndarray
 
     @property
     def all(self) -> list[str]:
-        return [*self.nouns, *self.adjectives, *self.predicates, *self.fillers]
+        return [str(w) for pool in (self.nouns, self.adjectives, self.predicates, self.fillers) for w in pool]
 
 
 def word_pools() -> WordPools:
-    words = [f"w{i:05d}" for i in range(VOCAB_WORDS - 2)]
+    words = np.array([f"w{i:05d}" for i in range(VOCAB_WORDS - 2)])
     return WordPools(nouns=words[:3000], adjectives=words[3000:4000], predicates=words[4000:4300],
-                     fillers=["a", "and", *words[4300:]])
+                     fillers=np.concatenate([["a", "and"], words[4300:]]))
 
 
 def caption_row(rng: np.random.Generator, pools: WordPools, caption_id: str, image_id: str) -> dict[str, Any]:
@@ -119,7 +123,7 @@ def caption_row(rng: np.random.Generator, pools: WordPools, caption_id: str, ima
         if k:
             related = k - 1 < n_relations
             start = len(tokens)
-            tokens += list(rng.choice(pools.predicates, int(rng.integers(1, 3)))) if related else ["and"]
+            tokens += [str(w) for w in rng.choice(pools.predicates, int(rng.integers(1, 3)))] if related else ["and"]
             if related:
                 relations.append({"subject": k - 1, "predicate": " ".join(tokens[start:]), "object": k,
                                   "start": start, "end": len(tokens), "via": "preposition"})
@@ -166,7 +170,7 @@ def region_row(rng: np.random.Generator) -> dict[str, Any]:
 
 def image_regions_for(image_ids: list[str], seed: int) -> dict[str, Any]:
     """Image id -> ``ImageRegions`` of random ReLU features (half zeros, as bottom-up features are)."""
-    from graph_models.data import image_regions
+    from graph_models.regions import image_regions
 
     rng = np.random.default_rng(seed)
     out = {}
@@ -177,13 +181,18 @@ def image_regions_for(image_ids: list[str], seed: int) -> dict[str, Any]:
 
 
 class InMemoryRegions:
-    """What ``evaluation.encode_images`` reads from a ``RegionStore`` (``load``), held in memory."""
+    """A region source for ``evaluation.encode_images`` (``load`` and ``order_of``, as a
+    ``RegionStore`` offers them), held in memory."""
 
     def __init__(self, regions: dict[str, Any]) -> None:
         self.regions = regions
+        self.order = {image_id: k for k, image_id in enumerate(regions)}
 
-    def load(self, image_ids: list[str]) -> dict[str, Any]:
+    def load(self, image_ids: Iterable[str]) -> dict[str, Any]:
         return {i: self.regions[i] for i in image_ids}
+
+    def order_of(self, image_id: str) -> tuple[int, int]:
+        return (0, self.order.get(image_id, -1))
 
 
 # ---------------------------------------------------------------- measurements (each in its own process)
@@ -204,14 +213,21 @@ def _setup(threads: int) -> None:
     torch.manual_seed(0)
 
 
-def _model(settings: Settings, name: str, vocab_size: int) -> tuple[Any, Any, int]:
-    """The matcher ``name`` built as the train stage builds it, its params.yaml run, its joint size."""
-    from graph_models.matchers import build_matcher
-    from stages.train import load_run, matcher_config
+SGM_RHO = 1.0  # sgm's relation weight (the demo has no sgm run to take it from)
+
+
+def _objective(settings: Settings, name: str, vocab_size: int) -> tuple[Any, Any]:
+    """The matcher ``name`` and its objective, built as the train stage builds them (sizes and
+    losses of the params.yaml run of RUN_OF; vsepp with VSE++'s 1,024), and the run."""
+    from graph_models.config import build_objective, load_run
+    from graph_models.matchers import MATCHERS
 
     run = load_run(settings.params, RUN_OF[name])
-    model = replace(run.model, matcher=name, dim=VSEPP_DIM if name == "vsepp" else run.model.dim)
-    return build_matcher(**matcher_config(model, vocab_size, FEATURE_DIM)), run, model.dim
+    sizes = {**asdict(run.model), "dim": VSEPP_DIM if name == "vsepp" else run.model.dim, "rho": SGM_RHO}
+    params_cls = MATCHERS.get(name).Params
+    model = params_cls(**{f.name: sizes[f.name] for f in fields(params_cls)})
+    run = replace(run, matcher=name, model=model)
+    return build_objective(run, vocab_size, FEATURE_DIM), run
 
 
 def train_matcher(name: str, settings: Settings) -> dict[str, Any]:
@@ -219,35 +235,35 @@ def train_matcher(name: str, settings: Settings) -> dict[str, Any]:
     _setup(settings.threads)
     import torch
 
-    from graph_models.data import Vocabulary
-    from graph_models.objective import MatchingObjective
-    from graph_models.training import PhraseBank, attach_negatives, caption_set, make_batch, train_epoch
+    from graph_models.batches import PhraseBank, attach_negatives, caption_set, make_batch
+    from graph_models.config import TrainParams
+    from graph_models.engine import train_epoch
+    from graph_models.text_graphs import WordIndex
     from pipeline.params import load_section
     from stages.extract_labels import caption_phrases
-    from stages.train import TrainParams
 
     train = load_section(settings.params, "train", TrainParams)
     pools = word_pools()
-    vocab = Vocabulary(pools.all)
+    words = WordIndex(pools.all)
     per_image = 5  # an image's label set is the union of its captions' phrases, as in extract_labels
-    rows = captions_for(train.batch_size, per_image, seed=1)
-    captions = caption_set(rows, vocab)
+    rows = captions_for(settings.batch, per_image, seed=1)
+    captions = caption_set(rows, words)
     rng = np.random.default_rng(2)
-    attach_negatives(captions, [negative_row(r, rng, pools) for r in rows], vocab, caption_phrases)
+    attach_negatives(captions, [negative_row(r, rng, pools) for r in rows], words, caption_phrases)
     captions.image_phrases = {}
     for r in rows:
         phrases = {p["phrase"] for p in caption_phrases(r)}
         captions.image_phrases[r["image_id"]] = captions.image_phrases.get(r["image_id"], frozenset()) | phrases
     chunk = list(range(0, len(rows), per_image))  # one caption of each image: 128 distinct images
     regions = image_regions_for(list(dict.fromkeys(captions.image_ids)), seed=3)
-    batch = make_batch(captions, chunk, regions, PhraseBank(vocab), train.negatives_per_caption, train.max_phrases,
+    batch = make_batch(captions, chunk, regions, PhraseBank(words), train.negatives_per_caption, train.max_phrases,
                        np.random.default_rng(4))
 
     base = rss_mb()
-    matcher, run, dim = _model(settings, name, len(vocab))
-    objective = MatchingObjective(matcher, run.losses, dim, run.model.temperature)
+    objective, run = _objective(settings, name, len(words))
+    dim = run.model.dim
     optimizer = torch.optim.Adam(objective.parameters(), lr=train.learning_rate)
-    epoch = run.losses.ranking_warmup_epochs
+    epoch = run.ranking.warmup_epochs
     cpu = torch.device("cpu")
 
     def step() -> float:
@@ -259,38 +275,39 @@ def train_matcher(name: str, settings: Settings) -> dict[str, Any]:
     times = [step() for _ in range(settings.steps)]
     with torch.no_grad():
         terms = sorted(k for k in objective(batch, epoch) if k != "loss")
-    model = (f"bi-GRU, word {run.model.word_dim}" if name == "vsepp" else
+    model = (f"bi-GRU, word {run.model.word_dim}" if not hasattr(run.model, "layers") else
              f"word {run.model.word_dim}, {run.model.layers} layers, {run.model.heads} heads")
-    return {"matcher": name, "dim": dim, "model": model, "captions": batch.texts.size,
-            "images": batch.regions.num_images, "negatives": 0 if batch.negatives is None else batch.negatives.size,
+    return {"matcher": name, "dim": dim, "model": model, "captions": batch.texts.num_graphs,
+            "images": batch.regions.num_graphs,
+            "negatives": 0 if batch.negatives is None else batch.negatives.num_graphs,
             "phrases": 0 if batch.phrases is None else len(batch.phrases), "text_nodes": len(batch.texts.node_type),
             "region_edges": batch.regions.edge_index.shape[1], "terms": terms,
             "parameters": sum(p.numel() for p in objective.parameters()), "warmup_s": warmup,
             "step_s": float(np.mean(times)), "step_min_s": min(times), "step_max_s": max(times),
-            "pairs_per_s": batch.texts.size / float(np.mean(times)), "base_mb": base, "peak_mb": peak_mb()}
+            "pairs_per_s": batch.texts.num_graphs / float(np.mean(times)), "base_mb": base, "peak_mb": peak_mb()}
 
 
 def evaluate_matcher(name: str, settings: Settings) -> dict[str, Any]:
     """Encode ``images`` x ``captions_per_image`` captions, score exactly, then shortlist."""
     _setup(settings.threads)
-    from graph_models.data import TextBank, Vocabulary, encode_caption
     from graph_models.evaluation import encode_images, encode_texts, score_matrix, shortlist_matrix
     from graph_models.metrics import recalls
+    from graph_models.text_graphs import TextBank, WordIndex, encode_caption
     from pipeline.params import load_section
     from stages.evaluate import EvaluateParams
 
     params = load_section(settings.params, "evaluate", EvaluateParams)
-    vocab = Vocabulary(word_pools().all)
+    words = WordIndex(word_pools().all)
     rows = captions_for(settings.images, settings.captions_per_image, seed=5)
-    bank = TextBank([encode_caption(r, vocab) for r in rows])
+    bank = TextBank([encode_caption(r, words) for r in rows])
     image_ids = list(dict.fromkeys(r["image_id"] for r in rows))
     caption_image = np.repeat(np.arange(len(image_ids)), settings.captions_per_image)
     store = InMemoryRegions(image_regions_for(image_ids, seed=6))
 
     base = rss_mb()
-    matcher, _, _ = _model(settings, name, len(vocab))
+    matcher = _objective(settings, name, len(words))[0].matcher
     started = time.perf_counter()
-    images = encode_images(matcher, store, image_ids, params.batch, "cpu")  # type: ignore[arg-type]
+    images = encode_images(matcher, store, image_ids, params.batch, "cpu")
     encoded_images = time.perf_counter()
     texts = encode_texts(matcher, bank, range(len(rows)), params.batch, "cpu")
     encoded = time.perf_counter()
@@ -301,7 +318,7 @@ def evaluate_matcher(name: str, settings: Settings) -> dict[str, Any]:
         "encode_images_s": encoded_images - started, "encode_texts_s": encoded - encoded_images,
         "score_s": scored - encoded, "rsum": recalls(exact, caption_image)["rsum"], "peak_exact_mb": peak_mb(),
         "chunks": f"{params.image_chunk}x{params.text_chunk}", "shortlist": {}}
-    if name != "vsepp":
+    if not matcher.score_is_global:  # a shortlist by the global score would be the exact ranking
         for k in SHORTLIST_KS:
             started = time.perf_counter()
             short = shortlist_matrix(matcher, images, texts, k)
@@ -323,17 +340,21 @@ def _sgraf_inputs(images: int, captions: int, seed: int) -> tuple[Any, Any, Any]
     return features, tokens, lengths
 
 
-def train_sgraf(variant: str, settings: Settings) -> dict[str, Any]:
+SGRAFVariant = Literal["SAF", "SGR"]
+SGRAF_VARIANTS: tuple[SGRAFVariant, ...] = ("SAF", "SGR")
+
+
+def train_sgraf(variant: SGRAFVariant, settings: Settings) -> dict[str, Any]:
     """A training step of SGRAF-``variant`` at batch 128: scores, max-of-hinges, backward, clip, Adam."""
     _setup(settings.threads)
     import torch
 
     from benchmarks.sgraf_reference import SGRAF, max_hinge_loss
 
-    batch = 128
+    batch = settings.batch
     features, tokens, lengths = _sgraf_inputs(batch, batch, seed=7)
     base = rss_mb()
-    model = SGRAF(variant, VOCAB_WORDS + 2)  # type: ignore[arg-type]
+    model = SGRAF(variant, VOCAB_WORDS + 2)
     optimizer = torch.optim.Adam(model.parameters(), lr=2e-4)  # SGRAF's learning rate
 
     def step() -> float:
@@ -353,17 +374,18 @@ def train_sgraf(variant: str, settings: Settings) -> dict[str, Any]:
             "parameters": sum(p.numel() for p in model.parameters()), "base_mb": base, "peak_mb": peak_mb()}
 
 
-def score_sgraf(variant: str, settings: Settings) -> dict[str, Any]:
+def score_sgraf(variant: SGRAFVariant, settings: Settings) -> dict[str, Any]:
     """SGRAF-``variant`` scoring a subset of images x captions, extrapolated to the full set by pairs."""
     _setup(settings.threads)
     import torch
 
     from benchmarks.sgraf_reference import SGRAF
 
-    n_images, n_captions = SGRAF_SUBSET
+    n_images = min(SGRAF_SUBSET[0], settings.images)
+    n_captions = min(SGRAF_SUBSET[1], settings.images * settings.captions_per_image)
     features, tokens, lengths = _sgraf_inputs(n_images, n_captions, seed=8)
     base = rss_mb()
-    model = SGRAF(variant, VOCAB_WORDS + 2).eval()  # type: ignore[arg-type]
+    model = SGRAF(variant, VOCAB_WORDS + 2).eval()
     with torch.no_grad():
         started = time.perf_counter()
         images, words = model.images(features), model.texts(tokens, lengths)
@@ -490,6 +512,7 @@ def print_goals(train: dict[str, dict[str, Any]], evaluation: dict[str, dict[str
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--steps", type=int, default=5, help="timed training steps after one warm-up step")
+    ap.add_argument("--batch", type=int, default=128, help="captions of distinct images in a training step")
     ap.add_argument("--images", type=int, default=1000, help="evaluation images")
     ap.add_argument("--captions-per-image", type=int, default=5)
     ap.add_argument("--only", default=",".join(PARTS), help=f"comma list of parts: {', '.join(PARTS)}")
@@ -500,9 +523,9 @@ def main() -> None:
     unknown = sorted(set(parts) - set(PARTS))
     if unknown:
         ap.error(f"unknown part(s) {', '.join(unknown)}; choose from {', '.join(PARTS)}")
-    if min(args.steps, args.images, args.captions_per_image, args.threads) < 1:
-        ap.error("--steps, --images, --captions-per-image and --threads must be at least 1")
-    settings = Settings(args.params, args.steps, args.images, args.captions_per_image, args.threads)
+    if min(args.steps, args.images, args.captions_per_image, args.threads) < 1 or args.batch < 2:
+        ap.error("--steps, --images, --captions-per-image and --threads must be at least 1, --batch at least 2")
+    settings = Settings(args.params, args.batch, args.steps, args.images, args.captions_per_image, args.threads)
     started = time.perf_counter()
     print_machine(settings)
 
@@ -517,7 +540,7 @@ def main() -> None:
         evaluation = {name: in_fresh_process(evaluate_matcher, name, settings) for name in MATCHERS}
         print_evaluation(list(evaluation.values()))
     if "sgraf" in parts:
-        sgraf = {variant: in_fresh_process(train_sgraf, variant, settings) for variant in ("SAF", "SGR")}
+        sgraf = {variant: in_fresh_process(train_sgraf, variant, settings) for variant in SGRAF_VARIANTS}
         sgraf_score = in_fresh_process(score_sgraf, "SAF", settings)
         print_sgraf(list(sgraf.values()), sgraf_score, settings)
     print_goals(train, evaluation, sgraf)

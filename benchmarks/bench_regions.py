@@ -2,6 +2,7 @@
 
     python -m benchmarks.bench_regions --images 20000          # ~5.9 GB of float32 features
     python -m benchmarks.bench_regions --images 2000 --workdir /tmp/bench
+    python -m benchmarks.bench_regions --images 64             # the smoke size
 
 Builds ``test_ims.npy`` of shape (images, 36, 2048) with random features (written in slices),
 converts it with the ``precomputed`` backend of ``detect_regions``, then reads the artifact
@@ -30,8 +31,13 @@ from benchmarks.memory import status_mb
 REGIONS, DIM, BATCH = 36, 2048, 128
 
 
-def make(directory: Path, images: int) -> None:
-    out = np.lib.format.open_memmap(directory / "test_ims.npy", mode="w+", dtype=np.float32,
+IMAGE_SIZE = (640, 480)  # width, height of the images the random boxes are drawn in (with --boxes)
+
+
+def make(directory: Path, images: int, dtype: str = "float32", boxes: bool = False) -> None:
+    """SCAN's ``test_ims.npy`` (images, 36, 2048) of random ReLU features and ``test_ids.txt``;
+    with ``boxes``, ``test_boxes.npy`` and ``test_img_sizes.npy`` too, so a spatial graph is built."""
+    out = np.lib.format.open_memmap(directory / "test_ims.npy", mode="w+", dtype=np.dtype(dtype),
                                     shape=(images, REGIONS, DIM))
     rng = np.random.default_rng(0)
     for start in range(0, images, 512):
@@ -42,16 +48,22 @@ def make(directory: Path, images: int) -> None:
     out.flush()
     del out
     (directory / "test_ids.txt").write_text("".join(f"{i}\n" for i in range(images)))
+    if boxes:
+        width, height = IMAGE_SIZE
+        size = rng.uniform(0.05, 0.6, (images, REGIONS, 2)) * [width, height]
+        corner = rng.uniform(0, 1, (images, REGIONS, 2)) * ([width, height] - size)
+        np.save(directory / "test_boxes.npy", np.concatenate([corner, corner + size], axis=-1).astype(np.float32))
+        np.save(directory / "test_img_sizes.npy", np.tile(np.array(IMAGE_SIZE, np.float32), (images, 1)))
 
 
-def convert(directory: Path, out: Path) -> None:
+def convert(directory: Path, out: Path, feature_dtype: str = "float32", graph_k: int = 0) -> None:
     import yaml
 
     from stages import detect_regions
 
     params = directory / "params.yaml"
     section = yaml.safe_load(Path("params.yaml").read_text())["detect_regions"]  # the project's, then overridden
-    section.update(backend="precomputed", feature_dtype="float32", graph_k=0, on_error="record",
+    section.update(backend="precomputed", feature_dtype=feature_dtype, graph_k=graph_k, on_error="record",
                    precomputed_format="npy", precomputed_split="test", images_per_task=100, rows_per_part=512)
     params.write_text(yaml.safe_dump({"detect_regions": section}))
     assert detect_regions.main(["--params", str(params), "--input", str(directory), "--out", str(out),
@@ -60,9 +72,8 @@ def convert(directory: Path, out: Path) -> None:
 
 def read_artifact(out: Path) -> int:
     from pipeline.artifacts import iter_batches
+    from pipeline.features import batch_feature_block
     from pipeline.schemas import REGIONS as SCHEMA
-
-    from stages.regions import batch_feature_block
 
     total = 0
     for batch in iter_batches(out, SCHEMA, batch_rows=BATCH, columns=["features", "feature_dim", "feature_dtype"]):
@@ -89,7 +100,7 @@ def _anon_mb() -> float:
     return status_mb("RssAnon")
 
 
-def child(step: str, directory: Path, out: Path) -> None:
+def child(step: str, directory: Path, out: Path, feature_dtype: str) -> None:
     peak = [0.0]
     done = threading.Event()
 
@@ -101,7 +112,7 @@ def child(step: str, directory: Path, out: Path) -> None:
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
     started = time.perf_counter()
-    result = {"convert": lambda: convert(directory, out), "read_artifact": lambda: read_artifact(out),
+    result = {"convert": lambda: convert(directory, out, feature_dtype), "read_artifact": lambda: read_artifact(out),
               "read_numpy": lambda: read_numpy(directory)}[step]()
     seconds = time.perf_counter() - started
     done.set()
@@ -114,25 +125,28 @@ def child(step: str, directory: Path, out: Path) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--images", type=int, default=20000)
+    ap.add_argument("--dtype", choices=["float32", "float16"], default="float32", help="the features' dtype")
     ap.add_argument("--workdir", type=Path, default=None)
     ap.add_argument("--child", choices=["convert", "read_artifact", "read_numpy"])
+    ap.add_argument("--feature-dtype", default="float32", help=argparse.SUPPRESS)  # the child's convert
     ap.add_argument("--dir", type=Path)
     ap.add_argument("--out", type=Path)
     args = ap.parse_args()
     if args.child:
-        child(args.child, args.dir, args.out)
+        child(args.child, args.dir, args.out, args.feature_dtype)
         return
     work = Path(tempfile.mkdtemp(dir=args.workdir))
     try:
-        make(work, args.images)
+        make(work, args.images, args.dtype)
         size_gb = (work / "test_ims.npy").stat().st_size / 1e9
         results = {}
         for step in ("convert", "read_artifact", "read_numpy"):
             proc = subprocess.run([sys.executable, "-m", "benchmarks.bench_regions", "--child", step, "--dir",
-                                   str(work), "--out", str(work / "regions")], capture_output=True, text=True, check=True)
+                                   str(work), "--out", str(work / "regions"), "--feature-dtype", args.dtype],
+                                  capture_output=True, text=True, check=True)
             results[step] = json.loads(proc.stdout.strip().splitlines()[-1])
-        gb = args.images * REGIONS * DIM * 4 / 1e9
-        print(f"{args.images} images x {REGIONS} x {DIM} float32 = {size_gb:.2f} GB on disk")
+        gb = args.images * REGIONS * DIM * np.dtype(args.dtype).itemsize / 1e9
+        print(f"{args.images} images x {REGIONS} x {DIM} {args.dtype} = {size_gb:.2f} GB on disk")
         for step, r in results.items():
             print(f"{step:14s} {r['seconds']:7.1f} s  {gb / r['seconds']:6.2f} GB/s  peak private memory "
                   f"{r['peak_mb']:6.0f} MB (resident incl. mapped file pages {r['peak_rss_mb']:6.0f} MB)")

@@ -2,7 +2,8 @@
 
 Shapes: ``B`` captions, ``T`` tokens, ``Nn`` text-graph nodes and ``E`` edges over a batch,
 ``R`` regions and ``Er`` spatial edges over a batch, ``D`` region features, ``d`` the joint
-embedding size (``dim``).
+embedding size (``dim``). Inputs are PyG batches: captions of
+:mod:`graph_models.text_graphs`, regions of :mod:`graph_models.regions`.
 
 - :class:`TokenEncoder`: learned word embeddings and a bidirectional GRU, the baselines'
   caption encoder (VSE++, SCAN): token states (B, T, d) and a caption vector (B, d).
@@ -19,14 +20,24 @@ Graph encoders are residual: ``h <- LayerNorm(h + ReLU(conv(h)))``.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import torch
 from torch import Tensor, nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+from torch_geometric.data import Batch
 from torch_geometric.nn import TransformerConv
 
-from graph_models.data import BOX_FEATURES, EDGE_TYPES, NODE_TYPES, PAD, RegionBatch, TextBatch
+from graph_models.regions import BOX_FEATURES, EDGE_GEOMETRY
+from graph_models.text_graphs import PAD, EdgeType, NodeType, padded_tokens
 
-EDGE_GEOMETRY = 7  # stages.regions.geometry.EDGE_FEATURES
+
+def reset_all(modules: Iterable[nn.Module]) -> None:
+    """``reset_parameters()`` of each module that has it (a parameter-free one has nothing to draw)."""
+    for module in modules:
+        reset = getattr(module, "reset_parameters", None)
+        if reset is not None:
+            reset()
 
 
 def mean_word_embedding(embedding: nn.Embedding, words: Tensor) -> Tensor:
@@ -47,6 +58,9 @@ class GraphLayers(nn.Module):
         )
         self.norms = nn.ModuleList(nn.LayerNorm(dim) for _ in range(layers))
 
+    def reset_parameters(self) -> None:
+        reset_all([*self.convs, *self.norms])
+
     def forward(self, h: Tensor, edge_index: Tensor, edge_attr: Tensor) -> Tensor:
         for conv, norm in zip(self.convs, self.norms, strict=True):
             h = norm(h + torch.relu(conv(h, edge_index, edge_attr)))
@@ -61,12 +75,16 @@ class TokenEncoder(nn.Module):
         self.embedding = embedding
         self.gru = nn.GRU(embedding.embedding_dim, dim, batch_first=True, bidirectional=True)
 
-    def forward(self, text: TextBatch) -> tuple[Tensor, Tensor]:
+    def reset_parameters(self) -> None:
+        """The GRU only: the embedding belongs to the matcher that shares it."""
+        self.gru.reset_parameters()
+
+    def forward(self, texts: Batch) -> tuple[Tensor, Tensor]:
         """Token states (B, T, d) and the caption vector (B, d): the final states of both directions."""
-        packed = pack_padded_sequence(self.embedding(text.tokens), text.lengths.cpu(), batch_first=True,
-                                      enforce_sorted=False)
+        tokens, lengths = padded_tokens(texts)
+        packed = pack_padded_sequence(self.embedding(tokens), lengths.cpu(), batch_first=True, enforce_sorted=False)
         out, last = self.gru(packed)
-        states, _ = pad_packed_sequence(out, batch_first=True, total_length=text.tokens.shape[1])
+        states, _ = pad_packed_sequence(out, batch_first=True, total_length=tokens.shape[1])
         half = states.shape[-1] // 2
         return (states[..., :half] + states[..., half:]) / 2, (last[0] + last[1]) / 2
 
@@ -78,13 +96,17 @@ class TextGraphEncoder(nn.Module):
         super().__init__()
         self.embedding = embedding
         self.project = nn.Linear(embedding.embedding_dim, dim)
-        self.node_type = nn.Embedding(len(NODE_TYPES), dim)
-        self.edge_type = nn.Embedding(len(EDGE_TYPES), dim)
+        self.node_type = nn.Embedding(len(NodeType), dim)
+        self.edge_type = nn.Embedding(len(EdgeType), dim)
         self.layers = GraphLayers(dim, layers, heads, edge_dim=dim)
 
-    def forward(self, text: TextBatch) -> Tensor:
-        h = self.project(mean_word_embedding(self.embedding, text.node_words)) + self.node_type(text.node_type)
-        return self.layers(h, text.edge_index, self.edge_type(text.edge_type))
+    def reset_parameters(self) -> None:
+        """Everything but the shared word embedding."""
+        reset_all([self.project, self.node_type, self.edge_type, self.layers])
+
+    def forward(self, texts: Batch) -> Tensor:
+        h = self.project(mean_word_embedding(self.embedding, texts.x)) + self.node_type(texts.node_type)
+        return self.layers(h, texts.edge_index, self.edge_type(texts.edge_type))
 
 
 class RegionGraphEncoder(nn.Module):
@@ -95,6 +117,10 @@ class RegionGraphEncoder(nn.Module):
         self.project = nn.Linear(feature_dim + BOX_FEATURES, dim)
         self.layers = GraphLayers(dim, layers, heads, edge_dim=EDGE_GEOMETRY)
 
-    def forward(self, regions: RegionBatch) -> Tensor:
-        h = self.project(torch.cat([regions.x, regions.boxes], dim=-1))
+    def reset_parameters(self) -> None:
+        reset_all([self.project, self.layers])
+
+    def forward(self, regions: Batch) -> Tensor:
+        x = regions.x.to(self.project.weight.dtype)  # float16 features are cast on the device
+        h = self.project(torch.cat([x, regions.boxes], dim=-1))
         return self.layers(h, regions.edge_index, regions.edge_attr)

@@ -13,15 +13,26 @@ with their node axes padded to the split's longest.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from typing import Protocol
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from graph_models.data import RegionStore, TextBank, collate_regions
 from graph_models.matchers import Encoded, Matcher
+from graph_models.regions import ImageRegions, collate_regions
+from graph_models.text_graphs import TextBank
+
+
+class RegionSource(Protocol):
+    """What encoding images reads: a :class:`~graph_models.regions.RegionStore`, or any other
+    holder of images' regions (the benchmarks keep theirs in memory)."""
+
+    def load(self, image_ids: Iterable[str]) -> dict[str, ImageRegions]: ...
+
+    def order_of(self, image_id: str) -> tuple[int, int]: ...
 
 
 def image_rows(caption_images: Sequence[str]) -> tuple[list[str], np.ndarray]:
@@ -38,17 +49,18 @@ def _pad_to(x: Tensor, length: int) -> Tensor:
 
 def concat_encoded(parts: Sequence[Encoded]) -> Encoded:
     """Concatenate encodings of several batches, padding their node axes (dim 1) to the longest."""
-    def cat(tensors: list[Tensor]) -> Tensor:
-        length = max(t.shape[1] for t in tensors)
-        return torch.cat([_pad_to(t, length) for t in tensors])
+    def cat(tensors: Sequence[Tensor | None]) -> Tensor | None:
+        present = [t for t in tensors if t is not None]
+        if not present:
+            return None
+        if len(present) < len(tensors):
+            raise ValueError("cannot concatenate encodings with nodes and encodings without")
+        length = max(t.shape[1] for t in present)
+        return torch.cat([_pad_to(t, length) for t in present])
 
-    first = parts[0]
-    return Encoded(
-        torch.cat([p.vector for p in parts]),
-        None if first.nodes is None else cat([p.nodes for p in parts]),  # type: ignore[misc]
-        None if first.mask is None else cat([p.mask for p in parts]),  # type: ignore[misc]
-        {k: cat([p.extra[k] for p in parts]) for k in first.extra},
-    )
+    extra = {k: cat([p.extra[k] for p in parts]) for k in parts[0].extra}
+    return Encoded(torch.cat([p.vector for p in parts]), cat([p.nodes for p in parts]),
+                   cat([p.mask for p in parts]), {k: v for k, v in extra.items() if v is not None})
 
 
 @torch.no_grad()
@@ -61,13 +73,13 @@ def encode_texts(matcher: Matcher, bank: TextBank, indices: Sequence[int], batch
 
 
 @torch.no_grad()
-def encode_images(matcher: Matcher, store: RegionStore, image_ids: Sequence[str], batch_size: int,
+def encode_images(matcher: Matcher, store: RegionSource, image_ids: Sequence[str], batch_size: int,
                   device: torch.device | str) -> Encoded:
     """Encode images in the order ``image_ids`` gives, visiting them in the order the regions
     artifact stores them, so each row group is read once (twice where a batch straddles it)
     whatever order the captions list their images in."""
     matcher.eval()
-    order = sorted(range(len(image_ids)), key=lambda k: store.where.get(image_ids[k], (-1, -1)))
+    order = sorted(range(len(image_ids)), key=lambda k: store.order_of(image_ids[k]))
     parts = []
     for s in range(0, len(order), batch_size):
         ids = [image_ids[k] for k in order[s:s + batch_size]]

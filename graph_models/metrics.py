@@ -1,4 +1,4 @@
-"""Retrieval metrics of image-text matching (METHODS.md section 9) and compositional accuracy.
+"""Retrieval metrics of image-text matching (R@K, rSum, median rank; COCO 1K folds) and compositional accuracy.
 
 Shapes:
 
@@ -103,7 +103,7 @@ def recalls(sim: Any, caption_image: Any, ks: Sequence[int] = (1, 5, 10)) -> dic
 
 
 def protocol(sim: Any, caption_image: Any, ks: Sequence[int] = (1, 5, 10)) -> dict[str, Any]:
-    """The evaluation protocol of METHODS.md section 9.
+    """The field's evaluation protocol (Flickr30K 1K, COCO 5K and COCO 1K).
 
     ``"all"``: :func:`recalls` over the whole set. With 1,000 images (Flickr30K test) this is
     the Flickr30K 1K protocol; with 5,000 images (COCO test) it is the COCO 5K protocol.

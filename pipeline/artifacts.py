@@ -28,7 +28,7 @@ import secrets
 import shutil
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import TypeVar
+from typing import BinaryIO, TypeVar
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -111,16 +111,18 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write a small text file (metrics, vocabularies) by temporary name and rename."""
+def atomic_write_file(path: Path, write: Callable[[BinaryIO], object]) -> None:
+    """Write a file by temporary name and rename: ``write`` gets the open binary file. A failed
+    or killed write leaves the old file (or none), never half of one; the file gets the
+    permissions the umask gives any new file."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     prefix = f".{path.name}.tmp-"
     _remove_stale(path.parent, prefix)
     tmp, fd = _temporary_name(path.parent, prefix, _new_file)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
+        with os.fdopen(fd, "wb") as fh:
+            write(fh)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
@@ -128,6 +130,11 @@ def atomic_write_text(path: Path, text: str) -> None:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write a small text file (metrics, vocabularies) by temporary name and rename."""
+    atomic_write_file(path, lambda fh: fh.write(text.encode("utf-8")))
 
 
 def write_json(path: Path, data: object) -> None:

@@ -285,6 +285,10 @@ CAPTION_VECTORS = ArtifactSchema(
     ),
 )
 
+# The geometry of a spatial-graph edge i -> j, in the order of the regions edge_attr lists
+# (stages.regions.geometry computes them; the graph matchers read their count from here).
+REGION_EDGE_FEATURES = ("dx", "dy", "rho", "sin_theta", "cos_theta", "iou", "log_area_ratio")
+
 REGIONS = ArtifactSchema(
     name="regions",
     version=1,
@@ -306,7 +310,7 @@ REGIONS = ArtifactSchema(
         pa.field("features", pa.large_binary()),
         pa.field("edge_src", pa.list_(pa.int32())),  # spatial graph: region edge_src[e] -> edge_dst[e]
         pa.field("edge_dst", pa.list_(pa.int32())),
-        pa.field("edge_attr", pa.list_(pa.list_(pa.float32(), 7))),  # stages.regions.geometry.EDGE_FEATURES
+        pa.field("edge_attr", pa.list_(pa.list_(pa.float32(), len(REGION_EDGE_FEATURES)))),  # REGION_EDGE_FEATURES
         pa.field("backend", pa.string()),
         pa.field("error", pa.string()),
     ),

@@ -34,7 +34,8 @@ from typing import Any
 import numpy as np
 import torch
 
-from graph_models.data import RegionStore, TextBank, encode_caption
+from graph_models import inputs
+from graph_models.checkpoint import load_model
 from graph_models.evaluation import (
     encode_images,
     encode_texts,
@@ -44,12 +45,12 @@ from graph_models.evaluation import (
     shortlist_matrix,
 )
 from graph_models.metrics import compositional_accuracy, protocol, round_metrics
+from graph_models.regions import RegionStore
+from graph_models.text_graphs import TextBank, encode_caption
 from pipeline.artifacts import write_json
 from pipeline.errors import InputError
 from pipeline.params import NonNegativeInt, PositiveInt, load_section
 from pipeline.stage import run_stage, stage_parser
-from stages import matching_inputs
-from stages.train import load_model
 
 log = logging.getLogger(__name__)
 
@@ -70,13 +71,13 @@ class EvaluateParams:
 def _run(args: argparse.Namespace) -> None:
     params = load_section(args.params, "evaluate", EvaluateParams)
     device = torch.device(params.device)
-    matcher, vocab, record = load_model(args.model, device)
+    matcher, words, record = load_model(args.model, device)
     store = RegionStore(args.regions)
-    rows, counts = matching_inputs.split_captions(matching_inputs.read_graphs(args.text_graphs), params.split, store)
+    rows, counts = inputs.split_captions(inputs.read_graphs(args.text_graphs), params.split, store)
     if not rows:
         raise InputError(" ".join(map(str, args.text_graphs)), "split", f"no usable caption of split {params.split!r}")
     images, caption_image = image_rows([r["image_id"] for r in rows])
-    bank = TextBank([encode_caption(r, vocab) for r in rows])
+    bank = TextBank([encode_caption(r, words) for r in rows])
 
     started = time.perf_counter()
     img = encode_images(matcher, store, images, params.batch, device)
@@ -103,12 +104,12 @@ def _run(args: argparse.Namespace) -> None:
 
     if args.negatives:
         caption_row = {r["caption_id"]: k for k, r in enumerate(rows)}
-        negs = [n for n in matching_inputs.verified_negatives(args.negatives, params.split)
+        negs = [n for n in inputs.verified_negatives(args.negatives, params.split)
                 if n["caption_id"] in caption_row]
         positive = negative = np.zeros(0, np.float32)
         if negs:
             owners = np.array([caption_row[n["caption_id"]] for n in negs], dtype=np.int64)
-            neg_txt = encode_texts(matcher, TextBank([encode_caption(n, vocab) for n in negs]), range(len(negs)),
+            neg_txt = encode_texts(matcher, TextBank([encode_caption(n, words) for n in negs]), range(len(negs)),
                                    params.batch, device)
             chunk = params.image_chunk * 10
             positive = score_pairs(matcher, img, txt, caption_image[owners], owners, chunk)

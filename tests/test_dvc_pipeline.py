@@ -34,7 +34,7 @@ def project(tmp_path: Path, repo_root: Path) -> Path:
     params["ingest"]["world"].update(num_images=12, test_images=4, val_images=2, images_per_partition=6)
     params["train"]["epochs"] = 1
     for run in params["runs"].values():
-        run["model"].update(dim=16, word_dim=8, layers=1, heads=2)
+        run["model"].update(dim=16, word_dim=8, **({"layers": 1, "heads": 2} if "layers" in run["model"] else {}))
     (tmp_path / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
     dvc(tmp_path, "init", "--no-scm", "-q")
     dvc(tmp_path, "config", "core.analytics", "false")

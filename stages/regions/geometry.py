@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-EDGE_FEATURES = ("dx", "dy", "rho", "sin_theta", "cos_theta", "iou", "log_area_ratio")
+from pipeline.schemas import REGION_EDGE_FEATURES as EDGE_FEATURES  # declared with the regions schema
 
 
 def pairwise_iou(boxes: np.ndarray) -> np.ndarray:

@@ -18,6 +18,7 @@ Captions (``text_graphs`` rows), text-graph nodes in brackets:
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -28,10 +29,11 @@ import numpy as np
 import pytest
 import torch
 
-from graph_models.data import ImageRegions, Vocabulary, graph_words, image_regions
-from graph_models.matchers import Matcher, build_matcher
+from graph_models.matchers import MATCHERS, Matcher
+from graph_models.regions import ImageRegions, image_regions
+from graph_models.text_graphs import WordIndex, graph_words
 from pipeline.artifacts import write_artifact
-from pipeline.schemas import REGIONS
+from pipeline.schemas import REGION_EDGE_FEATURES, REGIONS
 
 COLOURS = ("red", "green", "blue")
 SHAPES = ("circle", "square", "triangle")
@@ -66,10 +68,11 @@ def features_of(regions: Sequence[Region]) -> np.ndarray:
 
 
 def edge_geometry(a: Sequence[float], b: Sequence[float]) -> list[float]:
-    """Seven deterministic numbers standing in for stages.regions.geometry.EDGE_FEATURES."""
+    """Deterministic numbers standing in for the REGION_EDGE_FEATURES of the edge a -> b."""
     dx, dy = ((b[0] + b[2]) - (a[0] + a[2])) / 2 / WIDTH, ((b[1] + b[3]) - (a[1] + a[3])) / 2 / HEIGHT
     wa, ha, wb, hb = a[2] - a[0], a[3] - a[1], b[2] - b[0], b[3] - b[1]
-    return [dx, dy, math.hypot(dx, dy), math.atan2(dy, dx), 0.0, wb / wa, hb / ha]
+    values = [dx, dy, math.hypot(dx, dy), math.atan2(dy, dx), 0.0, wb / wa, hb / ha]
+    return values[: len(REGION_EDGE_FEATURES)]
 
 
 def region_row(image_id: str, regions: Sequence[Region], edges: Sequence[tuple[int, int]], split: str = "train",
@@ -118,7 +121,7 @@ CAPTIONS = [
 @dataclass
 class Shapes:
     rows: list[dict[str, Any]]  # text_graphs rows c0..c4
-    vocab: Vocabulary
+    words: WordIndex
     region_rows: dict[str, dict[str, Any]]  # image id -> regions row
     images: dict[str, ImageRegions]  # image id -> the adapter's arrays
     feature_dim: int = FEATURE_DIM
@@ -128,7 +131,7 @@ class Shapes:
 def shapes() -> Shapes:
     rows = [dict(r) for r in CAPTIONS]
     region_rows = {im: region_row(im, *spec) for im, spec in IMAGES.items()}
-    return Shapes(rows, Vocabulary.build((graph_words(r) for r in rows), min_count=1), region_rows,
+    return Shapes(rows, WordIndex.build((graph_words(r) for r in rows), min_count=1), region_rows,
                   {im: regions_of(r) for im, r in region_rows.items()})
 
 
@@ -157,13 +160,43 @@ def one_thread() -> Iterator[None]:
 MATCHER_SIZES = {"dim": 16, "word_dim": 8, "layers": 2, "heads": 2, "temperature": 5.0, "rho": 1.0}
 
 
+def matcher_params(name: str, **overrides: Any) -> Any:
+    """The Params of matcher ``name`` at the tiny sizes (each matcher takes the fields it declares)."""
+    cls = MATCHERS.get(name).Params
+    values = {**MATCHER_SIZES, **overrides}
+    return cls(**{f.name: values[f.name] for f in dataclasses.fields(cls)})
+
+
 @pytest.fixture
 def make_matcher(shapes: Shapes) -> Callable[..., Matcher]:
     """``make_matcher(name, **overrides)``: a tiny matcher for the shapes world, seeded."""
 
     def make(name: str, **overrides: Any) -> Matcher:
         torch.manual_seed(0)
-        return build_matcher(name, vocab_size=len(shapes.vocab), feature_dim=FEATURE_DIM,
-                             **{**MATCHER_SIZES, **overrides})
+        return MATCHERS.get(name)(len(shapes.words), FEATURE_DIM, matcher_params(name, **overrides))
 
     return make
+
+
+RANKING_DEFAULTS = {"kind": "sum", "warmup_epochs": 0, "margin": 0.2, "semantic": "none", "lseh_alpha": 0.185,
+                    "lseh_lambda": 0.025, "ahrl_top_k": 5, "ahrl_temperature": 0.1, "ahrl_weight": 1.0,
+                    "ahrl_margin_shrink": 0.5}
+TERM_DEFAULTS = {"global": {"weight": 0.0}, "generated": {"weight": 0.0, "margin": 0.2},
+                 "phrase": {"weight": 0.0, "kind": "bce", "temperature": MATCHER_SIZES["temperature"]},
+                 "adversarial": {"weight": 0.0, "warmup_epochs": 0}}
+
+
+def objective_of(matcher: Matcher, ranking: dict[str, Any] | None = None, **terms: dict[str, Any]) -> Any:
+    """A MatchingObjective: ``ranking`` changes of RANKING_DEFAULTS, ``terms[name]`` changes of
+    TERM_DEFAULTS[name] (every term is given; a weight of 0 leaves it off)."""
+    from graph_models.losses import LOSS_TERMS, RankingParams
+    from graph_models.objective import MatchingObjective
+
+    params = {name: LOSS_TERMS.get(name).Params(**{**TERM_DEFAULTS[name], **terms.get(name, {})})
+              for name in TERM_DEFAULTS}
+    return MatchingObjective(matcher, RankingParams(**{**RANKING_DEFAULTS, **(ranking or {})}), params)
+
+
+@pytest.fixture
+def make_objective() -> Callable[..., Any]:
+    return objective_of

@@ -8,8 +8,11 @@ import torch
 from torch.testing import assert_close
 
 from graph_models import evaluation
-from graph_models.data import RegionStore, TextBank, collate_regions, encode_caption
 from graph_models.matchers import MATCHERS, Encoded, Matcher
+from graph_models.regions import ImageRegions, RegionStore, collate_regions
+from graph_models.text_graphs import TextBank, encode_caption
+
+NAMES = MATCHERS.names()
 
 IMAGE_IDS = ["img0", "img1", "img2"]
 TOL = {"rtol": 1e-4, "atol": 1e-5}
@@ -19,17 +22,17 @@ def encoded(shapes, m: Matcher) -> tuple[Encoded, Encoded]:
     """Every image and caption of the shapes world, each side in one batch."""
     with torch.no_grad():
         images = m.encode_images(collate_regions([shapes.images[i] for i in IMAGE_IDS]))
-        texts = m.encode_texts(TextBank([encode_caption(r, shapes.vocab) for r in shapes.rows]).batch(range(5)))
+        texts = m.encode_texts(TextBank([encode_caption(r, shapes.words) for r in shapes.rows]).batch(range(5)))
     return images, texts
 
 
-@pytest.mark.parametrize("name", MATCHERS)
+@pytest.mark.parametrize("name", NAMES)
 def test_encoding_in_batches_equals_encoding_at_once(tmp_path, shapes, write_regions, make_matcher,
                                                      name: str) -> None:
     m = make_matcher(name)
     store = RegionStore(write_regions(tmp_path / "regions", [[shapes.region_rows["img2"], shapes.region_rows["img0"]],
                                                              [shapes.region_rows["img1"]]]))
-    bank = TextBank([encode_caption(r, shapes.vocab) for r in shapes.rows])
+    bank = TextBank([encode_caption(r, shapes.words) for r in shapes.rows])
     images = evaluation.encode_images(m, store, IMAGE_IDS, batch_size=2, device="cpu")
     texts = evaluation.encode_texts(m, bank, [4, 0, 1, 2, 3], batch_size=2, device="cpu")
     whole_images, whole_texts = encoded(shapes, m)
@@ -50,7 +53,7 @@ def test_images_are_read_in_stored_order_so_each_row_group_is_read_once(tmp_path
     assert len(images) == 3
 
 
-@pytest.mark.parametrize("name", MATCHERS)
+@pytest.mark.parametrize("name", NAMES)
 @pytest.mark.parametrize(("image_chunk", "text_chunk"), [(2, 3), (1, 4), (5, 2)])
 def test_chunked_score_matrix_equals_one_score(shapes, make_matcher, name: str, image_chunk: int,
                                                text_chunk: int) -> None:
@@ -62,7 +65,7 @@ def test_chunked_score_matrix_equals_one_score(shapes, make_matcher, name: str, 
         assert_close(torch.from_numpy(matrix), m.score(images, texts), **TOL)
 
 
-@pytest.mark.parametrize("name", MATCHERS)
+@pytest.mark.parametrize("name", NAMES)
 def test_shortlist_with_k_of_every_caption_is_the_exact_matrix(shapes, make_matcher, name: str) -> None:
     m = make_matcher(name)
     images, texts = encoded(shapes, m)
@@ -98,3 +101,23 @@ def test_score_pairs_equals_the_entries_of_the_matrix(shapes, make_matcher) -> N
     rows, cols = np.array([2, 0, 1, 2, 0]), np.array([4, 4, 0, 1, 3])
     np.testing.assert_allclose(evaluation.score_pairs(m, images, texts, rows, cols, chunk=2), exact[rows, cols],
                                rtol=1e-4, atol=1e-5)
+
+
+class InMemory:
+    """Another source of regions than the store: what encode_images asks of one."""
+
+    def __init__(self, images: dict[str, ImageRegions]) -> None:
+        self.images = images
+
+    def load(self, image_ids):  # noqa: ANN001, ANN201
+        return {i: self.images[i] for i in image_ids}
+
+    def order_of(self, image_id: str) -> tuple[int, int]:
+        return (0, sorted(self.images).index(image_id))
+
+
+def test_images_can_come_from_any_region_source(shapes, make_matcher) -> None:
+    m = make_matcher("fusion")
+    images = evaluation.encode_images(m, InMemory(shapes.images), ["img2", "img0", "img1"], batch_size=2, device="cpu")
+    whole, _ = encoded(shapes, m)
+    assert_close(images.vector, whole.vector[[2, 0, 1]], **TOL)

@@ -7,10 +7,15 @@ import pytest
 import torch
 import torch.nn.functional as F
 from torch.testing import assert_close
+from torch_geometric.data import Batch
 
-from graph_models.data import ImageRegions, RegionBatch, TextBank, TextBatch, collate_regions, encode_caption
 from graph_models.evaluation import concat_encoded
 from graph_models.matchers import MATCHERS, Encoded, Matcher, attend_and_score, build_matcher
+from graph_models.matchers.vsepp import VSEPP
+from graph_models.regions import EDGE_GEOMETRY, ImageRegions, collate_regions
+from graph_models.text_graphs import TextBank, encode_caption
+
+NAMES = MATCHERS.names()
 
 IMAGE_IDS = ("img0", "img1", "img2")
 IMAGE_OF = torch.tensor([0, 0, 1, 2, 2])  # the image row of captions c0..c4
@@ -18,33 +23,33 @@ TOL = {"rtol": 1e-4, "atol": 1e-5}
 
 
 def bank_of(shapes) -> TextBank:
-    return TextBank([encode_caption(r, shapes.vocab) for r in shapes.rows])
+    return TextBank([encode_caption(r, shapes.words) for r in shapes.rows])
 
 
-def regions_of(shapes, image_ids=IMAGE_IDS) -> RegionBatch:
+def regions_of(shapes, image_ids=IMAGE_IDS) -> Batch:
     return collate_regions([shapes.images[i] for i in image_ids])
 
 
-def texts_of(shapes, indices=range(5)) -> TextBatch:
+def texts_of(shapes, indices=range(5)) -> Batch:
     return bank_of(shapes).batch(list(indices))
 
 
 def region_projection(m: Matcher) -> torch.nn.Linear:
-    return m.project if m.name == "vsepp" else m.regions.project
+    return m.project if isinstance(m, VSEPP) else m.regions.project
 
 
-def scores(m: Matcher, regions: RegionBatch, texts: TextBatch) -> torch.Tensor:
+def scores(m: Matcher, regions: Batch, texts: Batch) -> torch.Tensor:
     return m.score(m.encode_images(regions), m.encode_texts(texts))
 
 
 def without_edges(im: ImageRegions) -> ImageRegions:
-    return ImageRegions(im.features, im.boxes, np.zeros((2, 0), np.int64), np.zeros((0, 7), np.float32))
+    return ImageRegions(im.features, im.boxes, np.zeros((2, 0), np.int64), np.zeros((0, EDGE_GEOMETRY), np.float32))
 
 
 # --- every matcher ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", MATCHERS)
+@pytest.mark.parametrize("name", NAMES)
 def test_score_has_one_entry_per_image_and_caption(shapes, make_matcher, name: str) -> None:
     m = make_matcher(name)
     images, texts = m.encode_images(regions_of(shapes)), m.encode_texts(texts_of(shapes))
@@ -57,7 +62,7 @@ def test_score_has_one_entry_per_image_and_caption(shapes, make_matcher, name: s
     assert m.global_score(images, texts).shape == (3, 5)
 
 
-@pytest.mark.parametrize("name", MATCHERS)
+@pytest.mark.parametrize("name", NAMES)
 def test_score_pairs_equals_the_matching_entries_of_score(shapes, make_matcher, name: str) -> None:
     m = make_matcher(name)
     images, texts = m.encode_images(regions_of(shapes)), m.encode_texts(texts_of(shapes))
@@ -67,7 +72,7 @@ def test_score_pairs_equals_the_matching_entries_of_score(shapes, make_matcher, 
     assert_close(m.score_pairs(images.select(every_i), texts.select(every_t)).view(3, 5), sim, **TOL)
 
 
-@pytest.mark.parametrize("name", MATCHERS)
+@pytest.mark.parametrize("name", NAMES)
 def test_gradients_reach_the_word_embedding_and_the_region_projection(shapes, make_matcher, name: str) -> None:
     m = make_matcher(name)
     sim = scores(m, regions_of(shapes), texts_of(shapes))
@@ -77,7 +82,7 @@ def test_gradients_reach_the_word_embedding_and_the_region_projection(shapes, ma
     assert m.embedding.weight.grad[0].abs().sum() == 0  # the padding word is never trained
 
 
-@pytest.mark.parametrize("name", MATCHERS)
+@pytest.mark.parametrize("name", NAMES)
 def test_permuting_captions_permutes_columns(shapes, make_matcher, name: str) -> None:
     m = make_matcher(name)
     perm = [3, 0, 4, 2, 1]
@@ -85,14 +90,14 @@ def test_permuting_captions_permutes_columns(shapes, make_matcher, name: str) ->
     assert_close(scores(m, regions_of(shapes), texts_of(shapes, perm)), sim[:, perm], **TOL)
 
 
-@pytest.mark.parametrize("name", MATCHERS)
+@pytest.mark.parametrize("name", NAMES)
 def test_permuting_images_permutes_rows(shapes, make_matcher, name: str) -> None:
     m = make_matcher(name)
     sim = scores(m, regions_of(shapes), texts_of(shapes))
     assert_close(scores(m, regions_of(shapes, ("img2", "img0", "img1")), texts_of(shapes)), sim[[2, 0, 1]], **TOL)
 
 
-@pytest.mark.parametrize("name", MATCHERS)
+@pytest.mark.parametrize("name", NAMES)
 def test_padding_nodes_do_not_change_a_score(shapes, make_matcher, name: str) -> None:
     """c4 (2 nodes, 3 tokens) alone, then beside c3 (6 nodes, 7 tokens) which pads it."""
     m = make_matcher(name)
@@ -105,15 +110,61 @@ def test_padding_nodes_do_not_change_a_score(shapes, make_matcher, name: str) ->
                  scores(m, regions_of(shapes, ("img0",)), texts_of(shapes)), **TOL)
 
 
-def test_build_matcher_refuses_an_unknown_name_with_the_choices() -> None:
-    with pytest.raises(ValueError, match="'nope'.*vsepp, sgm, fusion"):
-        build_matcher("nope", vocab_size=4, feature_dim=6, dim=8, word_dim=4, layers=1, heads=1, temperature=1.0,
-                      rho=1.0)
+def test_build_matcher_refuses_an_unknown_name_with_the_registered_ones() -> None:
+    with pytest.raises(ValueError, match="unknown matcher 'nope'; registered: ") as error:
+        build_matcher({"name": "nope", "vocab_size": 4, "feature_dim": 6, "params": {}})
+    assert {"vsepp", "sgm", "fusion"} <= set(str(error.value).split(": ")[-1].split(", "))
 
 
-@pytest.mark.parametrize("name", MATCHERS)
-def test_build_matcher_returns_the_named_matcher(make_matcher, name: str) -> None:
-    assert make_matcher(name).name == name
+@pytest.mark.parametrize("name", NAMES)
+def test_a_matcher_rebuilt_from_its_config_scores_the_same(shapes, make_matcher, name: str) -> None:
+    m = make_matcher(name)
+    config = m.config()
+    assert config["name"] == name and config["vocab_size"] == len(shapes.words)
+    again = build_matcher(config)
+    assert type(again) is type(m)
+    again.load_state_dict(m.state_dict())
+    assert_close(scores(again, regions_of(shapes), texts_of(shapes)), scores(m, regions_of(shapes), texts_of(shapes)))
+
+
+def test_a_new_matcher_is_one_class_and_one_registration(shapes, monkeypatch) -> None:
+    from dataclasses import dataclass
+
+    registry = type(MATCHERS)("matcher")
+    for name in NAMES:
+        registry.register(MATCHERS.get(name))
+
+    @dataclass(frozen=True)
+    class TwiceParams:
+        dim: int
+        word_dim: int
+
+    @registry.register
+    class Twice(VSEPP):  # a user's matcher: VSE++ with its scores doubled
+        name = "twice"
+        Params = TwiceParams
+
+        def score(self, images: Encoded, texts: Encoded) -> torch.Tensor:
+            return 2 * super().score(images, texts)
+
+    monkeypatch.setattr("graph_models.matchers.MATCHERS", registry)
+    m = build_matcher({"name": "twice", "vocab_size": len(shapes.words), "feature_dim": 6,
+                       "params": {"dim": 8, "word_dim": 4}})
+    assert isinstance(m, Twice) and scores(m, regions_of(shapes), texts_of(shapes)).shape == (3, 5)
+    with pytest.raises(ValueError, match="'twice' is already registered"):
+        registry.register(Twice)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_reset_parameters_draws_every_weight_again(make_matcher, name: str) -> None:
+    m = make_matcher(name)
+    before = {k: v.clone() for k, v in m.state_dict().items()}
+    torch.manual_seed(1)
+    m.reset_parameters()
+    for key, value in m.state_dict().items():
+        if "norm" in key or key.endswith(".bias") and torch.equal(before[key], torch.zeros_like(value)):
+            continue  # LayerNorm's ones and zeros, zero biases: drawn again, they are what they were
+        assert not torch.equal(value, before[key]), key
 
 
 # --- attend_and_score ---------------------------------------------------------------------------
@@ -216,7 +267,7 @@ def test_sgm_score_is_object_plus_rho_times_relation(shapes, make_matcher) -> No
 # --- Encoded.select and concat_encoded ----------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", MATCHERS)
+@pytest.mark.parametrize("name", NAMES)
 def test_scores_of_concatenated_encodings_equal_the_scores_of_the_parts(shapes, make_matcher, name: str) -> None:
     m = make_matcher(name)
     image_parts = [m.encode_images(regions_of(shapes, ids)) for ids in (("img0",), ("img2", "img1"))]
@@ -242,3 +293,13 @@ def test_encoded_select_picks_every_field() -> None:
     assert_close(picked.mask, enc.mask[[2, 0]])
     assert_close(picked.extra["edges"], torch.tensor([2, 0]))
     assert Encoded(torch.zeros(2, 3)).select(slice(0, 1)).nodes is None
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_half_precision_features_score_as_their_float32_values(shapes, make_matcher, name: str) -> None:
+    m = make_matcher(name)
+    half = [ImageRegions(im.features.astype(np.float16), im.boxes, im.edges, im.edge_attr)
+            for im in (shapes.images[i] for i in IMAGE_IDS)]
+    regions = collate_regions(half)
+    assert regions.x.dtype == torch.float16
+    assert torch.equal(scores(m, regions, texts_of(shapes)), scores(m, regions_of(shapes), texts_of(shapes)))

@@ -1,4 +1,7 @@
-"""``train`` and ``evaluate`` end to end on a tiny synthetic world made by the real stages."""
+"""``train`` and ``evaluate`` end to end on a tiny synthetic world made by the real stages.
+
+The tests that train are ``slow`` (the world's stages and the trainings take ~15 s); the library
+code they drive is tested fast in ``tests/graph_models``."""
 
 from __future__ import annotations
 
@@ -13,6 +16,7 @@ import pytest
 import torch
 import yaml
 
+from graph_models.checkpoint import MODEL_FORMAT
 from stages import (
     caption_semantics,
     detect_regions,
@@ -32,11 +36,13 @@ def tiny_params(repo_root: Path, path: Path, **train_overrides) -> Path:
     params["ingest"]["world"].update(num_images=24, test_images=6, val_images=4, images_per_partition=12)
     params["train"].update({"epochs": 2, "batch_size": 32, **train_overrides})
     for run in params["runs"].values():
-        run["model"].update(dim=32, word_dim=16, layers=1, heads=2)
-        run["losses"]["ranking_warmup_epochs"] = 1
-    params["runs"]["fusion_lseh"] = {"model": params["runs"]["fusion"]["model"],
-                                     "losses": {**params["runs"]["fusion"]["losses"], "semantic": "lseh",
-                                                "adversarial_weight": 0.2, "adversarial_warmup_epochs": 1}}
+        run["model"].update(dim=32, word_dim=16, **({"layers": 1, "heads": 2} if "layers" in run["model"] else {}))
+        run["losses"]["ranking"]["warmup_epochs"] = 1
+    fusion = params["runs"]["fusion"]
+    params["runs"]["fusion_lseh"] = {"model": fusion["model"],
+                                     "losses": {**fusion["losses"], "ranking": {**fusion["losses"]["ranking"],
+                                                                                "semantic": "lseh"},
+                                                "adversarial": {"weight": 0.2, "warmup_epochs": 1}}}
     path.write_text(yaml.safe_dump(params, sort_keys=False))
     return path
 
@@ -78,11 +84,12 @@ def evaluate_args(world: Path, out: Path, params: Path | None = None) -> list[st
             "--metrics", str(out / "eval.json")]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("run", ["fusion", "vsepp", "fusion_lseh"])
 def test_train_then_evaluate_writes_a_loadable_model_and_the_protocol(world: Path, tmp_path: Path, run: str) -> None:
     assert train.main(train_args(world, tmp_path, run)) == 0
     state = torch.load(tmp_path / "model.pt", weights_only=True)
-    assert state["format"] == train.MODEL_FORMAT and state["run"] == run and state["epochs"] == 2
+    assert state["format"] == MODEL_FORMAT and state["run"] == run and state["epochs"] == 2
     plots = (tmp_path / "plots.csv").read_text().splitlines()
     assert plots[0].startswith("epoch,") and "val_rsum" in plots[0] and len(plots) == 3
     trained = json.loads((tmp_path / "train.json").read_text())
@@ -99,6 +106,7 @@ def test_train_then_evaluate_writes_a_loadable_model_and_the_protocol(world: Pat
     assert f"| {run} |" in table and "swap-att acc" in table
 
 
+@pytest.mark.slow
 def test_a_rerun_resumes_its_checkpoint_and_other_settings_start_over(world: Path, tmp_path: Path, capsys) -> None:
     one = tiny_params(REPO, tmp_path / "one.yaml", epochs=1)
     assert train.main(train_args(world, tmp_path, "vsepp", one)) == 0
@@ -114,6 +122,7 @@ def test_a_rerun_resumes_its_checkpoint_and_other_settings_start_over(world: Pat
     assert "other settings" in log and "resuming" not in log and "epoch 1:" in log
 
 
+@pytest.mark.slow
 def test_shortlist_reports_what_it_costs(world: Path, tmp_path: Path) -> None:
     assert train.main(train_args(world, tmp_path, "fusion")) == 0
     params = yaml.safe_load((world / "params.yaml").read_text())
@@ -127,16 +136,29 @@ def test_shortlist_reports_what_it_costs(world: Path, tmp_path: Path) -> None:
                                                abs=0.01)
 
 
-def test_bad_runs_and_missing_inputs_exit_2_with_one_clear_line(world: Path, tmp_path: Path, capsys) -> None:
-    assert train.main(train_args(world, tmp_path, "nope")) == 2
+def test_bad_runs_and_absent_models_exit_2_with_one_clear_line(tmp_path: Path, capsys) -> None:
+    tiny_params(REPO, tmp_path / "params.yaml")  # no artifact is read before these are refused
+    assert train.main(train_args(tmp_path, tmp_path, "nope")) == 2
     err = capsys.readouterr().err
     assert "runs.nope" in err and "fusion" in err
+    params = yaml.safe_load((tmp_path / "params.yaml").read_text())
+    params["runs"]["fusion"]["model"]["matcher"] = "fusoin"
+    params["runs"]["vsepp"]["losses"]["phrases"] = {"weight": 1.0}
+    (tmp_path / "bad.yaml").write_text(yaml.safe_dump(params))
+    assert train.main(train_args(tmp_path, tmp_path, "fusion", tmp_path / "bad.yaml")) == 2
+    assert "runs.fusion.model.matcher" in (err := capsys.readouterr().err) and "'fusoin' is not a matcher" in err
+    assert train.main(train_args(tmp_path, tmp_path, "vsepp", tmp_path / "bad.yaml")) == 2
+    assert "runs.vsepp.losses.phrases" in (err := capsys.readouterr().err) and "generated, phrase" in err
+    assert evaluate.main(evaluate_args(tmp_path, tmp_path / "absent")) == 2
+    assert "model file not found" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_a_loss_without_its_input_exits_2_naming_it(world: Path, tmp_path: Path, capsys) -> None:
     args = train_args(world, tmp_path, "fusion")
     args[args.index("--labels"):args.index("--labels") + 2] = []
     assert train.main(args) == 2
     assert "--labels" in capsys.readouterr().err
-    assert evaluate.main(evaluate_args(world, tmp_path / "absent")) == 2
-    assert "model file not found" in capsys.readouterr().err
 
 
 @pytest.mark.slow

@@ -1,10 +1,10 @@
-"""What ``train`` and ``evaluate`` read from the artifacts, in one place.
+"""What training and evaluation read from the artifacts, in one place.
 
 Captions come from ``text_graphs`` (rows with an error or whose image has no row in
 ``regions`` are skipped and counted), generated negatives from ``negatives`` (verified ones),
 phrase labels from ``image_labels`` and LSEH vectors from ``caption_vectors``. The text side of
 a split is small (a few hundred bytes a caption) and is read whole; region features are not
-(:class:`graph_models.data.RegionStore`).
+(:class:`graph_models.regions.RegionStore`).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from graph_models.data import RegionStore
+from graph_models.regions import RegionStore
 from pipeline.artifacts import read_table
 from pipeline.schemas import CAPTION_VECTORS, IMAGE_LABELS, NEGATIVES, TEXT_GRAPHS
 

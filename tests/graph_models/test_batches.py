@@ -1,29 +1,24 @@
-"""graph_models.training: epoch plans over row groups, batches, checkpoints and the epoch loop."""
+"""graph_models.batches: epoch plans over row groups, a step's batch, the loader worker."""
 
 from __future__ import annotations
-
-import math
-import os
 
 import numpy as np
 import pytest
 import torch
-from torch import nn
 from torch.testing import assert_close
 
-from graph_models.data import RegionStore
-from graph_models.objective import LossParams, MatchingObjective
-from graph_models.training import (
+from graph_models.batches import (
     Captions,
     PhraseBank,
+    TrainBatch,
     attach_negatives,
+    batch_loader,
     caption_set,
     epoch_plan,
-    load_checkpoint,
+    iterate_batches,
     make_batch,
-    save_checkpoint,
-    train_epoch,
 )
+from graph_models.regions import RegionStore
 
 # --- epoch_plan ---------------------------------------------------------------------------------
 
@@ -35,7 +30,7 @@ def plan_world(tmp_path, shapes, write_regions) -> tuple[Captions, RegionStore]:
     rows = [{**shapes.region_rows["img0"], "image_id": i} for i in image_ids]
     store = RegionStore(write_regions(tmp_path / "regions", [rows[0:2], rows[2:4], rows[4:6]]))
     captions = caption_set([{**shapes.rows[0], "caption_id": f"{i}-{k}", "image_id": i}
-                            for i in image_ids for k in range(2)], shapes.vocab)
+                            for i in image_ids for k in range(2)], shapes.words)
     return captions, store
 
 
@@ -92,8 +87,8 @@ IMAGE_PHRASES = {"img0": frozenset({"red circle", "blue square"}), "img2": froze
 
 @pytest.fixture
 def captions(shapes) -> Captions:
-    captions = caption_set(shapes.rows, shapes.vocab)
-    attach_negatives(captions, NEGATIVES, shapes.vocab, lambda r: [{"phrase": p} for p in r["phrases"]])
+    captions = caption_set(shapes.rows, shapes.words)
+    attach_negatives(captions, NEGATIVES, shapes.words, lambda r: [{"phrase": p} for p in r["phrases"]])
     captions.image_phrases = dict(IMAGE_PHRASES)
     return captions
 
@@ -113,7 +108,7 @@ def test_attach_negatives_keeps_those_of_known_captions(captions: Captions) -> N
 def test_make_batch_maps_captions_to_their_images(shapes, captions: Captions) -> None:
     batch = batch_of(shapes, captions, [3, 0, 1, 4])
     assert batch.image_of.tolist() == [0, 1, 1, 0]  # images in order of appearance: img2, img0
-    assert batch.regions.num_images == 2
+    assert batch.regions.num_graphs == 2
     assert_close(batch.regions.x, torch.from_numpy(np.concatenate([shapes.images["img2"].features,
                                                                    shapes.images["img0"].features])))
     assert_close(batch.texts.tokens, captions.bank.batch([3, 0, 1, 4]).tokens)
@@ -130,12 +125,12 @@ def test_make_batch_picks_at_most_negatives_per_caption(shapes, captions: Captio
                                                         negative_of: list[int]) -> None:
     batch = batch_of(shapes, captions, [0, 1, 2], negatives_per_caption=per_caption)
     assert batch.negative_of.tolist() == negative_of
-    assert batch.negatives.size == len(negative_of)
+    assert batch.negatives.num_graphs == len(negative_of)
     own = {0: [0, 1, 2], 1: [3]}  # negatives_of of captions 0 and 1
     picked = []
     for k, pos in enumerate(negative_of):
-        tokens = batch.negatives.tokens[k, : int(batch.negatives.lengths[k])]
-        rows = [n for n in own[pos] if torch.equal(captions.negatives.batch([n]).tokens[0], tokens)]
+        tokens = batch.negatives.get_example(k).tokens
+        rows = [n for n in own[pos] if torch.equal(captions.negatives.graph(n).tokens, tokens)]
         assert len(rows) == 1  # a negative of this caption
         picked.append(rows[0])
     assert len(set(picked)) == len(picked)  # without repeats
@@ -151,7 +146,7 @@ def decode(bank: PhraseBank, phrases: torch.Tensor) -> list[str]:
 
 
 def test_make_batch_phrase_pool_and_targets(shapes, captions: Captions) -> None:
-    bank = PhraseBank(shapes.vocab)
+    bank = PhraseBank(shapes.words)
     batch = batch_of(shapes, captions, [3, 1], negatives_per_caption=1, max_phrases=10, phrases=bank)
     pool = decode(bank, batch.phrases)  # img2's and img0's phrases and c1's negative's
     assert pool == ["blue square", "green triangle", "red circle", "red triangle"]
@@ -162,7 +157,7 @@ def test_make_batch_phrase_pool_and_targets(shapes, captions: Captions) -> None:
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_make_batch_caps_the_phrase_pool(shapes, captions: Captions, seed: int) -> None:
-    bank = PhraseBank(shapes.vocab)
+    bank = PhraseBank(shapes.words)
     batch = batch_of(shapes, captions, [3, 1], negatives_per_caption=1, max_phrases=2, phrases=bank, seed=seed)
     pool = decode(bank, batch.phrases)
     assert len(pool) == 2 and pool == sorted(pool)
@@ -172,89 +167,47 @@ def test_make_batch_caps_the_phrase_pool(shapes, captions: Captions, seed: int) 
 
 def test_make_batch_without_image_phrases_has_no_phrases(shapes, captions: Captions) -> None:
     captions.image_phrases = {}
-    assert batch_of(shapes, captions, [0, 1], max_phrases=5, phrases=PhraseBank(shapes.vocab)).phrases is None
+    assert batch_of(shapes, captions, [0, 1], max_phrases=5, phrases=PhraseBank(shapes.words)).phrases is None
 
 
-# --- checkpoints --------------------------------------------------------------------------------
 
 
-def state() -> dict:
-    torch.manual_seed(0)
-    return {"objective": nn.Linear(3, 2).state_dict(), "epoch": 4, "run": "fusion", "vocab": ["<pad>", "<unk>", "red"],
-            "history": [{"epoch": 1, "loss": 0.5}], "fingerprint": "abc"}
+# --- the loader worker --------------------------------------------------------------------------
 
 
-def test_checkpoint_round_trip_loads_with_weights_only(tmp_path) -> None:
-    path = tmp_path / "checkpoints" / "last.pt"
-    save_checkpoint(path, state())
-    loaded = load_checkpoint(path)
-    expected = state()
-    assert {k: v for k, v in loaded.items() if k != "objective"} == {k: v for k, v in expected.items()
-                                                                     if k != "objective"}
-    assert list(loaded["objective"]) == ["weight", "bias"]
-    for name, tensor in expected["objective"].items():
-        assert_close(loaded["objective"][name], tensor)
-    assert os.listdir(path.parent) == ["last.pt"]  # no temporary file left
+def same_batches(a: TrainBatch, b: TrainBatch) -> bool:
+    for name in ("image_of", "semantic", "negative_of", "phrases", "phrase_targets"):
+        x, y = getattr(a, name), getattr(b, name)
+        if (x is None) != (y is None) or (x is not None and not torch.equal(x, y)):
+            return False
+    for name in ("regions", "texts", "negatives"):
+        x, y = getattr(a, name), getattr(b, name)
+        if (x is None) != (y is None):
+            return False
+        if x is not None and (sorted(x.keys()) != sorted(y.keys()) or
+                              not all(torch.equal(x[k], y[k]) for k in x.keys())):
+            return False
+    return True
 
 
-def test_failed_save_leaves_the_previous_checkpoint(tmp_path, monkeypatch) -> None:
-    path = tmp_path / "last.pt"
-    save_checkpoint(path, state())
-    before = path.read_bytes()
-
-    def broken_save(obj, f, *args, **kwargs) -> None:  # noqa: ANN001
-        with open(f, "wb") as fh:
-            fh.write(b"half a checkpoint")
-        raise OSError("disk full")
-
-    monkeypatch.setattr(torch, "save", broken_save)
-    with pytest.raises(OSError, match="disk full"):
-        save_checkpoint(path, {**state(), "epoch": 5})
-    assert path.read_bytes() == before
-    assert os.listdir(tmp_path) == ["last.pt"]
-    monkeypatch.undo()
-    assert load_checkpoint(path)["epoch"] == 4
+@pytest.mark.parametrize("prefetch", [1, 3])
+def test_the_loader_worker_gives_the_batches_of_the_epoch_in_order(plan_world, shapes, prefetch: int) -> None:
+    captions, store = plan_world
+    attach_negatives(captions, [{**NEGATIVES[0], "caption_id": c} for c in captions.caption_ids[::3]],
+                     shapes.words, lambda r: [{"phrase": p} for p in r["phrases"]])
+    captions.image_phrases = {im: frozenset({"red circle"}) for im in captions.image_ids}
+    plan = epoch_plan(captions, store, batch_size=3, shuffle_groups=2, seed=0)
+    args = (captions, store, plan, PhraseBank(shapes.words), 1, 4)
+    expected = list(iterate_batches(*args, seed=5))
+    loaded = list(batch_loader(*args, seed=5, prefetch=prefetch))
+    assert len(loaded) == len(expected) == len(plan) > 2
+    assert all(same_batches(a, b) for a, b in zip(loaded, expected, strict=True))
+    assert any(b.negatives is not None for b in loaded) and all(b.phrases is not None for b in loaded)
 
 
-# --- train_epoch --------------------------------------------------------------------------------
-
-
-def loss_params(**changes) -> LossParams:
-    base = {"ranking": "sum", "ranking_warmup_epochs": 0, "margin": 0.2, "semantic": "none", "lseh_alpha": 0.185,
-            "lseh_lambda": 0.025, "ahrl_top_k": 5, "ahrl_temperature": 0.1, "ahrl_weight": 1.0,
-            "ahrl_margin_shrink": 0.5, "global_weight": 0.0, "generated_weight": 0.0, "generated_margin": 0.2,
-            "phrase_weight": 0.0, "phrase_loss": "bce", "adversarial_weight": 0.0, "adversarial_warmup_epochs": 0}
-    return LossParams(**{**base, **changes})
-
-
-def test_train_epoch_steps_and_finite_terms(shapes, captions: Captions, make_matcher) -> None:
-    objective = MatchingObjective(make_matcher("fusion"), loss_params(global_weight=0.5, generated_weight=1.0),
-                                  dim=16, temperature=5.0)
-    batches = [batch_of(shapes, captions, [0, 2, 3], negatives_per_caption=1),
-               batch_of(shapes, captions, [1, 4], negatives_per_caption=1)]
-    before = objective.matcher.embedding.weight.detach().clone()
-    optimizer = torch.optim.Adam(objective.parameters(), lr=1e-3)
-    out = train_epoch(objective, iter(batches), optimizer, grad_clip=2.0, device=torch.device("cpu"), epoch=0)
-    assert out["steps"] == 2
-    assert {"ranking", "global", "generated", "loss", "pairs_per_second"} <= set(out)
-    assert all(math.isfinite(v) for v in out.values())
-    assert out["pairs_per_second"] > 0
-    assert not torch.equal(objective.matcher.embedding.weight, before)  # the optimiser stepped
-    assert objective.training
-
-
-class NaNObjective(nn.Module):
-    def __init__(self) -> None:
-        super().__init__()
-        self.weight = nn.Parameter(torch.zeros(1))
-
-    def forward(self, batch, epoch: int) -> dict[str, torch.Tensor]:  # noqa: ANN001
-        return {"loss": torch.tensor(float("nan"), requires_grad=True)}
-
-
-def test_train_epoch_refuses_a_nan_loss_naming_the_epoch(shapes, captions: Captions) -> None:
-    stub = NaNObjective()
-    optimizer = torch.optim.SGD(stub.parameters(), lr=0.1)
-    batches = iter([batch_of(shapes, captions, [0, 2])] * 3)
-    with pytest.raises(FloatingPointError, match=r"epoch 7: the loss is nan at step 1"):
-        train_epoch(stub, batches, optimizer, grad_clip=1.0, device=torch.device("cpu"), epoch=7)
+def test_without_prefetch_the_batches_are_built_in_the_training_process(plan_world) -> None:
+    captions, store = plan_world
+    plan = epoch_plan(captions, store, batch_size=4, shuffle_groups=1, seed=0)
+    batches = batch_loader(captions, store, plan, None, 0, 4, seed=0, prefetch=0)
+    assert not isinstance(batches, torch.utils.data.DataLoader)
+    assert len(list(batches)) == len(plan)

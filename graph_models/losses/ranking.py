@@ -1,29 +1,34 @@
-"""Training losses for image-text matching (METHODS.md sections 1-6).
+"""Ranking losses: VSE++'s hinge triplet loss, LSEH's semantic margins, AHRL; the global term.
 
-Shapes used below:
+Shapes:
 
 - ``N``: matched pairs in a batch; pair ``i`` is (image ``i``, caption ``i``).
 - ``sim``: (N, N) similarities ``s(i, j)``; row ``i`` is the image of pair ``i``, column ``j`` the
   caption of pair ``j``, so the diagonal holds the matched pairs.
 - ``same_image``: (N, N) bool, True where pairs ``i`` and ``j`` show the same image (always on the
   diagonal). Those entries are not negatives and are masked in both directions.
-- ``D``: width of the LSEH semantic caption vectors; ``B``: embeddings per modality fed to the
-  modality discriminator; ``M``: generated negatives in a batch; ``U`` images scored against a
-  pool of ``P`` phrases.
+- ``vectors``: (N, D) LSEH semantic caption vectors.
 
-Ranking losses are summed over the batch, as in VSE++; the other losses are means, as each
-docstring says. Nothing here picks a device: every tensor is made on the device of the inputs.
+Ranking losses are summed over the batch, as in VSE++. Nothing here picks a device: every
+tensor is made on the device of the inputs.
+
+:class:`RankingLoss` is the run's ranking loss (``runs.NAME.losses.ranking``), always on; the
+``global`` term (:class:`GlobalTerm`) applies it to the pooled vectors of a matcher whose score
+is not already its global score, which trains the cheap score evaluation shortlists with.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
 
 import torch
-import torch.nn.functional as F
-from torch import Tensor, nn
+from torch import Tensor
 
-PHRASE_LOSS_KINDS = ("bce", "hinge")
+from graph_models.losses.base import LOSS_TERMS, LossTerm, Step
+from graph_models.matchers.base import Matcher
+from pipeline.params import Fraction, NonNegativeFloat, NonNegativeInt, PositiveFloat, PositiveInt
 
 
 def _hinge_costs(sim: Tensor, same_image: Tensor, margin: float | Tensor) -> tuple[Tensor, Tensor, Tensor]:
@@ -105,7 +110,7 @@ def ahrl_loss(
 ) -> Tensor:
     r"""Adaptive hierarchical reinforcement loss, our reading of AMSPS (Chen et al. 2023).
 
-    The paper's exact formula is not published; this is the design of METHODS.md section 3.
+    The paper's exact formula is not published; this is the reading the project implements.
     Adaptive margin, with ``sem`` the (N, N) :func:`semantic_similarity` of the captions:
 
     .. math:: m_{ij} = m\,(1 - \sigma\,\mathrm{clamp}(\mathrm{Sem}(i, j), 0, 1))
@@ -127,112 +132,63 @@ def ahrl_loss(
     return level1 + level2_weight * level2
 
 
-def generated_negative_loss(positive: Tensor, negative: Tensor, margin: float = 0.2) -> Tensor:
-    r"""Loss on generated hard-negative captions, in the spirit of SGFNS (Wang et al. 2025).
-
-    .. math:: L_{gen} = \mathrm{mean}_k\,[m_g + s(i, \mathrm{neg}_k) - s(i, i)]_+
-
-    ``positive`` (M,) repeats s(image, caption) for each of its generated negatives and
-    ``negative`` (M,) holds s(image, generated negative). The mean is over the M negatives; an
-    empty batch gives a zero that keeps the graph.
-    """
-    hinge = (margin + negative - positive).clamp(min=0)
-    return hinge.sum() if hinge.numel() == 0 else hinge.mean()
-
-
-class GradientReversal(torch.autograd.Function):
-    """Identity forward; the backward pass multiplies the gradient by ``-coeff`` (Ganin and Lempitsky 2015)."""
-
-    @staticmethod
-    def forward(ctx: Any, x: Tensor, coeff: float) -> Tensor:
-        ctx.coeff = coeff
-        return x.view_as(x)
-
-    @staticmethod
-    def backward(ctx: Any, grad_output: Tensor) -> tuple[Tensor, None]:
-        return -ctx.coeff * grad_output, None
+@dataclass(frozen=True)
+class RankingParams:
+    kind: Literal["sum", "max"]  # VSE++ sum or max of hinges
+    warmup_epochs: NonNegativeInt  # with max: epochs of sum of hinges first (max from scratch can collapse)
+    margin: NonNegativeFloat
+    semantic: Literal["none", "lseh", "ahrl"]  # LSEH's semantic margins, or AHRL's two-level loss
+    lseh_alpha: NonNegativeFloat
+    lseh_lambda: NonNegativeFloat
+    ahrl_top_k: PositiveInt
+    ahrl_temperature: PositiveFloat
+    ahrl_weight: NonNegativeFloat  # w2: weight of AHRL's level-2 term
+    ahrl_margin_shrink: Fraction
 
 
-def grad_reverse(x: Tensor, coeff: float = 1.0) -> Tensor:
-    """Apply :class:`GradientReversal` to ``x``."""
-    return GradientReversal.apply(x, coeff)
+class RankingLoss:
+    """The run's ranking loss for one step: ``bind`` it to the step's pairs, then call it on
+    any (B, B) similarity of those pairs (the matcher's, the global one)."""
+
+    def __init__(self, params: RankingParams) -> None:
+        self.params = params
+
+    def bind(self, image_of: Tensor, semantic: Tensor | None, epoch: int) -> Callable[[Tensor], Tensor]:
+        """``image_of`` (B,) each caption's image, ``semantic`` (B, D) the captions' LSEH vectors
+        or None; the semantic similarity and the same-image mask are computed once."""
+        p = self.params
+        same = image_of[:, None] == image_of[None, :]
+        sem = semantic_similarity(semantic) if semantic is not None and p.semantic != "none" else None
+        max_violation = p.kind == "max" and epoch >= p.warmup_epochs
+
+        def rank(sim: Tensor) -> Tensor:
+            if p.semantic == "ahrl":
+                return ahrl_loss(sim, same, p.margin, sem, p.ahrl_top_k, p.ahrl_temperature, p.ahrl_weight,
+                                 p.ahrl_margin_shrink)
+            margin: float | Tensor = p.margin
+            if p.semantic == "lseh" and sem is not None:
+                margin = semantic_margins(sem, same, p.lseh_alpha, p.lseh_lambda)
+            return ranking_loss(sim, same, margin, max_violation=max_violation)
+
+        return rank
 
 
-class ModalityDiscriminator(nn.Module):
-    """MLP that tells image embeddings (label 0) from text embeddings (label 1), as in ACMR (Wang et al. 2017).
-
-    ``dim -> hidden -> hidden // 2 -> 1`` with ReLU and dropout; maps (B, dim) to logits (B,).
-    Dropout makes training steps random; call ``eval()`` for deterministic logits.
-    """
-
-    def __init__(self, dim: int, hidden: int = 256, *, dropout: float = 0.1) -> None:
-        super().__init__()
-        self.net = nn.Sequential(
-            nn.Linear(dim, hidden),
-            nn.ReLU(),
-            nn.Dropout(dropout),
-            nn.Linear(hidden, hidden // 2),
-            nn.ReLU(),
-            nn.Dropout(dropout),
-            nn.Linear(hidden // 2, 1),
-        )
-        self.reset_parameters()
-
-    def reset_parameters(self) -> None:
-        for layer in self.net:
-            if isinstance(layer, nn.Linear):
-                layer.reset_parameters()
-
-    def forward(self, x: Tensor) -> Tensor:
-        return self.net(x).squeeze(-1)
+@dataclass(frozen=True)
+class GlobalParams:
+    weight: NonNegativeFloat  # 0: off
 
 
-def adversarial_loss(
-    discriminator: ModalityDiscriminator, image_emb: Tensor, text_emb: Tensor, coeff: float = 1.0
-) -> Tensor:
-    r"""Modality-adversarial loss (Liu et al., ACM TOMM 2019; design of ACMR, Wang et al. 2017).
+@LOSS_TERMS.register
+class GlobalTerm(LossTerm):
+    """The run's ranking loss on the matcher's global score (its pooled vectors' cosine)."""
 
-    .. math:: L_{adv} = \mathrm{mean}\,\mathrm{BCE}(D(\mathrm{GRL}(v)), 0) \cup \mathrm{BCE}(D(\mathrm{GRL}(t)), 1)
+    name = "global"
+    Params = GlobalParams
 
-    over the 2B items. Minimising it trains the discriminator to tell the modalities apart, while
-    the gradient-reversal layer hands the embeddings ``-coeff`` times that gradient, pushing them
-    towards modality-invariance. ``image_emb`` and ``text_emb`` are (B, dim); returns a scalar.
-    """
-    logits = discriminator(torch.cat([grad_reverse(image_emb, coeff), grad_reverse(text_emb, coeff)]))
-    labels = torch.cat([logits.new_zeros(image_emb.size(0)), logits.new_ones(text_emb.size(0))])
-    return F.binary_cross_entropy_with_logits(logits, labels)
+    @classmethod
+    def wanted(cls, params: GlobalParams, matcher: Matcher) -> bool:
+        return params.weight > 0 and not matcher.score_is_global  # else it would repeat the ranking term
 
-
-def _masked_mean(values: Tensor, mask: Tensor) -> Tensor:
-    """Mean of ``values`` where ``mask``; zero (with a grad path) where the mask is empty."""
-    return torch.where(mask, values, 0).sum() / mask.sum().clamp(min=1)
-
-
-def phrase_loss(
-    logits: Tensor, targets: Tensor, mask: Tensor | None = None, kind: str = "bce", margin: float = 0.2
-) -> Tensor:
-    r"""Local (phrase-level) loss of SSAMT (Fan et al., ICMR 2022).
-
-    ``logits`` (U, P) score U images against a pool of P phrases; ``targets`` (U, P) bool is True
-    where the phrase is in the image's label set; ``mask`` (U, P) bool, False entries ignored.
-
-    - ``"bce"``: binary cross-entropy with logits, averaged over the positives and over the
-      negatives separately, then summed (negatives far outnumber positives).
-    - ``"hinge"``: per image, :math:`\mathrm{mean}_{p, q}[m + x_q - x_p]_+` over (positive p,
-      negative q) pairs, then the mean over images with at least one of each. Uses U * P * P memory.
-
-    No unmasked entry (or no usable image) gives a zero that keeps the graph.
-    """
-    if kind not in PHRASE_LOSS_KINDS:
-        raise ValueError(f"unknown phrase loss kind {kind!r}; choose one of {', '.join(PHRASE_LOSS_KINDS)}")
-    if mask is None:
-        mask = torch.ones_like(targets, dtype=torch.bool)
-    positives, negatives = targets & mask, ~targets & mask
-    if kind == "bce":
-        per_entry = F.binary_cross_entropy_with_logits(logits, targets.to(logits.dtype), reduction="none")
-        return _masked_mean(per_entry, positives) + _masked_mean(per_entry, negatives)
-    hinge = (margin + logits[:, None, :] - logits[:, :, None]).clamp(min=0)  # [u, p, q]
-    pairs = positives[:, :, None] & negatives[:, None, :]
-    count = pairs.sum(dim=(1, 2))
-    per_image = torch.where(pairs, hinge, 0).sum(dim=(1, 2)) / count.clamp(min=1)
-    return _masked_mean(per_image, count > 0)
+    def forward(self, step: Step) -> Tensor:
+        sim = step.matcher.global_score(step.images, step.texts)[step.batch.image_of]
+        return self.weight * step.rank(sim)

@@ -1,44 +1,55 @@
-"""The training loop's pieces: a dataset from artifacts, epoch batches, steps, checkpoints.
+"""Training batches: a split's captions, the epoch plan over row groups, one step's batch, the loader.
 
-Shapes as in :mod:`graph_models.objective`. :class:`Captions` holds the text side of a split
-(captions, their generated negatives and phrase labels, as small columnar arrays); the image
-side is a :class:`~graph_models.data.RegionStore`, read a window of row groups at a time: an
-epoch visits the row groups in a random order, ``shuffle_groups`` at a time, and shuffles the
-captions of each window into batches (a shuffle buffer, so memory is bounded by the window, not
-by the dataset).
+Shapes: ``B`` captions of ``U`` distinct images in a batch, ``M`` generated negatives, ``P``
+phrases in the batch's phrase pool, ``S`` the LSEH vector size.
 
-Checkpoints are plain dicts of tensors, numbers, strings and lists, so they load with
-``torch.load(weights_only=True)``; they are written to a temporary name and renamed.
+:class:`Captions` holds the text side of a split (captions, their generated negatives and
+phrase labels, as small columnar arrays); the image side is a
+:class:`~graph_models.regions.RegionStore`, read a window of row groups at a time: an epoch
+visits the row groups in a random order, ``shuffle_groups`` at a time, and shuffles the captions
+of each window into batches (a shuffle buffer, so memory is bounded by the window, not by the
+dataset). :func:`batch_loader` builds the batches in a ``torch.utils.data.DataLoader`` worker,
+so reading the next window overlaps the training steps on the current one.
 """
 
 from __future__ import annotations
 
-import logging
-import math
-import os
-import tempfile
-import time
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import numpy as np
 import torch
-from torch import nn
+from torch import Tensor
+from torch.utils.data import DataLoader, IterableDataset
+from torch_geometric.data import Batch
 
-from graph_models.data import (
-    PHRASE_WORDS,
-    RegionStore,
-    TextBank,
-    Vocabulary,
-    collate_regions,
-    encode_caption,
-)
-from graph_models.objective import MatchingObjective, TrainBatch
+from graph_models.regions import ImageRegions, RegionStore, collate_regions
+from graph_models.text_graphs import PHRASE_WORDS, TextBank, WordIndex, encode_caption
 
-log = logging.getLogger(__name__)
+Plan = list[tuple[list[int], list[int]]]  # an epoch: (row groups to load, caption indices) per batch
+
+
+@dataclass
+class TrainBatch:
+    """What one training step reads."""
+
+    regions: Batch  # the U distinct images' region graphs
+    texts: Batch  # the B captions' graphs
+    image_of: Tensor  # (B,) row of each caption's image in ``regions``
+    semantic: Tensor | None = None  # (B, S) LSEH caption vectors
+    negatives: Batch | None = None  # M generated negatives' graphs
+    negative_of: Tensor | None = None  # (M,) the caption (0..B-1) each negative was made from
+    phrases: Tensor | None = None  # (P, PHRASE_WORDS) word ids of the phrase pool
+    phrase_targets: Tensor | None = None  # (U, P) bool: phrase in the image's label set
+
+
+def to_device(batch: TrainBatch, device: torch.device | str) -> TrainBatch:
+    """The batch with every field (tensors, PyG batches) moved to ``device`` by its own ``.to``."""
+    moved: dict[str, Any] = {f.name: None if (v := getattr(batch, f.name)) is None else v.to(device)
+                             for f in fields(batch)}
+    return TrainBatch(**moved)
 
 
 @dataclass
@@ -55,18 +66,18 @@ class Captions:
     image_phrases: dict[str, frozenset[str]] = field(default_factory=dict)  # image -> label phrases
 
 
-def caption_set(rows: Sequence[dict[str, Any]], vocab: Vocabulary) -> Captions:
+def caption_set(rows: Sequence[dict[str, Any]], words: WordIndex) -> Captions:
     return Captions([r["caption_id"] for r in rows], [r["image_id"] for r in rows],
-                    TextBank([encode_caption(r, vocab) for r in rows]))
+                    TextBank([encode_caption(r, words) for r in rows]))
 
 
-def attach_negatives(captions: Captions, negative_rows: Sequence[dict[str, Any]], vocab: Vocabulary,
+def attach_negatives(captions: Captions, negative_rows: Sequence[dict[str, Any]], words: WordIndex,
                      phrases_of: Callable[[dict[str, Any]], list[dict[str, Any]]] | None = None) -> None:
     """Attach generated negatives (rows of the ``negatives`` artifact) to their captions; with
     ``phrases_of`` (``stages.extract_labels.caption_phrases``), also each negative's phrases."""
     index = {c: i for i, c in enumerate(captions.caption_ids)}
     kept = [r for r in negative_rows if r["caption_id"] in index]
-    captions.negatives = TextBank([encode_caption(r, vocab) for r in kept])
+    captions.negatives = TextBank([encode_caption(r, words) for r in kept])
     captions.negatives_of = [[] for _ in captions.caption_ids]
     for k, r in enumerate(kept):
         captions.negatives_of[index[r["caption_id"]]].append(k)
@@ -78,20 +89,20 @@ def attach_negatives(captions: Captions, negative_rows: Sequence[dict[str, Any]]
 class PhraseBank:
     """Phrase strings to word ids (cached)."""
 
-    vocab: Vocabulary
+    words: WordIndex
     cache: dict[str, list[int]] = field(default_factory=dict)
 
     def ids(self, phrases: Sequence[str]) -> torch.Tensor:
         rows = []
         for p in phrases:
             if p not in self.cache:
-                self.cache[p] = self.vocab.ids(p.split(), PHRASE_WORDS)
+                self.cache[p] = self.words.ids(p.split(), PHRASE_WORDS)
             rows.append(self.cache[p])
         return torch.tensor(rows, dtype=torch.int64).reshape(-1, PHRASE_WORDS)
 
 
 def epoch_plan(captions: Captions, store: RegionStore, batch_size: int, shuffle_groups: int, seed: int,
-               world_size: int = 1) -> list[tuple[list[int], list[int]]]:
+               world_size: int = 1) -> Plan:
     """The epoch's batches as (row groups to load, caption indices), cut to a multiple of
     ``world_size`` so every DDP rank takes the same number of steps."""
     rng = np.random.default_rng(seed)
@@ -109,7 +120,7 @@ def epoch_plan(captions: Captions, store: RegionStore, batch_size: int, shuffle_
     return plan[: len(plan) - len(plan) % world_size]
 
 
-def make_batch(captions: Captions, chunk: Sequence[int], regions: dict[str, Any], phrases: PhraseBank | None,
+def make_batch(captions: Captions, chunk: Sequence[int], regions: dict[str, ImageRegions], phrases: PhraseBank | None,
                negatives_per_caption: int, max_phrases: int, rng: np.random.Generator) -> TrainBatch:
     """One TrainBatch for the captions ``chunk`` (indices into ``captions``)."""
     images = list(dict.fromkeys(captions.image_ids[i] for i in chunk))
@@ -139,62 +150,42 @@ def make_batch(captions: Captions, chunk: Sequence[int], regions: dict[str, Any]
     return batch
 
 
-def iterate_batches(captions: Captions, store: RegionStore, plan: Sequence[tuple[list[int], list[int]]],
+def iterate_batches(captions: Captions, store: RegionStore, plan: Plan,
                     phrases: PhraseBank | None, negatives_per_caption: int, max_phrases: int,
                     seed: int) -> Iterator[TrainBatch]:
     """The plan's batches, loading each window of row groups once."""
     rng = np.random.default_rng(seed)
     loaded_window: list[int] | None = None
-    regions: dict[str, Any] = {}
+    regions: dict[str, ImageRegions] = {}
     for window, chunk in plan:
         if window != loaded_window:
             regions, loaded_window = store.load_groups(window), window
         yield make_batch(captions, chunk, regions, phrases, negatives_per_caption, max_phrases, rng)
 
 
-def train_epoch(objective: nn.Module, batches: Iterator[TrainBatch], optimizer: torch.optim.Optimizer,
-                grad_clip: float, device: torch.device, epoch: int) -> dict[str, float]:
-    """One pass; returns the mean of every loss term per batch and the pairs per second."""
-    objective.train()
-    sums: dict[str, float] = defaultdict(float)
-    steps = pairs = 0
-    started = time.perf_counter()
-    for batch in batches:
-        terms = objective(batch.to(device), epoch)
-        values = {k: float(v.detach()) for k, v in terms.items()}
-        if not math.isfinite(values["loss"]):  # before the step: the weights stay those of the last good one
-            raise FloatingPointError(f"epoch {epoch}: the loss is {values['loss']} at step {steps + 1}")
-        optimizer.zero_grad(set_to_none=True)
-        terms["loss"].backward()
-        if grad_clip > 0:
-            torch.nn.utils.clip_grad_norm_(objective.parameters(), grad_clip)
-        optimizer.step()
-        for k, v in values.items():
-            sums[k] += v
-        steps += 1
-        pairs += batch.texts.size
-    seconds = time.perf_counter() - started
-    out = {k: v / max(steps, 1) for k, v in sums.items()}
-    out.update(steps=steps, pairs_per_second=pairs / seconds if seconds else 0.0)
-    return out
+class BatchStream(IterableDataset):
+    """:func:`iterate_batches` as a dataset, for a DataLoader worker to run (picklable, so a
+    worker started by ``spawn`` gets it too)."""
+
+    def __init__(self, captions: Captions, store: RegionStore, plan: Plan, phrases: PhraseBank | None,
+                 negatives_per_caption: int, max_phrases: int, seed: int) -> None:
+        self.args = (captions, store, plan, phrases, negatives_per_caption, max_phrases, seed)
+
+    def __iter__(self) -> Iterator[TrainBatch]:
+        return iterate_batches(*self.args)
 
 
-def unwrap(objective: nn.Module) -> MatchingObjective:
-    return objective.module if hasattr(objective, "module") else objective  # type: ignore[return-value]
+def _as_is(batch: Any) -> Any:
+    """The DataLoader's collate: a BatchStream item is a whole batch already."""
+    return batch
 
 
-def save_checkpoint(path: Path, state: dict[str, Any]) -> None:
-    """``torch.save`` to a temporary sibling, then rename: a killed run never leaves half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.tmp-", dir=path.parent)
-    os.close(fd)
-    try:
-        torch.save(state, tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def load_checkpoint(path: Path, device: torch.device | str = "cpu") -> dict[str, Any]:
-    return torch.load(path, map_location=device, weights_only=True)
+def batch_loader(captions: Captions, store: RegionStore, plan: Plan, phrases: PhraseBank | None,
+                 negatives_per_caption: int, max_phrases: int, seed: int, prefetch: int) -> Iterable[TrainBatch]:
+    """The plan's batches; with ``prefetch`` > 0, built by one DataLoader worker up to that many
+    batches ahead of the step (one worker keeps the batches, and their random draws, in the
+    order ``iterate_batches`` gives them, and reads each window of row groups once)."""
+    stream = BatchStream(captions, store, plan, phrases, negatives_per_caption, max_phrases, seed)
+    if prefetch == 0 or not plan:
+        return iter(stream)
+    return DataLoader(stream, batch_size=None, num_workers=1, prefetch_factor=prefetch, collate_fn=_as_is)
