@@ -1,17 +1,136 @@
-"""What every stage's thin ``main`` shares: common options and error reporting."""
+"""What every stage's thin ``main`` shares: its declaration, common options and error reporting.
+
+Each stage module declares itself once, as a :class:`StageSpec`: its name, what it reads and
+writes (each a command-line option, with the artifact it holds), the ``params.yaml``
+sections it reads, and whether it maps over a dask cluster. Its argument parser is built
+from that declaration (:meth:`StageSpec.parser`), the ``sgmatch stage`` listing reads it,
+and a test checks the stage's ``dvc.yaml`` entry against it (:func:`check_dvc_entry`): the
+same options in the command, every path an input of the stage among its ``deps`` and every
+output among its ``outs``, the same params sections.
+"""
 
 from __future__ import annotations
 
 import argparse
 import logging
-from collections.abc import Callable, Sequence
+import shlex
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from pipeline.errors import InputError
 from pipeline.logs import configure_logging
 from pipeline.parallel import ADDRESS_ENV
 
 log = logging.getLogger(__name__)
+
+# What a port holds: an artifact (a directory of Parquet parts, by its schema name), a plain
+# directory or file of the outside world (a dataset's files, PNG images), a model file, or the
+# stage's JSON metrics (for ``dvc metrics``).
+Holds = str  # an artifact name of pipeline.schemas, or one of KINDS
+KINDS = ("directory", "file", "model", "metrics", "plot")
+
+
+@dataclass(frozen=True)
+class Port:
+    """One input or output of a stage: a command-line option and what the path holds."""
+
+    option: str  # "--text-graphs"
+    holds: Holds  # "text_graphs" (an artifact), or "directory", "file", "model", "metrics", "plot"
+    help: str
+    required: bool = True
+    many: bool = False  # several paths (``--regions a b c``)
+
+    @property
+    def dest(self) -> str:
+        return self.option.lstrip("-").replace("-", "_")
+
+
+@dataclass(frozen=True)
+class StageSpec:
+    """A stage's declaration; see the module docstring."""
+
+    name: str
+    summary: str  # one line, for ``sgmatch stage`` and the README
+    inputs: tuple[Port, ...]
+    outputs: tuple[Port, ...]
+    params: tuple[str, ...]  # the params.yaml sections it reads
+    dask: bool = False  # maps over a dask cluster (takes --dask-address and --workers)
+    options: tuple[tuple[str, dict[str, Any]], ...] = ()  # other options: (flag, argparse keywords)
+
+    @property
+    def module(self) -> str:
+        return f"stages.{self.name}"
+
+    def ports(self) -> tuple[Port, ...]:
+        return self.inputs + self.outputs
+
+    def parser(self, description: str | None) -> argparse.ArgumentParser:
+        """The stage's argument parser: the common options, one per port, the stage's own."""
+        parser = stage_parser(self.name, description)
+        for port in self.ports():
+            if port.option == "--metrics":
+                continue  # every stage takes it (stage_parser)
+            kwargs: dict[str, Any] = {"type": Path, "help": port.help, "required": port.required}
+            if port.many:
+                kwargs["nargs"] = "+"
+            parser.add_argument(port.option, **kwargs)
+        for flag, kwargs in self.options:
+            parser.add_argument(flag, **kwargs)
+        if self.dask:
+            add_dask_options(parser)
+        return parser
+
+
+def check_dvc_entry(spec: StageSpec, entry: Mapping[str, Any]) -> list[str]:
+    """What is wrong with a ``dvc.yaml`` stage entry (``foreach`` stages: their ``do``) for ``spec``.
+
+    The command must run ``python -m stages.NAME``, pass only options the stage declares and
+    every required one; each path an input port is given must be among the entry's ``deps``,
+    each output path among its ``outs`` (or ``metrics``, ``plots``); the entry's ``params``
+    must be the sections the stage reads (an entry may name a subsection, ``runs.${item}``).
+    Code deps are :mod:`pipeline.dvc_deps`' business.
+    """
+    body = entry.get("do", entry)
+    where = f"dvc.yaml stage {spec.name}"
+    words = shlex.split(str(body.get("cmd", "")))
+    if words[:3] != ["python", "-m", spec.module]:
+        return [f"{where}: the command must start with 'python -m {spec.module}'"]
+    problems = []
+    given: dict[str, list[str]] = {}
+    flag = None
+    for word in words[3:]:
+        if word.startswith("--"):
+            flag = word
+            given[flag] = []
+        elif flag is not None:
+            given[flag].append(word)
+    ports = {p.option: p for p in spec.ports()}
+    known = {*ports, "--params", "--log-level", "--metrics", *(f for f, _ in spec.options)}
+    if spec.dask:
+        known |= {"--dask-address", "--workers"}
+    problems += [f"{where}: option {o} is not one the stage declares" for o in given if o not in known]
+    problems += [f"{where}: required option {p.option} is missing" for p in spec.ports()
+                 if p.required and p.option not in given]
+
+    def listed(key: str) -> set[str]:
+        out = set()
+        for item in body.get(key, []) or []:
+            out.update(item if isinstance(item, dict) else [item])
+        return {str(x) for x in out}
+
+    deps, outs = listed("deps"), listed("outs") | listed("metrics") | listed("plots")
+    for port in spec.inputs:
+        problems += [f"{where}: input {port.option} {path} is not among its deps"
+                     for path in given.get(port.option, []) if path not in deps]
+    for port in spec.outputs:
+        problems += [f"{where}: output {port.option} {path} is not among its outs, metrics or plots"
+                     for path in given.get(port.option, []) if path not in outs]
+    sections = {str(p).split(".")[0] for p in body.get("params", []) or []}
+    if sections != set(spec.params):
+        problems.append(f"{where}: params {sorted(sections)}, but the stage reads {sorted(spec.params)}")
+    return problems
 
 
 def stage_parser(name: str, description: str | None) -> argparse.ArgumentParser:

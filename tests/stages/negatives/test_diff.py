@@ -145,5 +145,5 @@ def test_one_clean_edit_is_the_same_in_both_views(views) -> None:
 
 
 def test_the_graph_alone_still_types_the_edits(views) -> None:
-    for expected, a, b in DOMINANT:
+    for expected, _, a, b in DOMINANT:
         assert views(a, b, tags=False)["dominant"] == expected, (a, b)
