@@ -25,7 +25,7 @@ install: $(VENV)/.installed
 demo: $(VENV)/.installed
 	PATH="$(BIN):$$PATH" dvc repro
 	@echo "--- written:"
-	@PATH="$(BIN):$$PATH" sgmatch summary data metrics
+	@PATH="$(BIN):$$PATH" sgmatch summary
 	@echo "--- the ablation (test split of the synthetic world):"
 	@PATH="$(BIN):$$PATH" sgmatch compare metrics/evaluate/vsepp.json metrics/evaluate/fusion.json \
 		metrics/evaluate/fusion_no_generated.json metrics/evaluate/fusion_no_phrase.json

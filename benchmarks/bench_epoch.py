@@ -121,7 +121,7 @@ def training_inputs(settings: Settings) -> tuple[Any, ...]:
     from graph_models.regions import RegionStore
     from graph_models.text_graphs import WordIndex
     from pipeline.params import load_section
-    from stages.extract_labels import caption_phrases
+    from text.phrases import caption_phrases
 
     torch.set_num_threads(settings.threads)
     torch.manual_seed(0)

@@ -9,7 +9,7 @@ Prints one report with three parts (``--only`` picks some):
 
 - ``train``: a training step of each matcher (vsepp, sgm, fusion) on one batch of 128 captions
   of 128 distinct images: 36 regions of 2,048 features an image on a spatial graph of each
-  region's 8 nearest regions (``stages.regions.geometry.spatial_graph`` on random boxes), captions
+  region's 8 nearest regions (``vision.regions.geometry.spatial_graph`` on random boxes), captions
   of about 12 tokens with scene graphs of about 3 objects, 2 attributes and 2 relations, one
   generated negative each, a phrase pool of 256, a vocabulary of 10,000 words. The batch is
   built once by the training code (``caption_set``, ``attach_negatives``, ``make_batch``), the
@@ -157,7 +157,7 @@ def captions_for(images: int, per_image: int, seed: int) -> list[dict[str, Any]]
 
 def region_row(rng: np.random.Generator) -> dict[str, Any]:
     """A ``regions`` row's geometry: 36 random boxes and their k = 8 spatial graph."""
-    from stages.regions.geometry import spatial_graph
+    from vision.regions.geometry import spatial_graph
 
     width, height = IMAGE_SIZE
     size = rng.uniform(0.05, 0.6, (REGIONS, 2)) * [width, height]
@@ -240,7 +240,7 @@ def train_matcher(name: str, settings: Settings) -> dict[str, Any]:
     from graph_models.engine import train_epoch
     from graph_models.text_graphs import WordIndex
     from pipeline.params import load_section
-    from stages.extract_labels import caption_phrases
+    from text.phrases import caption_phrases
 
     train = load_section(settings.params, "train", TrainParams)
     pools = word_pools()

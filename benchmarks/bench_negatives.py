@@ -40,9 +40,9 @@ from typing import Any
 from benchmarks.factual import DEFAULT_DATA
 from pipeline.params import load_section
 from stages.generate_negatives import NegativeParams, fit, negatives_for, summarize
-from stages.negatives.diff import TYPES, diff
-from stages.negatives.language_model import CaptionLanguageModel, words
-from stages.scene_graph.parser import ParserConfig, cached_parser
+from text.negatives.diff import TYPES, diff
+from text.negatives.language_model import CaptionLanguageModel, words
+from text.scene_graph.parser import ParserConfig, cached_parser
 
 PARAMS = Path(__file__).resolve().parents[1] / "params.yaml"
 

@@ -35,8 +35,9 @@ import yaml
 from benchmarks.factual import DEFAULT_DATA
 from pipeline.artifacts import write_artifact
 from pipeline.schemas import CAPTIONS
-from stages import formats, ingest, parse_captions
-from stages.scene_graph.backends import SPACY_EXCLUDE, resolve_spacy_model
+from stages import ingest, parse_captions
+from text import formats
+from text.scene_graph.backends import SPACY_EXCLUDE, resolve_spacy_model
 
 # google/flan-t5-small's config.json (the fields that shape the network)
 FLAN_T5_SMALL = {

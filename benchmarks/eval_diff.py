@@ -9,9 +9,9 @@ benchmark). Both captions are parsed as ``sgmatch diff`` parses them and tagged 
 them; the printed accuracy of a type is the share of its pairs typed as that type, and the
 macro accuracy their mean over the seven types. Rows:
 
-- ``dominant``: :func:`stages.negatives.diff.explain`'s dominant type (graph and tagged words);
+- ``dominant``: :func:`text.negatives.diff.explain`'s dominant type (graph and tagged words);
 - ``dominant, graph only``: the same without the tagger's parts of speech and lemmas;
-- ``strict``: :func:`stages.negatives.diff.diff`, the generator's verifier (``other`` unless the
+- ``strict``: :func:`text.negatives.diff.diff`, the generator's verifier (``other`` unless the
   pair is exactly one clean edit);
 - ``word baseline``: the part of speech of the first changed word (a noun is ``replace-obj``,
   an adjective or number ``replace-att``, anything else ``replace-rel``); ``swap-obj`` or
@@ -35,10 +35,10 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.factual import DEFAULT_DATA
-from stages.negatives.alignment import WordTags
-from stages.negatives.diff import TYPES, diff, explain
-from stages.scene_graph.parser import CaptionParser, ParserConfig
-from stages.word_tags import WordTagger
+from text.negatives.alignment import WordTags
+from text.negatives.diff import TYPES, diff, explain
+from text.scene_graph.parser import CaptionParser, ParserConfig
+from text.word_tags import WordTagger
 
 NOUNS = ("NOUN", "PROPN")
 

@@ -9,7 +9,7 @@ Two measures, on the same predictions:
 - **FACTUAL set match** (the figure FACTUAL publishes): a caption counts when its graph string
   equals the annotated one as a set of fact strings, spacing normalised and nothing else: no
   lower-casing, lemmas or synonyms, so the parser must write FACTUAL's own forms
-  (:func:`stages.scene_graph.scoring.set_match`);
+  (:func:`text.scene_graph.scoring.set_match`);
 - **fact F1** (the project's, lenient): both sides lower-cased, stripped of articles and
   lemmatised element by element; micro precision, recall and F1 over all facts and by kind
   (attributes incl. counts, relations, lone objects), and the set match of those normalised sets.
@@ -27,9 +27,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from benchmarks.factual import DEFAULT_DATA, read_factual
-from stages.scene_graph.backends import SpacyBackend, resolve_spacy_model
-from stages.scene_graph.parser import CaptionParser, ParserConfig
-from stages.scene_graph.scoring import Normalizer, parse_factual, score, set_match
+from text.scene_graph.backends import SpacyBackend, resolve_spacy_model
+from text.scene_graph.parser import CaptionParser, ParserConfig
+from text.scene_graph.scoring import Normalizer, parse_factual, score, set_match
 
 NUMBERS = {"two": "2", "three": "3", "four": "4", "five": "5", "six": "6"}
 System = Callable[[Sequence[str]], list[list[list[str]]]]

@@ -7,8 +7,8 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from stages.scene_graph.backends import SpacyBackend
-from stages.scene_graph.tokens import Parse, from_spacy
+from text.scene_graph.backends import SpacyBackend
+from text.scene_graph.tokens import Parse, from_spacy
 
 DEFAULT_DATA = Path(os.environ.get("SGMATCH_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
 

@@ -1,12 +1,12 @@
 """Learn the co-referent noun pairs that ship with the package, from Flickr8k's training captions.
 
-    python -m benchmarks.learn_coreferent_pairs     # writes stages/negatives/coreferent_pairs.json
+    python -m benchmarks.learn_coreferent_pairs     # writes text/negatives/coreferent_pairs.json
 
 Parses the five captions of every Flickr8k training image (``Flickr8k.token.txt`` and
 ``Flickr_8k.trainImages.txt`` of ``../shared/data/flickr8k``) and keeps the pairs of object
 lemmas that describe the same image in different captions far more often than chance yet
-almost never appear in one caption together (:func:`stages.negatives.lexical.coreferent_pairs`):
-"guy" / "man", "boy" / "child". :func:`stages.negatives.lexical.relation` uses them when it is
+almost never appear in one caption together (:func:`text.negatives.lexical.coreferent_pairs`):
+"guy" / "man", "boy" / "child". :func:`text.negatives.lexical.relation` uses them when it is
 given no corpus of its own.
 """
 
@@ -17,8 +17,8 @@ import json
 from pathlib import Path
 
 from benchmarks.factual import DEFAULT_DATA
-from stages.negatives.lexical import SHIPPED_PAIRS, coreferent_pairs
-from stages.scene_graph.parser import ParserConfig, cached_parser
+from text.negatives.lexical import SHIPPED_PAIRS, coreferent_pairs
+from text.scene_graph.parser import ParserConfig, cached_parser
 
 
 def main() -> None:

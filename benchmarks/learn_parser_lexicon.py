@@ -15,10 +15,10 @@ from pathlib import Path
 
 from benchmarks.factual import DEFAULT_DATA, parse_all, read_factual
 from pipeline.artifacts import atomic_write_text
-from stages.scene_graph.backends import SpacyBackend
-from stages.scene_graph.lexicon import BUILTIN, learn_lexicon
-from stages.scene_graph.rules import build_graph
-from stages.scene_graph.scoring import Normalizer, parse_factual
+from text.scene_graph.backends import SpacyBackend
+from text.scene_graph.lexicon import BUILTIN, learn_lexicon
+from text.scene_graph.rules import build_graph
+from text.scene_graph.scoring import Normalizer, parse_factual
 
 
 def main() -> None:

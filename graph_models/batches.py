@@ -74,7 +74,7 @@ def caption_set(rows: Sequence[dict[str, Any]], words: WordIndex) -> Captions:
 def attach_negatives(captions: Captions, negative_rows: Sequence[dict[str, Any]], words: WordIndex,
                      phrases_of: Callable[[dict[str, Any]], list[dict[str, Any]]] | None = None) -> None:
     """Attach generated negatives (rows of the ``negatives`` artifact) to their captions; with
-    ``phrases_of`` (``stages.extract_labels.caption_phrases``), also each negative's phrases."""
+    ``phrases_of`` (``text.phrases.caption_phrases``), also each negative's phrases."""
     index = {c: i for i, c in enumerate(captions.caption_ids)}
     kept = [r for r in negative_rows if r["caption_id"] in index]
     captions.negatives = TextBank([encode_caption(r, words) for r in kept])

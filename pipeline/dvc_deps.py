@@ -23,7 +23,7 @@ from typing import Any
 
 import yaml
 
-PACKAGES = ("pipeline", "stages", "graph_models")  # the project's own top-level packages
+PACKAGES = ("pipeline", "text", "vision", "graph_models", "stages", "sgmatch")  # the project's own packages
 
 
 def module_path(root: Path, module: str) -> Path | None:
@@ -84,6 +84,22 @@ def _data_files(tree: ast.AST, path: Path) -> set[Path]:
             raise ValueError(f"{path}:{node.lineno}: uses __file__ in a way dvc_deps cannot follow; name a data "
                              "file as Path(__file__).with_name('NAME')")
     return found
+
+
+def module_imports(root: Path, module: str) -> set[str]:
+    """The project modules that ``module`` imports itself (not transitively; names inside a module
+    resolved to the module), for the layering check of the test suite."""
+    path = module_path(Path(root), module)
+    if path is None:
+        raise ValueError(f"no module {module} below {root}")
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    out = set()
+    for name in _imports(tree, module, path.name == "__init__.py"):
+        while name and module_path(Path(root), name) is None:
+            name = name.rpartition(".")[0]
+        if name and name != module:
+            out.add(name)
+    return out
 
 
 def module_files(root: Path, module: str) -> set[str]:
@@ -175,7 +191,7 @@ def suggested_deps(root: Path, module: str) -> list[str]:
         files = [PurePosixPath(p.relative_to(root)).as_posix() for p in directory.rglob("*")
                  if p.is_file() and "__pycache__" not in p.parts]
         out.add(parent.as_posix() if whole and all(g in needed for g in files) else f)
-    return sorted(out)
+    return sorted(d for d in out if not any(d != o and _under(d, o) for o in out))  # "vision" covers "vision/x"
 
 
 def main() -> int:

@@ -286,7 +286,7 @@ CAPTION_VECTORS = ArtifactSchema(
 )
 
 # The geometry of a spatial-graph edge i -> j, in the order of the regions edge_attr lists
-# (stages.regions.geometry computes them; the graph matchers read their count from here).
+# (vision.regions.geometry computes them; the graph matchers read their count from here).
 REGION_EDGE_FEATURES = ("dx", "dy", "rho", "sin_theta", "cos_theta", "iou", "log_area_ratio")
 
 REGIONS = ArtifactSchema(

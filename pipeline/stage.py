@@ -25,11 +25,11 @@ from pipeline.parallel import ADDRESS_ENV
 
 log = logging.getLogger(__name__)
 
-# What a port holds: an artifact (a directory of Parquet parts, by its schema name), a plain
-# directory or file of the outside world (a dataset's files, PNG images), a model file, or the
-# stage's JSON metrics (for ``dvc metrics``).
+# What a port holds: an artifact (a directory of Parquet parts, by its schema name), a folder of
+# pictures that an images artifact's paths point into, another directory or file (a dataset's
+# files, checkpoints), a model file, a plot's data, or the stage's JSON metrics (``dvc metrics``).
 Holds = str  # an artifact name of pipeline.schemas, or one of KINDS
-KINDS = ("directory", "file", "model", "metrics", "plot")
+KINDS = ("image_dir", "directory", "file", "model", "metrics", "plot")
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,7 @@ class Port:
     """One input or output of a stage: a command-line option and what the path holds."""
 
     option: str  # "--text-graphs"
-    holds: Holds  # "text_graphs" (an artifact), or "directory", "file", "model", "metrics", "plot"
+    holds: Holds  # "text_graphs" (an artifact), or one of KINDS
     help: str
     required: bool = True
     many: bool = False  # several paths (``--regions a b c``)
@@ -45,6 +45,9 @@ class Port:
     @property
     def dest(self) -> str:
         return self.option.lstrip("-").replace("-", "_")
+
+
+METRICS = Port("--metrics", "metrics", "where to write the stage's JSON summary (for dvc metrics)", required=False)
 
 
 @dataclass(frozen=True)
@@ -83,6 +86,28 @@ class StageSpec:
         return parser
 
 
+def command_options(words: Sequence[str]) -> dict[str, list[str]]:
+    """``--flag value value --other v`` as {flag: [values]} (a stage command's options)."""
+    given: dict[str, list[str]] = {}
+    flag = None
+    for word in words:
+        if word.startswith("--"):
+            flag = word
+            given[flag] = []
+        elif flag is not None:
+            given[flag].append(word)
+    return given
+
+
+def wired_paths(spec: StageSpec, entry: Mapping[str, Any]) -> dict[str, list[str]]:
+    """The paths a ``dvc.yaml`` entry gives each port of ``spec``, by what the port holds."""
+    given = command_options(shlex.split(str(entry.get("do", entry).get("cmd", "")))[3:])
+    out: dict[str, list[str]] = {}
+    for port in spec.ports():
+        out.setdefault(port.holds, []).extend(given.get(port.option, []))
+    return out
+
+
 def check_dvc_entry(spec: StageSpec, entry: Mapping[str, Any]) -> list[str]:
     """What is wrong with a ``dvc.yaml`` stage entry (``foreach`` stages: their ``do``) for ``spec``.
 
@@ -98,14 +123,7 @@ def check_dvc_entry(spec: StageSpec, entry: Mapping[str, Any]) -> list[str]:
     if words[:3] != ["python", "-m", spec.module]:
         return [f"{where}: the command must start with 'python -m {spec.module}'"]
     problems = []
-    given: dict[str, list[str]] = {}
-    flag = None
-    for word in words[3:]:
-        if word.startswith("--"):
-            flag = word
-            given[flag] = []
-        elif flag is not None:
-            given[flag].append(word)
+    given = command_options(words[3:])
     ports = {p.option: p for p in spec.ports()}
     known = {*ports, "--params", "--log-level", "--metrics", *(f for f, _ in spec.options)}
     if spec.dask:

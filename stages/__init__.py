@@ -1,17 +1,21 @@
-"""The pipeline's stages: one module each, a pure core plus a thin ``main(argv)``.
+"""The pipeline's stages: one thin module each, declared by its ``STAGE`` (a
+:class:`pipeline.stage.StageSpec`), with a pure core in the libraries below and a ``main(argv)``.
 
-Run one with ``python -m stages.NAME ...`` or ``sgmatch stage NAME ...``; ``dvc repro``
-runs them all as wired in ``dvc.yaml``.
+Run one with ``python -m stages.NAME ...`` or ``sgmatch stage NAME ...``; ``dvc repro`` runs them
+as wired in ``dvc.yaml``, which the test suite checks against each declaration.
 """
 
-# Stage name -> one-line description, in pipeline order.
-STAGES: dict[str, str] = {
-    "ingest": "sources (synthetic world or a real dataset) into captions and images",
-    "parse_captions": "captions into text scene graphs (objects, attributes, relations)",
-    "extract_labels": "phrase-level labels: entities, attribute pairs, triples, with vocabularies",
-    "generate_negatives": "typed hard-negative captions made by editing scene graphs, verified",
-    "caption_semantics": "semantic vectors of the captions (TF-IDF, truncated SVD) for LSEH's margins",
-    "detect_regions": "region boxes, labels, features and the spatial graph (shapes or precomputed)",
-    "train": "a graph matcher (vsepp, sgm, fusion) trained with the run's losses; checkpoints and resume",
-    "evaluate": "R@1/5/10 and rSum (1K, 5-fold 1K, 5K) and compositional accuracy by negative type",
-}
+from __future__ import annotations
+
+import importlib
+
+from pipeline.stage import StageSpec
+
+# The stages in the order data flows through them: the one list of them.
+NAMES = ("ingest", "parse_captions", "extract_labels", "generate_negatives", "caption_semantics", "detect_regions",
+         "train", "evaluate")
+
+
+def spec(name: str) -> StageSpec:
+    """The declaration of stage ``name`` (imports its module)."""
+    return importlib.import_module(f"stages.{name}").STAGE

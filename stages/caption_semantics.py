@@ -25,7 +25,6 @@ import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -38,7 +37,7 @@ from pipeline.artifacts import read_table, write_artifact, write_json
 from pipeline.errors import InputError
 from pipeline.params import NonNegativeInt, PositiveInt, load_section
 from pipeline.schemas import CAPTION_VECTORS, TEXT_GRAPHS
-from pipeline.stage import run_stage, stage_parser
+from pipeline.stage import METRICS, Port, StageSpec, run_stage
 
 log = logging.getLogger(__name__)
 
@@ -117,15 +116,17 @@ def _run(args: argparse.Namespace) -> None:
     log.info("caption_semantics: %s", summary)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = stage_parser("caption_semantics", __doc__)
-    parser.add_argument("--text-graphs", type=Path, required=True)
-    parser.add_argument("--out", type=Path, required=True, help="caption_vectors artifact")
-    return parser
+STAGE = StageSpec(
+    name="caption_semantics",
+    summary="semantic vectors of the captions (TF-IDF, truncated SVD) for LSEH's margins",
+    inputs=(Port("--text-graphs", "text_graphs", "the text_graphs artifact"),),
+    outputs=(Port("--out", "caption_vectors", "the caption_vectors artifact"), METRICS),
+    params=("caption_semantics",),
+)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    return run_stage(_run, build_parser(), argv)
+    return run_stage(_run, STAGE.parser(__doc__), argv)
 
 
 if __name__ == "__main__":

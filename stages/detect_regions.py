@@ -3,20 +3,20 @@
 Backends (``detect_regions.backend``):
 
 - ``shapes``: finds the shapes of the built-in synthetic world in the pixels
-  (:mod:`stages.regions.shapes`); reads the ``images`` artifact and ``--image-root``.
+  (:mod:`vision.regions.shapes`); reads the ``images`` artifact and ``--image-root``.
 - ``precomputed``: bottom-up-attention features as distributed, from ``--input``: a TSV file
-  or a SCAN precomp directory (:mod:`stages.regions.precomputed`). Read and written in
+  or a SCAN precomp directory (:mod:`vision.regions.precomputed`). Read and written in
   slices, so COCO's 36 GB of features never sit in memory.
 - ``torchvision``: Faster R-CNN from a local weights file, features pooled from the box head
-  (:mod:`stages.regions.torchvision_backend`; the ``torchvision`` extra).
+  (:mod:`vision.regions.torchvision_backend`; the ``torchvision`` extra).
 - ``detectron2``: a detectron2 model from local config and weights files, when detectron2 is
-  importable (:mod:`stages.regions.detectron2_backend`); otherwise the stage says how to get it.
+  importable (:mod:`vision.regions.detectron2_backend`); otherwise the stage says how to get it.
 
 Every image gets one row, except those ingest recorded with an error: they are never opened
 (their paths are not to be trusted) and are counted in the metrics (``skipped_ingest_errors``).
 Pictures are opened through :func:`pipeline.images.open_image`, never outside ``--image-root``
 (symlinks resolved when the file is opened). The spatial graph links each region to its
-``graph_k`` nearest (0: all pairs) with the geometry of :mod:`stages.regions.geometry`.
+``graph_k`` nearest (0: all pairs) with the geometry of :mod:`vision.regions.geometry`.
 Features are stored as ``feature_dtype``. Bad input (a missing or corrupt picture, a path
 that leads outside the root, boxes outside the image, NaN or wrong-length features, a bad
 base64 field) follows ``on_error``: ``record`` keeps the image's
@@ -49,11 +49,11 @@ from pipeline.images import open_image
 from pipeline.parallel import dask_client, map_partitions
 from pipeline.params import Fraction, NonNegativeInt, PositiveInt, load_section
 from pipeline.schemas import IMAGES, REGIONS
-from pipeline.stage import add_dask_options, run_stage, stage_parser
-from stages.regions import precomputed, shapes
-from stages.regions.detectron2_backend import PickleRefused
-from stages.regions.geometry import spatial_graph
-from stages.regions.torchvision_backend import COCO_NAMES, MissingDependency
+from pipeline.stage import METRICS, Port, StageSpec, run_stage
+from vision.regions import precomputed, shapes
+from vision.regions.detectron2_backend import PickleRefused
+from vision.regions.geometry import spatial_graph
+from vision.regions.torchvision_backend import COCO_NAMES, MissingDependency
 
 log = logging.getLogger(__name__)
 
@@ -100,12 +100,12 @@ def region_row(image_id: str, split: str | None, width: int | None, height: int 
 
 def _require_detector(params: RegionParams) -> None:
     if params.backend == "detectron2":
-        from stages.regions import detectron2_backend
+        from vision.regions import detectron2_backend
 
         detectron2_backend.require(params.detectron2_config, params.detectron2_weights,
                                    params.detectron2_allow_pickle)
     else:
-        from stages.regions import torchvision_backend
+        from vision.regions import torchvision_backend
 
         torchvision_backend.require(params.torchvision_weights)
 
@@ -114,11 +114,11 @@ def _require_detector(params: RegionParams) -> None:
 def _detector(params: RegionParams) -> Any:
     """The detector of this process (dask workers load it once)."""
     if params.backend == "detectron2":
-        from stages.regions.detectron2_backend import Detectron2Detector
+        from vision.regions.detectron2_backend import Detectron2Detector
 
         return Detectron2Detector(params.detectron2_config, params.detectron2_weights, params.device, params.top_k,
                                   params.score_threshold, params.detectron2_allow_pickle)
-    from stages.regions.torchvision_backend import TorchvisionDetector
+    from vision.regions.torchvision_backend import TorchvisionDetector
 
     return TorchvisionDetector(params.torchvision_weights, params.device, params.top_k, params.score_threshold,
                                params.nms_iou)
@@ -250,18 +250,20 @@ def _detect_task(item: tuple[int, Sequence[dict[str, Any]]], image_root: str, pa
     return detect_images(images, image_root, params, tmp, part)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = stage_parser("detect_regions", __doc__)
-    parser.add_argument("--images", type=Path, help="shapes: the images artifact")
-    parser.add_argument("--image-root", type=Path, help="shapes: where the images' paths point")
-    parser.add_argument("--input", type=Path, help="precomputed: a TSV file or a SCAN precomp directory")
-    parser.add_argument("--out", type=Path, required=True, help="the regions artifact")
-    add_dask_options(parser)
-    return parser
+STAGE = StageSpec(
+    name="detect_regions",
+    summary="region boxes, labels, features and the spatial graph (shapes, precomputed, torchvision, detectron2)",
+    inputs=(Port("--images", "images", "shapes, torchvision, detectron2: the images artifact", required=False),
+            Port("--image-root", "image_dir", "where the images' paths point", required=False),
+            Port("--input", "file", "precomputed: a TSV file or a SCAN precomp directory", required=False)),
+    outputs=(Port("--out", "regions", "the regions artifact"), METRICS),
+    params=("detect_regions",),
+    dask=True,
+)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    return run_stage(_run, build_parser(), argv)
+    return run_stage(_run, STAGE.parser(__doc__), argv)
 
 
 if __name__ == "__main__":

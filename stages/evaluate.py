@@ -50,7 +50,7 @@ from graph_models.text_graphs import TextBank, encode_caption
 from pipeline.artifacts import write_json
 from pipeline.errors import InputError
 from pipeline.params import NonNegativeInt, PositiveInt, load_section
-from pipeline.stage import run_stage, stage_parser
+from pipeline.stage import METRICS, Port, StageSpec, run_stage
 
 log = logging.getLogger(__name__)
 
@@ -140,17 +140,20 @@ def compare_table(paths: Sequence[Path]) -> str:
     return "\n".join(lines)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = stage_parser("evaluate", __doc__)
-    parser.add_argument("--model", type=Path, required=True, help="a model file written by the train stage")
-    parser.add_argument("--text-graphs", type=Path, nargs="+", required=True, help="one or more text_graphs artifacts")
-    parser.add_argument("--regions", type=Path, nargs="+", required=True, help="one or more regions artifacts")
-    parser.add_argument("--negatives", type=Path, help="negatives artifact: compositional accuracy by type")
-    return parser
+STAGE = StageSpec(
+    name="evaluate",
+    summary="R@1/5/10 and rSum (1K, 5-fold 1K, 5K) and compositional accuracy by negative type",
+    inputs=(Port("--model", "model", "a model file written by the train stage"),
+            Port("--text-graphs", "text_graphs", "one or more text_graphs artifacts", many=True),
+            Port("--regions", "regions", "one or more regions artifacts", many=True),
+            Port("--negatives", "negatives", "negatives artifact: compositional accuracy by type", required=False)),
+    outputs=(METRICS,),
+    params=("evaluate",),
+)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    return run_stage(_run, build_parser(), argv)
+    return run_stage(_run, STAGE.parser(__doc__), argv)
 
 
 if __name__ == "__main__":

@@ -1,9 +1,9 @@
 """Stage ``generate_negatives``: typed hard negatives a blind reader cannot spot, each verified.
 
 For every caption, candidate negatives of each requested type are made by editing its scene
-graph and realising the edit in its own words (:mod:`stages.negatives.edits`): ``replace-obj``,
+graph and realising the edit in its own words (:mod:`text.negatives.edits`): ``replace-obj``,
 ``replace-att``, ``replace-rel``, ``swap-att``, ``swap-obj``, ``add-obj``, ``add-att``. What may
-replace or join what is learned from the corpus itself (:mod:`stages.negatives.corpus`: which
+replace or join what is learned from the corpus itself (:mod:`text.negatives.corpus`: which
 attributes a noun takes, which predicates join which nouns, which phrases attach to which
 nouns), on the captions of ``fit_split``; when no caption has that split (a benchmark corpus
 with only a test split), on all captions, which is legitimate since only their text is used.
@@ -11,7 +11,7 @@ Candidates are ranked by plausibility: how natural a caption language model find
 next to its caption (Kneser-Ney n-grams of order ``lm_order`` fitted on the same captions, a
 caption always scored by the half of the model that did not see its image); those below
 ``min_plausibility`` are not tried. Near-synonyms, hypernyms and hyponyms are refused
-(:func:`stages.negatives.lexical.relation`).
+(:func:`text.negatives.lexical.relation`).
 
 Types are chosen by quota, not by whichever verifies first: each caption gets its negatives of
 the types it allows that have the fewest verified negatives so far in its task, so a rare type
@@ -39,7 +39,6 @@ import time
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
@@ -49,15 +48,14 @@ from pipeline.errors import InputError
 from pipeline.parallel import dask_client, map_partitions
 from pipeline.params import NonNegativeInt, PositiveInt, load_section
 from pipeline.schemas import NEGATIVES, TEXT_GRAPHS
-from pipeline.stage import add_dask_options, run_stage, stage_parser
-from stages.negatives import lexical
-from stages.negatives.corpus import CorpusWords
-from stages.negatives.diff import TYPES, diff
-from stages.negatives.edits import EDITS, Editor, Negative, facts_of
-from stages.negatives.language_model import HeldOutLanguageModel
-from stages.negatives.words import Categories, load_categories
-from stages.parse_captions import ParseParams
-from stages.scene_graph.parser import ParserConfig, cached_parser
+from pipeline.stage import METRICS, Port, StageSpec, run_stage
+from text.negatives import lexical
+from text.negatives.corpus import CorpusWords
+from text.negatives.diff import TYPES, diff
+from text.negatives.edits import EDITS, Editor, Negative, facts_of
+from text.negatives.language_model import HeldOutLanguageModel
+from text.negatives.words import Categories, load_categories
+from text.scene_graph.parser import ParseParams, ParserConfig, cached_parser
 
 log = logging.getLogger(__name__)
 
@@ -237,16 +235,18 @@ def _run(args: argparse.Namespace) -> None:
              time.perf_counter() - started)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = stage_parser("generate_negatives", __doc__)
-    parser.add_argument("--text-graphs", type=Path, required=True)
-    parser.add_argument("--out", type=Path, required=True, help="the negatives artifact")
-    add_dask_options(parser)
-    return parser
+STAGE = StageSpec(
+    name="generate_negatives",
+    summary="typed hard-negative captions made by editing scene graphs, verified by re-parsing",
+    inputs=(Port("--text-graphs", "text_graphs", "the text_graphs artifact"),),
+    outputs=(Port("--out", "negatives", "the negatives artifact"), METRICS),
+    params=("generate_negatives", "parse_captions"),
+    dask=True,
+)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    return run_stage(_run, build_parser(), argv)
+    return run_stage(_run, STAGE.parser(__doc__), argv)
 
 
 if __name__ == "__main__":

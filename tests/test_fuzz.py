@@ -23,7 +23,7 @@ import pytest
 import yaml
 from PIL import Image
 
-from pipeline import cli
+from sgmatch import cli
 from pipeline.artifacts import read_table
 from pipeline.schemas import CAPTIONS, NEGATIVES, TEXT_GRAPHS
 from stages import generate_negatives, ingest, parse_captions

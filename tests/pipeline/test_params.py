@@ -112,10 +112,10 @@ def test_the_shipped_params_file_loads(repo_root: Path) -> None:
 
 @pytest.mark.parametrize(
     ("module", "cls", "section", "key", "value"),
-    [("stages.parse_captions", "ParseParams", "parse_captions", "texts_per_task", 0),
-     ("stages.parse_captions", "ParseParams", "parse_captions", "partition_rows", 0),
-     ("stages.parse_captions", "ParseParams", "parse_captions", "batch_size", 0),
-     ("stages.parse_captions", "ParseParams", "parse_captions", "max_chars", -1),
+    [("text.scene_graph.parser", "ParseParams", "parse_captions", "texts_per_task", 0),
+     ("text.scene_graph.parser", "ParseParams", "parse_captions", "partition_rows", 0),
+     ("text.scene_graph.parser", "ParseParams", "parse_captions", "batch_size", 0),
+     ("text.scene_graph.parser", "ParseParams", "parse_captions", "max_chars", -1),
      ("stages.generate_negatives", "NegativeParams", "generate_negatives", "captions_per_task", 0),
      ("stages.generate_negatives", "NegativeParams", "generate_negatives", "per_caption", -3),
      ("stages.caption_semantics", "SemanticsParams", "caption_semantics", "dim", 0),

@@ -100,7 +100,7 @@ def test_a_missing_weights_file_stops_the_stage_with_one_clear_line(tmp_path: Pa
     code, _, _ = run(tmp_path, ["a cat"], weights=str(tmp_path / "nowhere.safetensors"))
     assert code == 2
     err = capsys.readouterr().err
-    assert "'parse_captions.weights'" in err and "python -m stages.scene_graph.training" in err
+    assert "'parse_captions.weights'" in err and "python -m text.scene_graph.training" in err
 
 
 def test_upstream_errors_and_limits_are_recorded(tmp_path: Path) -> None:
@@ -118,7 +118,7 @@ def test_a_missing_model_stops_the_stage_with_one_clear_line(tmp_path: Path, cap
 
 
 def test_sgmatch_parse_reads_lines_and_writes_json(tmp_path: Path) -> None:
-    proc = subprocess.run([sys.executable, "-m", "pipeline.cli", "parse"], input="a man holding a cup\n\n",
+    proc = subprocess.run([sys.executable, "-m", "sgmatch.cli", "parse"], input="a man holding a cup\n\n",
                           capture_output=True, text=True, check=True)
     first, second = (json.loads(line) for line in proc.stdout.splitlines())
     assert first["caption"] == "a man holding a cup" and first["facts"] == [["man", "hold", "cup"]]

@@ -1,0 +1,68 @@
+"""The stage's core: fitted on a split, types by quota, every candidate written with its
+plausibility, its verification and the negative's own graph."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+
+import pytest
+
+from stages.generate_negatives import NegativeParams, fit, negatives_for
+from text.scene_graph.parser import ParseParams
+from text.scene_graph.parser import CaptionParser
+
+PARSE = ParseParams(backend="spacy", spacy_model="en_core_web_sm", stanza_dir="", lexicon="factual",
+                    batch_size=16, max_chars=1000, texts_per_task=100, partition_rows=100)
+PARAMS = NegativeParams(types=("replace-att", "swap-att"), per_caption=1, max_rounds=2, candidates_per_type=4,
+                        min_plausibility=-100.0, fit_split="train", lm_order=3, seed=0, captions_per_task=10,
+                        partition_rows=10)
+TRAIN = ["A green circle above a yellow square.", "A green circle.", "A yellow square.", "A blue circle.",
+         "A red square.", "A yellow square below a green circle."]
+TEST = ["A red circle to the left of a blue square.", "A red circle to the right of a blue square."]
+
+
+@pytest.fixture(scope="module")
+def rows() -> list[dict]:
+    parser = CaptionParser(PARSE.parser_config())
+    texts = TRAIN + TEST
+    out = []
+    for k, (text, parsed) in enumerate(zip(texts, parser.parse(texts), strict=True)):
+        split = "train" if k < len(TRAIN) else "test"
+        out.append({"caption_id": f"c{k}", "image_id": f"i{k}", "split": split, "caption": text, "error": None,
+                    **parsed.graph.to_dict()})
+    return out
+
+
+def test_each_negative_carries_its_plausibility_and_the_graph_its_verification_parsed(rows) -> None:
+    test = [r for r in rows if r["split"] == "test"][:1]
+    params = replace(PARAMS, types=("swap-att",))
+    (neg,) = negatives_for(test, params, PARSE.parser_config(), fit(rows, params)).to_pylist()
+    assert neg["negative"] == "A blue circle to the left of a red square." and neg["verified"]
+    assert math.isfinite(neg["plausibility"])
+    assert neg["tokens"][:3] == ["A", "blue", "circle"]
+    assert {o["lemma"]: o["attributes"] for o in neg["objects"]} == {"circle": ["blue"], "square": ["red"]}
+    (rel,) = neg["relations"]
+    assert (neg["objects"][rel["subject"]]["lemma"], neg["objects"][rel["object"]]["lemma"]) == ("circle", "square")
+
+
+def test_types_by_quota_each_caption_gets_the_scarcest_type_it_allows(rows) -> None:
+    test = [r for r in rows if r["split"] == "test"]
+    table = negatives_for(test, PARAMS, PARSE.parser_config(), fit(rows, PARAMS)).to_pylist()
+    verified = [(n["caption_id"], n["type"]) for n in table if n["verified"]]
+    assert sorted(t for _, t in verified) == ["replace-att", "swap-att"]  # not the same type twice
+    assert len({c for c, _ in verified}) == 2
+
+
+def test_fitted_on_the_fit_split_or_on_all_captions_when_it_is_absent(rows) -> None:
+    fitted = fit(rows, PARAMS)
+    assert (fitted.fit_split, fitted.fit_captions) == ("train", len(TRAIN))
+    assert fitted.words.noun_attributes[("circle", "green")] == 3 and fitted.words.noun_attributes[("circle", "red")] == 0
+    fallback = fit(rows, replace(PARAMS, fit_split="restval"))
+    assert (fallback.fit_split, fallback.fit_captions) == ("", len(rows))
+
+
+def test_implausible_candidates_are_not_tried(rows) -> None:
+    test = [r for r in rows if r["split"] == "test"]
+    strict = replace(PARAMS, min_plausibility=5.0)
+    assert negatives_for(test, strict, PARSE.parser_config(), fit(rows, strict)).num_rows == 0

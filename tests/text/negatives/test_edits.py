@@ -1,0 +1,162 @@
+"""Each negative type realised in the caption's own words, drawn from what the corpus says fits,
+with its grammar fixes and refusals; one test per kind of implausible negative."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from text.negatives.diff import diff
+from text.negatives.edits import EDITS, Editor, realise
+from text.negatives.words import article_for, load_categories, match_case, plural
+
+CATS = load_categories()
+
+
+def made(kind: str, caption: str, graph: dict, words, seeds: int = 5) -> set[str]:
+    """Every candidate of ``kind`` over a few seeds."""
+    return {n.text for s in range(seeds) for n in EDITS[kind](Editor(caption, graph, CATS, words, random.Random(s)))}
+
+
+CASES = [
+    ("replace-obj", "A man sitting on a bench.",
+     ["A man sitting on a bench."] * 3 + ["A woman sitting on a bench."] * 3,
+     {"A woman sitting on a bench."}),
+    ("replace-att", "A red car parked on the street.",
+     ["A red car parked on the street.", "An orange car on the road.", "An orange car parked.", "A blue car."],
+     {"An orange car parked on the street."}),
+    ("replace-rel", "A cat sitting on a table.",
+     ["A cat sitting on a table."] + ["A cat sitting under a table."] * 2,
+     {"A cat sitting under a table."}),
+    ("swap-att", "A red circle to the left of a blue square.",
+     ["A red circle to the left of a blue square.", "A blue circle.", "A red square."],
+     {"A blue circle to the left of a red square."}),
+    ("swap-obj", "A dog chasing a cat.",
+     ["A dog chasing a cat."] + ["A cat chasing a dog."] * 2,
+     {"A cat chasing a dog."}),
+    ("add-att", "A man on a bench.",
+     ["A man on a bench."] + ["A wooden bench in a park."] * 2,
+     {"A man on a wooden bench."}),
+    ("add-obj", "A man sitting on a bench.",
+     ["A man sitting on a bench."] + ["A bench next to a tree."] * 2 + ["A bench in a park."] * 12,
+     {"A man sitting on a bench next to a tree."}),
+]
+
+
+@pytest.mark.parametrize(("kind", "caption", "corpus", "expected"), CASES, ids=[c[0] for c in CASES])
+def test_each_type_in_the_captions_own_words(graph_of, corpus_of, kind, caption, corpus, expected) -> None:
+    graph = graph_of(caption)
+    negs = [n for s in range(5) for n in EDITS[kind](Editor(caption, graph, CATS, corpus_of(corpus), random.Random(s)))]
+    assert {n.text for n in negs} == expected
+    for neg in negs:
+        assert neg.type == kind
+        assert caption[neg.start:neg.end] == neg.before
+        assert neg.text == caption[:neg.start] + neg.after + caption[neg.end:]
+        assert diff(graph, graph_of(neg.text))["type"] == kind  # it verifies
+
+
+# ---------------------------------------------------------------- the kinds of implausible negative
+
+def test_an_added_attribute_is_one_the_corpus_uses_with_the_noun(graph_of, corpus_of) -> None:
+    """Not "metal people": people are young or old in this corpus, benches and fences are metal."""
+    words = corpus_of(["Young people walking.", "Young people sitting.", "Old people in a park.", "Old people sitting."]
+                      + ["A metal fence.", "A metal bench.", "A metal bench in a park."] * 2)
+    caption = "People walking down a street."
+    assert made("add-att", caption, graph_of(caption), words) == {"Young people walking down a street.",
+                                                                   "Old people walking down a street."}
+
+
+def test_an_attribute_most_likely_true_is_not_added(graph_of, corpus_of) -> None:
+    """Bananas are yellow in this corpus: "a yellow banana" would most likely be true of the image."""
+    words = corpus_of(["A yellow banana.", "A yellow banana on a table.", "A green banana."] * 2)
+    caption = "A banana on a table."
+    assert made("add-att", caption, graph_of(caption), words) == {"A green banana on a table."}
+
+
+def test_an_added_object_is_a_phrase_the_corpus_attaches_to_its_noun(graph_of, corpus_of) -> None:
+    """Not "... and a pizza" at the end: the phrase lands right after a noun it is said of."""
+    words = corpus_of(["A pizza on a plate."] * 3 + ["A bench next to a tree."] * 2 + ["A man sitting on a bench."]
+                      + ["A bench in a park."] * 12)
+    caption = "A man sitting on a bench."
+    negs = made("add-obj", caption, graph_of(caption), words)
+    assert negs == {"A man sitting on a bench next to a tree."}
+    assert not any("pizza" in n or " and " in n for n in negs)
+
+
+def test_replacements_still_true_of_the_image_are_refused(graph_of, corpus_of) -> None:
+    """coat -> jacket (synonym), building -> church (hyponym), boy -> child (hypernym), even where
+    the corpus uses them alike; girl, shirt and tree are real changes."""
+    corpus = []
+    for person in ("boy", "child", "girl"):
+        for clothing in ("coat", "jacket", "shirt"):
+            for place in ("building", "church", "tree"):
+                corpus.append(f"A {person} in a {clothing} standing by a {place}.")
+    caption = "A boy in a coat standing by a building."
+    negs = made("replace-obj", caption, graph_of(caption), corpus_of(corpus), seeds=10)
+    assert negs  # something legal is always there
+    replaced = {w for n in negs for w in n.rstrip(".").split()} - set(caption.rstrip(".").split())
+    assert replaced and replaced <= {"girl", "shirt", "tree"}
+
+
+def test_a_replaced_relation_is_one_the_corpus_says_between_such_nouns(graph_of, corpus_of) -> None:
+    """Not "runs under the dirt": dogs run through the dirt in this corpus; cats sit under tables,
+    cups stand on them and balls lie under chairs."""
+    words = corpus_of(["A dog runs in the dirt.", "A dog runs through the dirt."] + ["A cat sitting under a table."] * 3
+                      + ["A cat behind a box.", "A cup on a table.", "A ball under a chair."] * 3
+                      + ["A dog runs through the grass."] * 2)
+    caption = "A dog runs in the dirt."
+    assert made("replace-rel", caption, graph_of(caption), words) == {"A dog runs through the dirt."}
+
+
+def test_swap_obj_only_where_the_corpus_says_both_orders(graph_of, corpus_of) -> None:
+    """Never "A scooter wearing sunglasses is riding a man"."""
+    caption = "A man wearing sunglasses is riding a scooter."
+    words = corpus_of([caption, "A man riding a scooter.", "A woman riding a scooter.", "A man wearing sunglasses."] * 2)
+    assert made("swap-obj", caption, graph_of(caption), words) == set()
+
+
+def test_swap_obj_not_where_both_orders_tell_the_same_scene(graph_of, corpus_of) -> None:
+    caption = "A man sitting next to a woman."
+    words = corpus_of([caption, "A woman sitting next to a man."] * 3)
+    assert made("swap-obj", caption, graph_of(caption), words) == set()
+
+
+def test_synonyms_and_hypernyms_are_never_replacements(graph_of, corpus_of) -> None:
+    """With synonyms, a hypernym and one real alternative in the corpus, only the alternative."""
+    corpus = [f"A {p} riding a horse." for p in ("man", "guy", "gentleman", "person", "woman")] * 3
+    caption = "A man riding a horse."
+    negs = made("replace-obj", caption, graph_of(caption), corpus_of(corpus), seeds=10)
+    assert negs == {"A woman riding a horse."}
+
+
+# ---------------------------------------------------------------- English
+
+def test_add_att_puts_the_adjective_in_english_order(graph_of, corpus_of) -> None:
+    words = corpus_of(["Two small chairs.", "Two small red chairs.", "A red apple.", "A red apple on a table."])
+    caption = "Two red chairs by a wall."
+    assert made("add-att", caption, graph_of(caption), words) == {"Two small red chairs by a wall."}
+    caption = "An apple on a table."
+    assert made("add-att", caption, graph_of(caption), words) == {"A red apple on a table."}
+
+
+def test_plural_nouns_are_replaced_by_plural_nouns(graph_of, corpus_of) -> None:
+    words = corpus_of(["Two dogs on a couch."] * 3 + ["Two cats on a couch."] * 3 + ["A cat on a couch."])
+    caption = "Two dogs on a couch."
+    assert made("replace-obj", caption, graph_of(caption), words) == {"Two cats on a couch."}
+
+
+def test_grammar_helpers() -> None:
+    assert [article_for(w) for w in ("apple", "car", "umbrella", "uniform", "hour", "one")] == [
+        "an", "a", "an", "a", "an", "a"]
+    assert [plural(w) for w in ("dog", "bus", "man", "child", "baby", "hot dog", "box")] == [
+        "dogs", "buses", "men", "children", "babies", "hot dogs", "boxes"]
+    assert [match_case("red", w) for w in ("blue", "Blue", "BLUE")] == ["red", "Red", "RED"]
+
+
+def test_realise_refuses_doubled_words_and_no_ops() -> None:
+    graph = {"tokens": ["A", "red", "car", "."], "offsets": [0, 2, 6, 9]}
+    assert realise("A red car.", graph, [(1, 1, "red")], "add-att") is None  # "red red"
+    assert realise("A red car.", graph, [(1, 2, "red")], "replace-att") is None  # unchanged
+    neg = realise("A red car.", graph, [(1, 2, "orange")], "replace-att")
+    assert neg is not None and neg.text == "An orange car." and neg.before == "A red" and neg.after == "An orange"

@@ -1,0 +1,74 @@
+"""The learned parser: training on a tiny slice, saving and loading, and the shipped model."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+from safetensors.torch import load_file
+
+from text.scene_graph.learned import BUILTIN_WEIGHTS, LearnedParser, bio_spans, predicate_span
+from text.scene_graph.parser import CaptionParser, ParserConfig
+from text.scene_graph.scoring import set_match
+from text.scene_graph.training import TrainConfig, save, train
+
+TINY = [
+    ("a red car on the road", "( car , is , red ) , ( car , on , road )"),
+    ("a blue car on the street", "( car , is , blue ) , ( car , on , street )"),
+    ("a man holding a cup", "( man , hold , cup )"),
+    ("a woman holding a bag", "( woman , hold , bag )"),
+    ("two dogs on the grass", "( dogs , is , 2 ) , ( dogs , on , grass )"),
+    ("a white dog on a couch", "( dog , is , white ) , ( dog , on , couch )"),
+    ("a man riding a horse", "( man , ride , horse )"),
+    ("a green tree", "( tree , is , green )"),
+]
+
+
+def test_spans_are_read_off_bio_tags() -> None:
+    assert bio_spans(["B-ATT", "B-OBJ", "I-OBJ", "O", "I-OBJ"]) == {"objects": [(1, 3), (4, 5)], "attributes": [(0, 1)]}
+    assert predicate_span("man sitting on a bench".split(), (0, 1), (4, 5)) == (1, 3)
+    assert predicate_span("the man 's head".split(), (1, 2), (3, 4)) == (2, 3)
+
+
+def test_a_model_trained_on_a_tiny_slice_learns_it_and_loads_back(tmp_path) -> None:
+    rows = [{"caption": c, "scene_graph": g} for c, g in TINY] * 4
+    config = TrainConfig(epochs=25, batch_size=8, learning_rate=5e-3, min_word_count=1, min_predicate_count=1,
+                         threads=1)
+    parser, recipe = train(rows, config, processes=1)
+    assert recipe["data"]["trained_on"] == len(rows) and len(recipe["history"]) == 25
+    out = tmp_path / "tiny.safetensors"
+    save(parser, recipe, out)
+    assert set(load_file(str(out))) == set(parser.model.state_dict())  # plain tensors, no pickle
+    assert json.loads(out.with_suffix(".json").read_text())["recipe"]["config"]["epochs"] == 25
+    loaded = CaptionParser(ParserConfig(weights=str(out)))
+    items = list(loaded.parse([c for c, _ in TINY]))
+    hits = sum(set_match(item.graph.facts(), g) for item, (_, g) in zip(items, TINY, strict=True))
+    assert hits >= len(TINY) - 1, [item.graph.facts() for item in items]
+    car = items[0].graph
+    assert [(o.name, o.span, o.head) for o in car.objects] == [("car", (1, 3), 2), ("road", (5, 6), 5)]
+    assert car.tokens[car.relations[0].span[0]:car.relations[0].span[1]] == ["on"]
+
+
+def test_the_shipped_weights_are_small_and_safe() -> None:
+    assert BUILTIN_WEIGHTS.exists() and BUILTIN_WEIGHTS.stat().st_size <= 20 * 2**20
+    meta = json.loads(BUILTIN_WEIGHTS.with_suffix(".json").read_text())
+    assert meta["recipe"]["command"].startswith("python -m text.scene_graph.training")
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device here")
+def test_cuda_parses_as_the_cpu_does() -> None:
+    texts = ["a man riding a horse next to a woman", "two red cars parked on the street"]
+    cpu = [i.graph.facts() for i in CaptionParser(ParserConfig(device="cpu")).parse(texts)]
+    cuda = [i.graph.facts() for i in CaptionParser(ParserConfig(device="cuda")).parse(texts)]
+    assert cuda == cpu
+
+
+def test_both_modes_are_one_setting_apart() -> None:
+    learned = CaptionParser(ParserConfig())
+    rules = CaptionParser(ParserConfig(mode="rules"))
+    assert learned.network is not None and rules.network is None
+    assert isinstance(learned.network, LearnedParser) and "learned" in learned.version
+    for parser in (learned, rules):
+        (item,) = list(parser.parse(["a man holding a cup"]))
+        assert item.graph.facts() == [["man", "hold", "cup"]]

@@ -1,0 +1,230 @@
+"""What fits with what, counted on a corpus's own text scene graphs.
+
+:class:`CorpusWords` holds the counts the edits draw their replacements from: which
+attributes a noun takes (a person is tall or young, not metal), which predicates join which
+subjects and objects ("a dog runs in the dirt", never "inside the dirt"), which phrases attach
+to which nouns ("a man with a hat", "a bench next to a tree"), how each predicate is written,
+which nouns are used alike (distributional neighbours, the candidates of ``replace-obj``), which
+name one thing across the captions of an image (co-reference, see
+:func:`text.negatives.lexical.coreferent_pairs`), and how reliably the parser reads a word
+as a noun or an attribute: a word it misreads in real captions would make a negative it
+cannot verify.
+
+Shapes: rows as in the ``text_graphs`` artifact (``image_id``, ``tokens``, ``objects``,
+``relations``).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+from scipy import sparse
+
+from text.negatives.lexical import Pairs, coreferent_pairs, shipped_pairs
+
+VERB_SUFFIXES = ("ing", "ed", "s")
+ARTICLES = {"a", "an", "the", "some"}
+
+
+def verb_form(word: str) -> str:
+    """The inflection a verb is written in, by its ending: "ing", "ed", "s" or "" (base)."""
+    return next((s for s in VERB_SUFFIXES if word.endswith(s) and len(word) > len(s) + 2), "")
+
+
+@dataclass(frozen=True)
+class CorpusWords:
+    """The corpus's words, by role, with the counts of what goes with what."""
+
+    objects: Counter  # lemma -> occurrences as an object
+    plurals: dict[str, str]  # lemma -> its plural as the corpus writes it
+    attributes: Counter  # attribute -> occurrences
+    noun_attributes: Counter  # (lemma, attribute) -> occurrences
+    triples: Counter  # (subject lemma, predicate, object lemma)
+    subject_predicates: Counter  # (subject lemma, predicate)
+    predicate_objects: Counter  # (predicate, object lemma)
+    surfaces: Counter  # (predicate, its words as written, via) for relations written in one piece
+    phrases: Counter  # (host lemma, preposition as written, determiner, dependent lemma): "man with a hat"
+    cooccurrence: Counter  # (lemma, lemma), sorted, in one caption
+    neighbours: dict[str, tuple[str, ...]]  # lemma -> lemmas used alike, most alike first
+    as_noun: dict[str, float]  # word -> share of its occurrences the parser read as an object's head
+    as_attribute: dict[str, float]  # word -> share of its occurrences the parser read as an attribute
+    coreferent: Pairs
+
+    def takes(self, lemma: str, attribute: str) -> int:
+        """How often the noun takes the attribute; a compound ("stop sign") also as its head ("sign")."""
+        n = self.noun_attributes[(lemma, attribute)]
+        head = lemma.rsplit(" ", 1)[-1]
+        return n + self.noun_attributes[(head, attribute)] if head != lemma else n
+
+    def fits_noun(self, lemma: str, attributes: Sequence[str]) -> bool:
+        return all(self.takes(lemma, a) > 0 for a in attributes)
+
+    def fits_relation(self, subject: str, predicate: str, obj: str, strict: bool = False) -> bool:
+        """Seen as a triple or, unless ``strict``, the subject seen doing it and the object seen
+        receiving it, each a few times."""
+        if self.triples[(subject, predicate, obj)] > 0:
+            return True
+        return (not strict and self.subject_predicates[(subject, predicate)] >= 3
+                and self.predicate_objects[(predicate, obj)] >= 3)
+
+    def together(self, a: str, b: str) -> int:
+        return self.cooccurrence[(a, b) if a < b else (b, a)]
+
+    def predicates_between(self, subject: str, obj: str) -> list[str]:
+        """Every predicate that :meth:`fits_relation` between the two, commonest triples first."""
+        exact = self._between.get((subject, obj), [])
+        loose = self._done_by.get(subject, frozenset()) & self._done_to.get(obj, frozenset())
+        return exact + sorted(loose - set(exact))
+
+    def written(self, predicate: str, via: str, form: str) -> list[str] | None:
+        """The commonest words the corpus writes ``predicate`` with, as a ``via`` ("verb",
+        "preposition") whose verb is in ``form`` ("ing", "s", ...), seen at least twice."""
+        return self._written.get((predicate, via, form))
+
+    def attachments(self, host: str) -> list[tuple[str, str, str]]:
+        """(preposition as written, determiner, dependent lemma) the corpus attaches to ``host``
+        at least twice, commonest first: ("with", "a", "hat")."""
+        return self._attachments.get(host) or self._attachments.get(host.rsplit(" ", 1)[-1], [])
+
+    @cached_property
+    def _written(self) -> dict[tuple[str, str, str], list[str]]:
+        best: dict[tuple[str, str, str], tuple[int, str]] = {}
+        for (predicate, written, via), n in self.surfaces.items():
+            key = (predicate, via, verb_form(written.split()[0]) if via == "verb" else "")
+            if n >= 2 and (n, written) > best.get(key, (0, "")):
+                best[key] = (n, written)
+        return {k: w.split() for k, (_, w) in best.items()}
+
+    @cached_property
+    def _between(self) -> dict[tuple[str, str], list[str]]:
+        out: dict[tuple[str, str], list[tuple[int, str]]] = {}
+        for (s, p, o), n in self.triples.items():
+            out.setdefault((s, o), []).append((-n, p))
+        return {k: [p for _, p in sorted(v)] for k, v in out.items()}
+
+    @cached_property
+    def _done_by(self) -> dict[str, frozenset[str]]:
+        return _common(((s, p), n) for (s, p), n in self.subject_predicates.items())
+
+    @cached_property
+    def _done_to(self) -> dict[str, frozenset[str]]:
+        return _common(((o, p), n) for (p, o), n in self.predicate_objects.items())
+
+    @cached_property
+    def _attachments(self) -> dict[str, list[tuple[str, str, str]]]:
+        out: dict[str, list[tuple[int, str, str, str]]] = {}
+        for (host, preposition, determiner, dependent), n in self.phrases.items():
+            if n >= 2 and " " not in dependent and host != dependent:
+                out.setdefault(host, []).append((n, preposition, determiner, dependent))
+        return {h: [x[1:] for x in sorted(v, key=lambda x: (-x[0], x[1:]))] for h, v in out.items()}
+
+    @classmethod
+    def of(cls, rows: Sequence[dict[str, Any]], neighbours_per_word: int = 30) -> CorpusWords:
+        objects: Counter = Counter()
+        plural_names: Counter = Counter()
+        attributes: Counter = Counter()
+        noun_attributes: Counter = Counter()
+        triples: Counter = Counter()
+        surfaces: Counter = Counter()
+        phrases: Counter = Counter()
+        cooccurrence: Counter = Counter()
+        tokens_seen: Counter = Counter()
+        heads: Counter = Counter()
+        modifiers: Counter = Counter()
+        for r in rows:
+            tokens = [t.lower() for t in r["tokens"]]
+            tokens_seen.update(tokens)
+            objs = r["objects"]
+            for o in objs:
+                objects[o["lemma"]] += 1
+                if o["name"] != o["lemma"] and " " not in o["name"]:
+                    plural_names[(o["lemma"], o["name"].lower())] += 1
+                if 0 <= o["head"] < len(tokens):
+                    heads[tokens[o["head"]]] += 1
+                for a in o["attributes"]:
+                    attributes[a] += 1
+                    noun_attributes[(o["lemma"], a)] += 1
+                    modifiers[a] += 1
+            lemmas = sorted({o["lemma"] for o in objs})
+            cooccurrence.update((x, y) for i, x in enumerate(lemmas) for y in lemmas[i + 1:])
+            for rel in r["relations"]:
+                s, o = objs[rel["subject"]]["lemma"], objs[rel["object"]]["lemma"]
+                triples[(s, rel["predicate"], o)] += 1
+                written = tokens[rel["start"]:rel["end"]]
+                if len(written) == len(rel["predicate"].split()) and rel["via"] in ("verb", "preposition"):
+                    surfaces[(rel["predicate"], " ".join(written), rel["via"])] += 1
+                    dependent = objs[rel["object"]]
+                    between = tokens[rel["end"]:dependent["head"]]
+                    # "next to a (large yellow) tree": the phrase is kept with its article, without adjectives
+                    adjectives = set(dependent["attributes"]) | ({dependent["count"]} if dependent["count"] else set())
+                    if between[:1] and between[0] in ARTICLES:
+                        between = [between[0]] + [t for t in between[1:] if t not in adjectives]
+                    if rel["via"] == "preposition" and len(between) <= 1 and set(between) <= ARTICLES:
+                        determiner = ("a" if between[0] == "an" else between[0]) if between else ""
+                        phrases[(s, " ".join(written), determiner, o)] += 1
+        subject_predicates: Counter = Counter()
+        predicate_objects: Counter = Counter()
+        for (s, p, o), n in triples.items():
+            subject_predicates[(s, p)] += n
+            predicate_objects[(p, o)] += n
+        plurals: dict[str, str] = {}
+        for (lemma, name), _ in plural_names.most_common():
+            plurals.setdefault(lemma, name)
+        as_noun = {w: min(1.0, heads[w] / n) for w, n in tokens_seen.items() if heads[w]}
+        as_attribute = {w: min(1.0, modifiers[w] / n) for w, n in tokens_seen.items() if modifiers[w]}
+        return cls(objects, plurals, attributes, noun_attributes, triples, subject_predicates, predicate_objects,
+                   surfaces, phrases, cooccurrence, _neighbours(objects, noun_attributes, triples, neighbours_per_word),
+                   as_noun, as_attribute, coreferent_pairs(rows) | shipped_pairs())
+
+
+def _common(pairs: Iterable[tuple[tuple[str, str], int]], min_count: int = 3) -> dict[str, frozenset[str]]:
+    """Noun -> the predicates seen with it at least ``min_count`` times."""
+    out: dict[str, set[str]] = {}
+    for (noun, predicate), n in pairs:
+        if n >= min_count:
+            out.setdefault(noun, set()).add(predicate)
+    return {k: frozenset(v) for k, v in out.items()}
+
+
+def _neighbours(objects: Counter, noun_attributes: Counter, triples: Counter, k: int,
+                min_count: int = 3) -> dict[str, tuple[str, ...]]:
+    """Each noun's ``k`` nearest nouns seen at least ``min_count`` times (the candidates a
+    replacement is drawn from), by the cosine of their contexts (the attributes they take, the
+    predicates they are subject and object of), weighted by positive PMI."""
+    nouns = sorted(objects)
+    index = {n: i for i, n in enumerate(nouns)}
+    contexts: dict[tuple[str, str], int] = {}
+    entries: Counter = Counter()
+    for (n, a), c in noun_attributes.items():
+        entries[(index[n], contexts.setdefault(("att", a), len(contexts)))] += c
+    for (s, p, o), c in triples.items():
+        entries[(index[s], contexts.setdefault(("subj", p), len(contexts)))] += c
+        entries[(index[o], contexts.setdefault(("obj", p), len(contexts)))] += c
+    targets = np.array([i for i, n in enumerate(nouns) if objects[n] >= min_count], dtype=np.int64)
+    if not entries or len(targets) < 2:
+        return {}
+    (rows, cols), vals = zip(*entries.keys(), strict=True), np.array(list(entries.values()), float)
+    m = sparse.csr_matrix((vals, (np.array(rows), np.array(cols))), shape=(len(nouns), len(contexts)))
+    total = m.sum()
+    row_sum, col_sum = np.asarray(m.sum(1)).ravel(), np.asarray(m.sum(0)).ravel()
+    m = m.tocoo()
+    pmi = np.log(m.data * total / (row_sum[m.row] * col_sum[m.col]))
+    keep = pmi > 0
+    ppmi = sparse.csr_matrix((pmi[keep], (m.row[keep], m.col[keep])), shape=m.shape)
+    norms = np.sqrt(np.asarray(ppmi.multiply(ppmi).sum(1)).ravel())
+    norms[norms == 0] = 1.0
+    unit = (sparse.diags(1.0 / norms) @ ppmi).tocsr()
+    sims = (unit @ unit[targets].T).tocsr()  # every noun against the candidates only
+    out: dict[str, tuple[str, ...]] = {}
+    for i, n in enumerate(nouns):
+        row = sims.getrow(i)
+        order = np.argsort(-row.data, kind="stable")
+        found = tuple(nouns[targets[row.indices[j]]] for j in order if targets[row.indices[j]] != i)[:k]
+        if found:
+            out[n] = found
+    return out

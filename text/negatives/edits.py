@@ -1,0 +1,504 @@
+"""Hard-negative captions: edit a caption's scene graph, realise the edit in its own words.
+
+Each edit changes exactly one meaning unit and is written back into the caption's text by
+replacing or inserting words at the tokens the graph points to, keeping the rest of the
+caption as it was. Articles are fixed ("a orange" -> "an orange"), number is kept (a plural
+noun is replaced by a plural noun), and no word is doubled.
+
+What may replace what comes from the corpus (:class:`text.negatives.corpus.CorpusWords`),
+so that a negative reads like a caption and a reader cannot tell it without the image:
+
+- ``replace-obj``: a noun used alike in the corpus that takes the object's attributes and
+  fits each of its relations ("a man riding a horse" -> "a woman", never "a giraffe riding");
+- ``replace-att``: an attribute of the same kind that the corpus uses with this noun (a
+  person may be young, not metal);
+- ``replace-rel``: a predicate written the same way (a verb in the same form, a preposition)
+  seen between such a subject and object ("runs in the dirt", not "inside the dirt");
+- ``swap-att``: two objects exchange attributes each of them takes;
+- ``swap-obj``: subject and object trade places only where every relation and attribute still
+  fits the other way round ("a dog chasing a cat"; never "a scooter wearing sunglasses");
+- ``add-obj``: a phrase the corpus attaches to such a noun, right after it ("a man with a
+  hat sitting on a bench", "a bench next to a tree"), never "... and a pizza" at the end;
+- ``add-att``: an attribute of a kind the object has none of, that the corpus uses with it.
+
+No replacement is the same word, a synonym, a hypernym or a hyponym of what it replaces or of
+any object of the caption (:func:`text.negatives.lexical.relation`), and replacements are
+words the parser reads in their role in the corpus (so the negative can be verified). Each
+type gives up to ``limit`` candidates; the caller ranks them by plausibility.
+
+Shapes: a graph is plain data as in the ``text_graphs`` artifact: ``tokens``, ``offsets``
+(character offset of each token), ``objects`` (``name, lemma, head, start, end,
+attributes, count``) and ``relations`` (``subject, predicate, object, start, end, via``).
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from text.negatives.corpus import CorpusWords, verb_form
+from text.negatives.lexical import relation
+from text.negatives.words import Categories, article_for, match_case, plural
+
+Graph = dict[str, Any]
+ADJECTIVE_ORDER = {"size": 1, "age": 2, "pattern": 3, "color": 4, "material": 5}
+DETERMINERS = {"a", "an", "the", "his", "her", "their", "its", "my", "our", "your", "this", "that", "these",
+               "those", "some", "several", "many", "each", "every", "another", "other", "no", "both", "'s",
+               "various", "assorted", "few", "lots", "plenty"}
+NUMBERS = {"one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "dozen"}
+RELIABLE = 0.7  # a replacement the parser reads in its role at least this often in the corpus
+USUAL = 0.15  # add-obj: a noun said with the host in this share of its captions is most likely there anyway
+SWAPPED_SHARE = 0.2  # swap-obj: the corpus says the swapped triple at least this often as the original
+WEAK = {"have", "with", "of"}  # predicates that say little ("a plate with food"): never replaced or swapped
+COPULAS = {"is", "are", "was", "were", "has", "have"}
+PREPOSITIONS = {"in", "on", "at", "by", "near", "under", "over", "above", "below", "behind", "beside", "across", "along",
+                "around", "through", "into", "onto", "inside", "outside", "toward", "towards", "past", "between",
+                "against", "beneath", "underneath", "among", "from", "off", "up", "down", "to", "atop", "next to",
+                "in front of", "on top of", "close to", "far from", "out of", "away from", "left of", "right of",
+                "to the left of", "to the right of", "across from", "alongside", "beyond", "upon", "within", "for"}
+# nouns that say almost nothing: "items" for "wooden spoons", "the ground" for "a snowy surface"
+GENERIC = {"item", "thing", "object", "stuff", "something", "ground", "surface", "area", "background", "place",
+           "scene", "view", "picture", "image", "photo", "side", "part", "piece", "top", "front", "back"}
+SYMMETRIC = {"next to", "beside", "near", "by", "with", "across from", "alongside", "and", "between", "among"}
+SEXED = {"man", "boy", "guy", "gentleman", "woman", "girl", "lady", "men", "women", "child", "kid", "baby"}
+# a person replaced by one of the other sex would disagree with the caption's pronouns ("a girl ... his face")
+MALE = {"man", "boy", "guy", "gentleman", "male", "father", "husband", "groom", "king", "son", "dude", "men"}
+FEMALE = {"woman", "girl", "lady", "female", "mother", "wife", "bride", "queen", "daughter", "women"}
+PRONOUNS = {"male": {"he", "his", "him", "himself"}, "female": {"she", "her", "hers", "herself"}}
+PLURAL_ONLY = {"people", "men", "women", "children", "folks", "persons", "cattle", "police", "clothes"}
+ADD_KINDS = ("color", "size", "material", "pattern", "age")  # attributes add-att may add
+
+
+@dataclass(frozen=True)
+class Negative:
+    type: str
+    text: str
+    before: str  # the edited words of the positive caption
+    after: str  # what they became
+    start: int  # character span of ``before`` in the positive caption
+    end: int
+    # (old, new) words whose embeddings are still to be compared (lexical.relation): done in a
+    # batch for the few candidates that are kept, not for every candidate
+    changed: tuple[tuple[str, str], ...] = ()
+    # what the negative says that the caption did not, as facts (:func:`facts_of`): a negative
+    # that another caption of the same image says is still true of it
+    introduces: tuple[str, ...] = ()
+
+
+# one replacement: tokens [i, j) of the caption become ``text``; i == j inserts ``text`` before token i
+Replacement = tuple[int, int, str]
+
+
+def realise(caption: str, graph: Graph, replacements: Sequence[Replacement], kind: str) -> Negative | None:
+    """Apply token replacements to the caption text, fixing the article before each one."""
+    tokens, offsets = graph["tokens"], graph["offsets"]
+    n = len(tokens)
+    if any(not 0 <= i <= j <= n or i == n for i, j, _ in replacements):
+        return None
+    if any(offsets[k] < 0 for i, j, _ in replacements for k in range(max(i - 1, 0), max(j, i + 1))):
+        return None
+    edits: list[tuple[int, int, str]] = []  # character spans
+    for i, j, text in replacements:
+        start = offsets[i]
+        end = offsets[j - 1] + len(tokens[j - 1]) if j > i else start
+        if j == i:
+            text = text + " "
+        # "a apple" -> "an apple": the article right before the edit agrees with its first word
+        if i > 0 and tokens[i - 1].lower() in ("a", "an"):
+            first = text.strip().split(" ")[0]
+            art = match_case(article_for(first), tokens[i - 1])
+            if art.lower() != tokens[i - 1].lower():
+                start = offsets[i - 1]
+                text = art + caption[offsets[i - 1] + len(tokens[i - 1]): offsets[i]] + text
+        edits.append((start, end, text))
+    edits.sort()
+    for (_, e1, _), (s2, _, _) in zip(edits, edits[1:], strict=False):
+        if s2 < e1:
+            return None
+    out, pos = [], 0
+    for s, e, t in edits:
+        out.append(caption[pos:s])
+        out.append(t)
+        pos = e
+    out.append(caption[pos:])
+    text = "".join(out)
+    start, end = edits[0][0], edits[-1][1]
+    after_end = end + (len(text) - len(caption))
+    if text == caption or _doubled(text) > _doubled(caption):
+        return None
+    return Negative(kind, text, caption[start:end], text[start:after_end], start, end)
+
+
+def _doubled(text: str) -> int:
+    words = text.lower().split()
+    return sum(a == b for a, b in zip(words, words[1:], strict=False))
+
+
+class Editor:
+    """Builds the candidate negatives of each type for one caption."""
+
+    def __init__(self, caption: str, graph: Graph, categories: Categories, words: CorpusWords,
+                 rng: random.Random, limit: int = 6) -> None:
+        self.caption = caption
+        self.g = graph
+        self.tokens = [t.lower() for t in graph["tokens"]]
+        self.cats = categories
+        self.words = words
+        self.rng = rng
+        self.limit = limit
+        self.lemmas = {o["lemma"] for o in graph["objects"]}
+
+    # ------------------------------------------------------------ helpers
+
+    def related(self, a: str, b: str) -> bool:
+        """The cheap part of :func:`relation` (curated list and corpus); embeddings come later."""
+        return relation(a, b, self.words.coreferent, embeddings=False) is not None
+
+    def new_object(self, word: str, replacing: str | None = None) -> bool:
+        """A noun not in the caption, no other name of one of its objects, read as a noun by the parser."""
+        if word in self.lemmas or " " in word or word in GENERIC or self.words.as_noun.get(word, 0.0) < RELIABLE:
+            return False
+        return not any(self.related(x, word) for x in self.lemmas | ({replacing} if replacing else set()))
+
+    def name_span(self, o: dict[str, Any]) -> tuple[int, int] | None:
+        """First and head token of the object's name as written ("dump truck"), when it is
+        written in one piece with nothing noun-like before it."""
+        h = o["head"]
+        first = h - (len(o["name"].split()) - 1)
+        if first < 0 or h >= len(self.tokens) or any(self.g["offsets"][k] < 0 for k in range(first, h + 1)):
+            return None
+        if " ".join(self.tokens[first:h + 1]) != o["name"].lower():
+            return None
+        return (first, h) if first == 0 or self.plain_modifier(self.tokens[first - 1]) else None
+
+    def single_word(self, o: dict[str, Any]) -> bool:
+        """A one-word name whose head has nothing noun-like before it ("lounge chairs" is not)."""
+        h = o["head"]
+        if " " in o["name"] or h >= len(self.tokens) or self.g["offsets"][h] < 0:
+            return False
+        return h == 0 or self.plain_modifier(self.tokens[h - 1])
+
+    def plain_modifier(self, t: str) -> bool:
+        return (t in DETERMINERS or t in NUMBERS or t.isdigit() or not any(c.isalnum() for c in t)
+                or self.cats.kind_of(t, "attributes") is not None or self.words.as_attribute.get(t, 0.0) >= RELIABLE)
+
+    def edited_noun(self, o: dict[str, Any]) -> bool:
+        """An object whose head the parser reads as a noun in the corpus ("grazing" mostly is not)."""
+        return self.words.as_noun.get(self.tokens[o["head"]], 0.0) >= RELIABLE if o["head"] < len(self.tokens) else False
+
+    def is_plural(self, o: dict[str, Any]) -> bool:
+        name = o["name"].split()[-1].lower()
+        return name != o["lemma"].split()[-1] or name in PLURAL_ONLY or o.get("count") not in (None, "1")
+
+    def noun_for(self, lemma: str, like: dict[str, Any]) -> str:
+        plural_ = lemma if lemma in PLURAL_ONLY else self.words.plurals.get(lemma, plural(lemma))
+        word = plural_ if self.is_plural(like) else lemma
+        return match_case(word, self.g["tokens"][like["head"]])
+
+    def attribute_token(self, o: dict[str, Any], attr: str) -> int | None:
+        inside = [k for k in range(o["start"], o["head"]) if self.tokens[k] == attr]
+        if inside:
+            return inside[0]
+        after = [k for k in range(o["head"] + 1, len(self.tokens)) if self.tokens[k] == attr]
+        return after[0] if after else None
+
+    def insertion_point(self, o: dict[str, Any], kind: str) -> int:
+        """Where a new adjective of ``kind`` goes: after numbers, in English order among known
+        adjectives ("two small red wooden chairs"), before any other modifier ("tiny lounge chairs")."""
+        rank = ADJECTIVE_ORDER.get(kind, 9)
+        k = o["start"]
+        while k < o["head"] and (self.tokens[k] in NUMBERS or self.tokens[k].isdigit() or self.tokens[k] in DETERMINERS):
+            k += 1
+        while k < o["head"]:
+            other = self.cats.kind_of(self.tokens[k], "attributes")
+            if other is None or ADJECTIVE_ORDER.get(other, 9) > rank:
+                break
+            k += 1
+        return k
+
+    def clean_insertion(self, p: int) -> bool:
+        """Not inside a hyphenated word, and right after a determiner, a number or nothing: not after
+        another adjective ("black leather cap" reads as one shade of colour) nor an adverb
+        ("a recently young married couple")."""
+        off = self.g["offsets"][p]
+        if off > 0 and self.caption[off - 1] != " ":
+            return False
+        if p == 0:
+            return True
+        t = self.tokens[p - 1]
+        return t in DETERMINERS or t in NUMBERS or t.isdigit() or not any(c.isalnum() for c in t)
+
+    def fits_scene(self, word: str, instead_of: str) -> bool:
+        """The noun has been seen in one caption with each of the caption's other common objects
+        (not "surfer" in a downhill race, not "a bathroom" beside a statue)."""
+        others = [x for x in self.lemmas - {instead_of} if self.words.objects[x] >= 5]
+        return all(self.words.together(word, x) > 0 for x in others)
+
+    def usual(self, lemma: str, attribute: str, kind: str) -> bool:
+        """The attribute is what the corpus mostly says of this noun among its kind ("yellow" of bananas)."""
+        counts = [self.words.takes(lemma, w) for w in self.cats.attributes[kind]]
+        return sum(counts) >= 3 and self.words.takes(lemma, attribute) > 0.5 * sum(counts)
+
+    def person_swap_visible(self, old: str, new: str) -> bool:
+        """A person named by role ("surfer", "player") may be any man or woman: only a person named
+        by sex or age is replaced by another person."""
+        people = relation("person", old, self.words.coreferent, embeddings=False) == "hyponym"
+        return not people or relation("person", new, self.words.coreferent, embeddings=False) != "hyponym" or (
+            old in SEXED and new in SEXED)
+
+    def same_pronouns(self, old: str, new: str) -> bool:
+        sex = {w: "male" for w in MALE} | {w: "female" for w in FEMALE}
+        if sex.get(old) is None or sex.get(old) == sex.get(new):
+            return True
+        return not PRONOUNS[sex[old]] & set(self.tokens)
+
+    def whole_word(self, k: int) -> bool:
+        """Token ``k`` is a word of its own in the text, not part of "semi-green"."""
+        off = self.g["offsets"][k]
+        end = off + len(self.g["tokens"][k])
+        return off >= 0 and (off == 0 or self.caption[off - 1] == " ") and self.caption[end:end + 1] != "-"
+
+    def relations_of(self, k: int) -> list[dict[str, Any]]:
+        return [r for r in self.g["relations"] if k in (r["subject"], r["object"])]
+
+    def fits_everywhere(self, k: int, lemma: str) -> bool:
+        """Object ``k`` named ``lemma`` still takes its attributes and fits each of its relations
+        (a weak one, "a plate of food", only as a triple the corpus has)."""
+        objs = self.g["objects"]
+        if not self.words.fits_noun(lemma, objs[k]["attributes"]):
+            return False
+        for r in self.relations_of(k):
+            s = lemma if r["subject"] == k else objs[r["subject"]]["lemma"]
+            o = lemma if r["object"] == k else objs[r["object"]]["lemma"]
+            strict = r["predicate"] in WEAK or r["via"] in ("of", "possessive")
+            if not self.words.fits_relation(s, r["predicate"], o, strict):
+                return False
+        return True
+
+    def shuffled(self, items: Sequence[Any]) -> list[Any]:
+        items = list(items)
+        self.rng.shuffle(items)
+        return items
+
+    def take(self, negatives: Iterator[Negative | None]) -> list[Negative]:
+        out: list[Negative] = []
+        seen = set()
+        for neg in negatives:
+            if neg is not None and neg.text != self.caption and neg.text not in seen:
+                seen.add(neg.text)
+                out.append(neg)
+                if len(out) >= self.limit:
+                    break
+        return out
+
+    # ------------------------------------------------------------ the seven types
+
+    def replace_obj(self) -> list[Negative]:
+        return self.take(self._replace_obj())
+
+    def _replace_obj(self) -> Iterator[Negative | None]:
+        # "sheep" is one or many: its replacement could not agree with the verb
+        objs = [(k, o) for k, o in enumerate(self.g["objects"])
+                if self.name_span(o) is not None and plural(o["lemma"]) != o["lemma"] and self.edited_noun(o)]
+        for k, o in self.shuffled(objs):
+            kind = self.cats.kind_of(o["lemma"], "objects")
+            pool = list(self.words.neighbours.get(o["lemma"], ())) + list(self.cats.objects.get(kind, ()) if kind else ())
+            for w in dict.fromkeys(pool):
+                if (self.words.objects[w] >= 3 and (w not in PLURAL_ONLY or self.is_plural(o))
+                        and self.fits_everywhere(k, w) and self.new_object(w, o["lemma"])
+                        and self.fits_scene(w, o["lemma"]) and self.same_pronouns(o["lemma"], w)
+                        and self.person_swap_visible(o["lemma"], w)):
+                    first, h = self.name_span(o)  # a compound is replaced whole: "a dump truck" -> "a bus"
+                    new = match_case(self.noun_for(w, o).lower(), self.g["tokens"][first])
+                    neg = realise(self.caption, self.g, [(first, h + 1, new)], "replace-obj")
+                    yield neg and _with_changed(neg, [(o["lemma"], w)] + [(x, w) for x in self.lemmas - {o["lemma"]}],
+                                                [f"o:{w}"] + [f"a:{w}:{a}" for a in o["attributes"]])
+
+    def replace_att(self) -> list[Negative]:
+        return self.take(self._replace_att())
+
+    def _replace_att(self) -> Iterator[Negative | None]:
+        pairs = [(o, a) for o in self.g["objects"] for a in o["attributes"] if " " not in a]
+        for o, a in self.shuffled(pairs):
+            kind = self.cats.kind_of(a, "attributes")
+            k = self.attribute_token(o, a)
+            if kind is None or k is None:
+                continue
+            for w in self.shuffled(self.cats.attributes[kind]):
+                if (w != a and w not in o["attributes"] and w not in self.tokens[o["start"]:o["end"]]
+                        and self.words.takes(o["lemma"], w) >= 2
+                        and self.words.as_attribute.get(w, 0.0) >= RELIABLE and not self.related(a, w)):
+                    neg = realise(self.caption, self.g, [(k, k + 1, match_case(w, self.g["tokens"][k]))], "replace-att")
+                    yield neg and _with_changed(neg, [], [f"a:{o['lemma']}:{w}"])
+
+    def replace_rel(self) -> list[Negative]:
+        return self.take(self._replace_rel())
+
+    def _replace_rel(self) -> Iterator[Negative | None]:
+        """One part of the predicate changes: the verb ("sitting on" -> "standing on") or the
+        preposition ("sitting on" -> "sitting under"), never both."""
+        objs = self.g["objects"]
+        for r in self.shuffled(self.g["relations"]):
+            written = self.tokens[r["start"]:r["end"]]
+            if (r["via"] not in ("verb", "preposition") or r["predicate"] in WEAK
+                    or len(written) != len(r["predicate"].split())):
+                continue
+            if not (self.edited_noun(objs[r["subject"]]) and self.edited_noun(objs[r["object"]])):
+                continue  # "a close up of a toilet": the parser's own misreading
+            s, o = objs[r["subject"]]["lemma"], objs[r["object"]]["lemma"]
+            form = verb_form(written[0]) if r["via"] == "verb" else ""
+            verb, rest = written[0], written[1:]
+            # a verb that heads other relations too ("running in the grass with a frisbee") would
+            # change them all: only its preposition may change
+            shared = any(x is not r and x["start"] <= r["start"] < x["end"] for x in self.g["relations"])
+            for predicate in self.words.predicates_between(s, o):
+                new_words = self.words.written(predicate, r["via"], form)
+                if new_words is None or predicate == r["predicate"] or predicate in WEAK:
+                    continue
+                if r["via"] == "preposition" and " ".join(new_words) not in PREPOSITIONS:
+                    continue  # what the parser took for a preposition: "counter", "using"
+                one_part = r["via"] == "preposition" or (
+                    len(new_words) == len(written) and (new_words[0] == verb) != (new_words[1:] == rest)
+                    and (new_words[0] == verb or not shared))
+                old_part, new_part = _changed_part(r["predicate"], predicate)
+                if one_part and not self.related(old_part, new_part):
+                    new = match_case(" ".join(new_words), self.g["tokens"][r["start"]])
+                    neg = realise(self.caption, self.g, [(r["start"], r["end"], new)], "replace-rel")
+                    yield neg and _with_changed(neg, [(old_part, new_part)], [f"r:{s}|{predicate}|{o}"])
+
+    def swap_att(self) -> list[Negative]:
+        return self.take(self._swap_att())
+
+    def _swap_att(self) -> Iterator[Negative | None]:
+        items = [(k, a, t) for k, o in enumerate(self.g["objects"]) for a in o["attributes"]
+                 if " " not in a and (t := self.attribute_token(o, a)) is not None and self.whole_word(t)]
+        objs = self.g["objects"]
+        pairs = [(x, y) for x in items for y in items if x[0] < y[0] and x[1] != y[1] and x[2] != y[2]
+                 and objs[x[0]]["lemma"] != objs[y[0]]["lemma"]
+                 and y[1] not in objs[x[0]]["attributes"] and x[1] not in objs[y[0]]["attributes"]
+                 and self.words.takes(objs[x[0]]["lemma"], y[1]) > 0
+                 and self.words.takes(objs[y[0]]["lemma"], x[1]) > 0]
+        for (_, a1, k1), (_, a2, k2) in self.shuffled(pairs):
+            t = self.g["tokens"]
+            yield realise(self.caption, self.g, [(k1, k1 + 1, match_case(a2, t[k1])), (k2, k2 + 1, match_case(a1, t[k2]))],
+                          "swap-att")
+
+    def swap_obj(self) -> list[Negative]:
+        return self.take(self._swap_obj())
+
+    def _swap_obj(self) -> Iterator[Negative | None]:
+        objs = self.g["objects"]
+        for r in self.shuffled(self.g["relations"]):
+            i, j = r["subject"], r["object"]
+            s, o = objs[i], objs[j]
+            if (s["lemma"] == o["lemma"] or not self.single_word(s) or not self.single_word(o)
+                    or not self.edited_noun(s) or not self.edited_noun(o)
+                    or r["predicate"] in WEAK or r["via"] in ("of", "possessive")
+                    or self.related(s["lemma"], o["lemma"])):
+                continue
+            if any(r["predicate"] == x or r["predicate"].endswith(" " + x) for x in SYMMETRIC):
+                continue  # "a man next to a woman" and "a woman next to a man" are the same scene
+            # the swapped relation must be one the corpus says about as readily, the others must fit
+            said = self.words.triples[(s["lemma"], r["predicate"], o["lemma"])]
+            swapped = self.words.triples[(o["lemma"], r["predicate"], s["lemma"])]
+            if swapped >= 2 and swapped >= SWAPPED_SHARE * said and self.fits_swapped(i, j):
+                neg = realise(self.caption, self.g, [(s["head"], s["head"] + 1, self.noun_for(o["lemma"], s)),
+                                                     (o["head"], o["head"] + 1, self.noun_for(s["lemma"], o))], "swap-obj")
+                yield neg and _with_changed(neg, [(s["lemma"], o["lemma"])])
+
+    def fits_swapped(self, i: int, j: int) -> bool:
+        """With objects ``i`` and ``j`` exchanged, every attribute and relation still fits."""
+        objs = self.g["objects"]
+        name = {i: objs[j]["lemma"], j: objs[i]["lemma"]}
+        if not (self.words.fits_noun(name[i], objs[i]["attributes"]) and self.words.fits_noun(name[j], objs[j]["attributes"])):
+            return False
+        for r in self.g["relations"]:
+            if r["subject"] in name or r["object"] in name:
+                s = name.get(r["subject"], objs[r["subject"]]["lemma"])
+                o = name.get(r["object"], objs[r["object"]]["lemma"])
+                if not self.words.fits_relation(s, r["predicate"], o):
+                    return False
+        return True
+
+    def add_att(self) -> list[Negative]:
+        return self.take(self._add_att())
+
+    def _add_att(self) -> Iterator[Negative | None]:
+        objs = [o for o in self.g["objects"] if self.g["offsets"][o["start"]] >= 0 and o["start"] <= o["head"]]
+        tokens = self.g["tokens"]
+        for o in self.shuffled(objs):
+            have = {self.cats.kind_of(a, "attributes") for a in o["attributes"]}
+            options = [(w, kind) for kind in ADD_KINDS if kind not in have for w in self.cats.attributes[kind]
+                       if self.words.takes(o["lemma"], w) > 0]
+            for w, kind in self.shuffled(options):  # the dearer checks only for the options tried
+                if (self.words.as_attribute.get(w, 0.0) < RELIABLE or any(self.related(a, w) for a in o["attributes"])
+                        or self.usual(o["lemma"], w, kind)):  # "a yellow banana": most likely true of the image
+                    continue
+                p = self.insertion_point(o, kind)
+                if not self.clean_insertion(p):
+                    continue
+                if p == 0 and tokens[0][:1].isupper() and tokens[0][1:].islower():  # "Children ..." -> "Small children ..."
+                    neg = realise(self.caption, self.g, [(0, 1, f"{w.capitalize()} {tokens[0].lower()}")], "add-att")
+                else:  # capitals only at the start or in a caption written in capitals ("two Frisbees")
+                    cased = match_case(w, tokens[p]) if p == 0 or (len(tokens[p]) > 1 and tokens[p].isupper()) else w
+                    neg = realise(self.caption, self.g, [(p, p, cased)], "add-att")
+                yield neg and _with_changed(neg, [], [f"a:{o['lemma']}:{w}"])
+
+    def add_obj(self) -> list[Negative]:
+        return self.take(self._add_obj())
+
+    def _add_obj(self) -> Iterator[Negative | None]:
+        """A phrase the corpus attaches to one of the caption's nouns, right after that noun."""
+        tokens = self.g["tokens"]
+        hosts = [o for o in self.g["objects"] if o["end"] == o["head"] + 1 and self.g["offsets"][o["head"]] >= 0
+                 and self.edited_noun(o)]
+        for o in self.shuffled(hosts):
+            after = self.tokens[o["end"]] if o["end"] < len(tokens) else "."
+            if (after[:1].isalnum() or after.startswith("'")) and after not in COPULAS:
+                continue  # a phrase before a verb or another phrase would take them over, as the parser reads it
+            for preposition, determiner, dependent in self.words.attachments(o["lemma"]):
+                if (determiner and self.new_object(dependent) and self.fits_scene(dependent, o["lemma"])
+                        and self.words.together(o["lemma"], dependent) < USUAL * self.words.objects[o["lemma"]]):
+                    h = o["head"]
+                    det = article_for(dependent) if determiner == "a" else determiner
+                    phrase = " ".join(w for w in (tokens[h], preposition, det, dependent) if w)
+                    neg = realise(self.caption, self.g, [(h, h + 1, phrase)], "add-obj")
+                    yield neg and _with_changed(neg, [(x, dependent) for x in self.lemmas], [f"o:{dependent}"])
+
+
+def _changed_part(a: str, b: str) -> tuple[str, str]:
+    """The words of two predicates that differ: ("sit on", "stand on") -> ("sit", "stand")."""
+    x, y = a.split(), b.split()
+    while x and y and x[0] == y[0]:
+        x, y = x[1:], y[1:]
+    while x and y and x[-1] == y[-1]:
+        x, y = x[:-1], y[:-1]
+    if not x or not y:  # "on" / "on top of": compare them whole
+        return a, b
+    return " ".join(x), " ".join(y)
+
+
+def _with_changed(neg: Negative, changed: Sequence[tuple[str, str]], introduces: Sequence[str] = ()) -> Negative:
+    return replace(neg, changed=tuple(changed), introduces=tuple(introduces))
+
+
+def facts_of(graph: Graph) -> set[str]:
+    """A caption's objects, attributes and relations as strings, the way negatives declare theirs."""
+    objs = graph["objects"]
+    out = {f"o:{o['lemma']}" for o in objs} | {f"a:{o['lemma']}:{a}" for o in objs for a in o["attributes"]}
+    out |= {f"r:{objs[r['subject']]['lemma']}|{r['predicate']}|{objs[r['object']]['lemma']}" for r in graph["relations"]}
+    return out
+
+
+EDITS: dict[str, Callable[[Editor], list[Negative]]] = {
+    "replace-obj": Editor.replace_obj,
+    "replace-att": Editor.replace_att,
+    "replace-rel": Editor.replace_rel,
+    "swap-att": Editor.swap_att,
+    "swap-obj": Editor.swap_obj,
+    "add-obj": Editor.add_obj,
+    "add-att": Editor.add_att,
+}
+

@@ -1,0 +1,319 @@
+"""The learned parser at run time: spaCy docs in, text scene graphs out.
+
+:class:`LearnedParser` loads the shipped network (``learned_factual.safetensors``, weights only)
+and its vocabularies (``learned_factual.json``: labels, words, predicate classes, the annotated
+forms of span texts and the recipe that trained it). For a batch of spaCy docs it
+
+1. reads the rules' graph of each doc (the hints of :mod:`text.scene_graph.rule_hints`),
+   builds token features (:func:`featurize`) and runs the network on the caller's device;
+2. reads object and attribute spans off the BIO tags;
+3. links each attribute to its object(s) and classifies every ordered pair of objects into a
+   predicate or none; a pair with a negation between its mentions is dropped ("the cat is not
+   on the mat" states no fact);
+4. writes the result as a :class:`~text.scene_graph.graph.TextSceneGraph`: each object with
+   its span, head token (the span's last word) and lemma; labels in the annotation's forms.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+from safetensors.torch import load_file
+from torch import Tensor
+
+from text.scene_graph.alignment import Forms
+from text.scene_graph.graph import TextObject, TextRelation, TextSceneGraph
+from text.scene_graph.learned_model import (
+    HEAD_OFFSET_CLIP,
+    RULES_PREDICATE,
+    TAGS,
+    WORDS_BETWEEN,
+    Batch,
+    ModelShape,
+    SceneGraphTagger,
+)
+from text.scene_graph.lexicon import Lexicon, load_lexicon
+from text.scene_graph.rule_hints import link_hints, pair_predicates, relation_hints, token_roles
+from text.scene_graph.rules import build_graph
+from text.scene_graph.tokens import from_spacy
+
+BUILTIN_WEIGHTS = Path(__file__).with_name("learned_factual.safetensors")
+BUILTIN_META = Path(__file__).with_name("learned_factual.json")  # always BUILTIN_WEIGHTS with ".json"
+UNKNOWN = 1  # index of the unknown word and label (0 pads)
+NEGATIONS = {"not", "n't", "never"}
+DETERMINERS = {"a", "an", "the", "this", "that", "these", "those", "its", "his", "her", "their", "some"}
+
+
+@dataclass
+class Vocabularies:
+    """Strings <-> ids of every input and output of the network (index 0 pads, 1 is unknown)."""
+
+    words: list[str]
+    pos: list[str]
+    tags: list[str]
+    deps: list[str]
+    predicates: list[str]  # class k + 1 is predicates[k]; class 0 is "no relation"
+    implicit: list[str]  # implicit count class k + 1 is implicit[k]
+    forms: Forms = field(default_factory=Forms)
+
+    def __post_init__(self) -> None:
+        self.index = {name: {s: i for i, s in enumerate(getattr(self, name))}
+                      for name in ("words", "pos", "tags", "deps")}
+
+    def ids(self, name: str, values: Sequence[str]) -> list[int]:
+        table = self.index[name]
+        return [table.get(v, UNKNOWN) for v in values]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"words": self.words, "pos": self.pos, "tags": self.tags, "deps": self.deps,
+                "predicates": self.predicates, "implicit": self.implicit,
+                "forms": {"objects": self.forms.objects, "attributes": self.forms.attributes}}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Vocabularies:
+        forms = Forms(objects=dict(data["forms"]["objects"]), attributes=dict(data["forms"]["attributes"]))
+        return cls(data["words"], data["pos"], data["tags"], data["deps"], data["predicates"], data["implicit"],
+                   forms)
+
+
+def rule_graph(doc: Any, lexicon: Lexicon) -> TextSceneGraph:
+    """The rules' graph of a spaCy doc (an empty one where the rules fail)."""
+    try:
+        return build_graph(from_spacy(doc), lexicon)
+    except Exception:  # the hints are optional; the network still reads the caption
+        return TextSceneGraph(tokens=[t.text for t in doc])
+
+
+def featurize(docs: Sequence[Any], vocab: Vocabularies, rules: Sequence[TextSceneGraph]) -> Batch:
+    """Token features of spaCy ``docs`` (each with ``doc.tensor``) and their rules' graphs,
+    padded: see :class:`Batch`."""
+    n = max((len(d) for d in docs), default=1) or 1
+    b = len(docs)
+    words = torch.zeros(b, n, dtype=torch.long)
+    pos, tags, deps, offsets, roles = (torch.zeros(b, n, dtype=torch.long) for _ in range(5))
+    dim = next((d.tensor.shape[1] for d in docs if len(d) and d.tensor.size), 96)
+    spacy = torch.zeros(b, n, dim)
+    for i, d in enumerate(docs):
+        k = len(d)
+        if not k:
+            continue
+        words[i, :k] = torch.tensor(vocab.ids("words", [t.lower_ for t in d]))
+        pos[i, :k] = torch.tensor(vocab.ids("pos", [t.pos_ for t in d]))
+        tags[i, :k] = torch.tensor(vocab.ids("tags", [t.tag_ for t in d]))
+        deps[i, :k] = torch.tensor(vocab.ids("deps", [t.dep_ for t in d]))
+        offsets[i, :k] = torch.tensor([max(-HEAD_OFFSET_CLIP, min(HEAD_OFFSET_CLIP, t.head.i - t.i)) + HEAD_OFFSET_CLIP
+                                       for t in d])
+        roles[i, :k] = torch.tensor(token_roles(rules[i], k))
+        if d.tensor.size:
+            spacy[i, :k] = torch.tensor(d.tensor[:k])
+    lengths = torch.tensor([max(len(d), 1) for d in docs])
+    return Batch(words, pos, tags, deps, offsets, roles, spacy, lengths)
+
+
+@dataclass
+class Prediction:
+    """The network's reading of one caption, before it becomes a graph (k objects, a attributes)."""
+
+    objects: list[tuple[int, int]]  # k object spans
+    attributes: list[tuple[int, int]]  # a attribute spans
+    predicates: list[str | None] = field(default_factory=list)  # k * k, row-major (subject, object)
+    links: list[float] = field(default_factory=list)  # a * k: P(attribute i belongs to object j)
+    implicit: list[int] = field(default_factory=list)  # k implicit count classes (0: none)
+
+
+def bio_spans(tags: Sequence[str]) -> dict[str, list[tuple[int, int]]]:
+    """Object and attribute spans of one caption's BIO tags (an I- with no B- starts a span),
+    as ``{"objects": [...], "attributes": [...]}``."""
+    out: dict[str, list[tuple[int, int]]] = {"objects": [], "attributes": []}
+    key = {"OBJ": "objects", "ATT": "attributes"}
+    start, kind = None, None
+    for i, tag in enumerate([*tags, "O"]):
+        if tag == "O" or tag.startswith("B-") or (tag.startswith("I-") and tag[2:] != kind):
+            if start is not None:
+                out[key[kind]].append((start, i))  # type: ignore[index]
+            start, kind = (i, tag[2:]) if tag != "O" else (None, None)
+    return out
+
+
+def pair_rows(counts: Sequence[int], offsets: Sequence[int], others: Sequence[int] | None = None,
+              other_offsets: Sequence[int] | None = None) -> Tensor:
+    """All (i, j) index pairs within each caption: ordered object pairs (self included), or
+    attribute x object pairs when ``others`` is given. (P, 2) long."""
+    rows = []
+    for c, (n, base) in enumerate(zip(counts, offsets, strict=True)):
+        if others is None:
+            rows += [(base + i, base + j) for i in range(n) for j in range(n)]
+        else:
+            rows += [(base + i, other_offsets[c] + j) for i in range(n) for j in range(others[c])]  # type: ignore[index]
+    return torch.tensor(rows, dtype=torch.long).reshape(-1, 2)
+
+
+class LearnedParser:
+    """The shipped network and its vocabularies, on one device."""
+
+    def __init__(self, model: SceneGraphTagger, vocab: Vocabularies, device: str | torch.device = "cpu",
+                 recipe: dict[str, Any] | None = None, lexicon: Lexicon | None = None) -> None:
+        self.vocab = vocab
+        self.lexicon = lexicon or load_lexicon("factual")
+        self.classes = {p: k + 1 for k, p in enumerate(vocab.predicates)}
+        self.recipe = recipe or {}
+        self.device = torch.device(device)
+        self.model = model.to(self.device).eval()
+        self.name = "learned (in memory)"
+
+    @classmethod
+    def load(cls, weights: Path = BUILTIN_WEIGHTS, device: str = "cpu") -> LearnedParser:
+        """The network saved at ``weights`` (safetensors) with its ``.json`` beside it."""
+        meta_path = BUILTIN_META if weights == BUILTIN_WEIGHTS else weights.with_suffix(".json")
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        model = SceneGraphTagger(ModelShape(**meta["shape"]))
+        model.load_state_dict(load_file(str(weights)))
+        parser = cls(model, Vocabularies.from_dict(meta["vocabularies"]), device, meta.get("recipe"))
+        parser.name = f"learned {weights.stem}"
+        return parser
+
+    def graphs(self, docs: Sequence[Any]) -> list[TextSceneGraph]:
+        """One graph per spaCy doc, in order."""
+        return [self._graph(d, p) for d, p in zip(docs, self.predict(docs), strict=True)]
+
+    @torch.inference_mode()
+    def predict(self, docs: Sequence[Any]) -> list[Prediction]:
+        """What the network reads in each doc: spans, attribute links, predicates, counts."""
+        if not docs:
+            return []
+        model = self.model
+        rules = [rule_graph(d, self.lexicon) for d in docs]
+        h = model.encode(featurize(docs, self.vocab, rules).to(self.device))
+        tag_ids = model.tag_logits(h).argmax(-1).cpu().tolist()
+        out = [Prediction(**bio_spans([TAGS[t] for t in row[:len(d)]])) for row, d in zip(tag_ids, docs, strict=True)]
+        n_obj = [len(p.objects) for p in out]
+        n_att = [len(p.attributes) for p in out]
+        obj_base = [sum(n_obj[:c]) for c in range(len(docs))]
+        att_base = [sum(n_att[:c]) for c in range(len(docs))]
+        obj_rows = [(c, s, e) for c, p in enumerate(out) for s, e in p.objects]
+        if not obj_rows:
+            return out
+        obj_m = torch.tensor(obj_rows, device=self.device)
+        obj = model.spans(h, obj_m)
+        implicit = model.implicit_logits(obj).argmax(-1).cpu().tolist()
+        # every ordered pair of objects: a predicate class, or one of the two copied predicates
+        hints = [x for p, g in zip(out, rules, strict=True) for x in relation_hints(g, p.objects, self.classes)]
+        logits = model.relation_logits(h, obj, obj_m, pair_rows(n_obj, obj_base).to(self.device),
+                                       torch.tensor(hints, device=self.device))
+        candidates = [pair_predicates(g, d, p.objects) for d, p, g in zip(docs, out, rules, strict=True)]
+        said = [x for rule_preds, _ in candidates for x in rule_preds]
+        between = [x for _, between_preds in candidates for x in between_preds]
+        classes = mask_unavailable(logits, said, between).argmax(-1).cpu().tolist()
+        predicates = [self.predicate_of(c, r, b) for c, r, b in zip(classes, said, between, strict=True)]
+        links: list[float] = []
+        att_rows = [(c, s, e) for c, p in enumerate(out) for s, e in p.attributes]
+        if att_rows:
+            att_m = torch.tensor(att_rows, device=self.device)
+            hints = [x for d, p, g in zip(docs, out, rules, strict=True)
+                     for x in link_hints(g, attribute_texts(d, p.attributes), p.objects)]
+            link_logits = model.link_logits(model.spans(h, att_m), obj, att_m, obj_m,
+                                            pair_rows(n_att, att_base, n_obj, obj_base).to(self.device),
+                                            torch.tensor(hints, device=self.device))
+            links = torch.sigmoid(link_logits).cpu().tolist()
+        rel_at = link_at = 0
+        for c, p in enumerate(out):
+            k, a = n_obj[c], n_att[c]
+            p.predicates = predicates[rel_at:rel_at + k * k]
+            p.links = links[link_at:link_at + a * k]
+            p.implicit = implicit[obj_base[c]:obj_base[c] + k]
+            rel_at += k * k
+            link_at += a * k
+        return out
+
+    def predicate_of(self, cls: int, said: str | None, between: str | None) -> str | None:
+        """The predicate of relation class ``cls`` (None for no relation)."""
+        n = len(self.vocab.predicates)
+        if cls == n + RULES_PREDICATE:
+            return said
+        if cls == n + WORDS_BETWEEN:
+            return between
+        return self.vocab.predicates[cls - 1] if cls else None
+
+    def _graph(self, doc: Any, prediction: Prediction) -> TextSceneGraph:
+        words = [t.lower_ for t in doc]
+        forms = self.vocab.forms
+        graph = TextSceneGraph(tokens=[t.text for t in doc])
+        objects = prediction.objects
+        for start, end in objects:
+            name = join_words(words[start:end])
+            head = doc[end - 1]
+            lemma = join_words([*words[start:end - 1], head.lemma_.lower() if head.pos_ in ("NOUN", "PROPN") else head.lower_])
+            graph.objects.append(TextObject(name=name, lemma=lemma, head=end - 1, span=(start, end),
+                                            label=forms.objects.get(name, name)))
+        k = len(objects)
+        for i, (start, end) in enumerate(prediction.attributes):
+            scores = prediction.links[i * k:(i + 1) * k]
+            if not scores:
+                continue
+            best = max(range(k), key=scores.__getitem__)
+            for j in range(k):
+                if j == best or scores[j] > 0.5:
+                    self._attach(graph.objects[j], forms.attributes.get(join_words(words[start:end]),
+                                                                        join_words(words[start:end])), (start, end))
+        for j, cls in enumerate(prediction.implicit):
+            if cls and graph.objects[j].count is None:
+                graph.objects[j].count = self.vocab.implicit[cls - 1]
+        for s in range(k):
+            for o in range(k):
+                predicate = prediction.predicates[s * k + o]
+                if predicate and not negated(doc, objects[s], objects[o]):
+                    span = predicate_span(words, objects[s], objects[o])
+                    graph.relations.append(TextRelation(s, predicate, o, span, "learned"))
+        return graph
+
+    @staticmethod
+    def _attach(obj: TextObject, value: str, span: tuple[int, int]) -> None:
+        """An attribute (or a count, when it is a number) of ``obj``; a modifier right before the
+        object's span joins the span ("two brown dogs")."""
+        if value.isdigit() and obj.count is None:
+            obj.count = value
+        elif value not in obj.attributes:
+            obj.attributes.append(value)
+        if span[1] <= obj.span[0] and obj.span[0] - span[1] <= 1:
+            obj.span = (span[0], obj.span[1])
+
+
+def mask_unavailable(logits: Tensor, said: Sequence[str | None], between: Sequence[str | None]) -> Tensor:
+    """(Pr, 1 + P + 2) relation logits with the two copy classes ruled out where a pair has no
+    rules' predicate or no words between."""
+    missing = torch.tensor([[r is None, b is None] for r, b in zip(said, between, strict=True)],
+                           dtype=torch.bool, device=logits.device).reshape(-1, 2)
+    keep = torch.zeros(logits.shape[0], logits.shape[1] - 2, dtype=torch.bool, device=logits.device)
+    return logits.masked_fill(torch.cat([keep, missing], dim=1), torch.finfo(logits.dtype).min)
+
+
+def attribute_texts(doc: Any, spans: Sequence[tuple[int, int]]) -> list[tuple[tuple[int, int], str]]:
+    """Attribute mention spans with their words as written (lower-cased)."""
+    return [((s, e), join_words([t.lower_ for t in doc[s:e]])) for s, e in spans]
+
+
+def join_words(words: Sequence[str]) -> str:
+    """Words as the annotation writes them: the tokenizer's hyphens rejoined (t - shirt -> t-shirt)."""
+    return " ".join(words).replace(" - ", "-")
+
+
+def negated(doc: Any, a: tuple[int, int], b: tuple[int, int]) -> bool:
+    """Is there a negation from the first mention's start to the second's end?"""
+    lo, hi = min(a[0], b[0]), max(a[1], b[1])
+    return any(t.dep_ == "neg" or t.lower_ in NEGATIONS for t in doc[lo:hi])
+
+
+def predicate_span(words: Sequence[str], s: tuple[int, int], o: tuple[int, int]) -> tuple[int, int]:
+    """The words that say a relation: those between its mentions, determiners trimmed; the
+    subject's last word when the mentions touch ("the man 's head": 's)."""
+    lo, hi = (s[1], o[0]) if s[0] < o[0] else (o[1], s[0])
+    while lo < hi and words[hi - 1] in DETERMINERS:
+        hi -= 1
+    while lo < hi and words[lo] in DETERMINERS:
+        lo += 1
+    return (lo, hi) if lo < hi else (s[1] - 1, s[1])
