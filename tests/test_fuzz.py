@@ -23,9 +23,9 @@ import pytest
 import yaml
 from PIL import Image
 
-from sgmatch import cli
 from pipeline.artifacts import read_table
 from pipeline.schemas import CAPTIONS, NEGATIVES, TEXT_GRAPHS
+from sgmatch import cli
 from stages import generate_negatives, ingest, parse_captions
 
 BASES = ["a red car next to a blue house", "two dogs playing on the beach", "a man riding a brown horse",

@@ -12,7 +12,6 @@ import torch
 from torch import nn
 from torch.testing import assert_close
 
-from graph_models import checkpoint
 from graph_models.checkpoint import (
     MODEL_FORMAT,
     fingerprint,

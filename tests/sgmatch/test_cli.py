@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from sgmatch import cli
 from pipeline.artifacts import write_artifact
 from pipeline.schemas import CAPTIONS
+from sgmatch import cli
 from stages import NAMES as STAGES
 
 

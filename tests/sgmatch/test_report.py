@@ -81,9 +81,9 @@ def test_inspect_never_embeds_a_file_outside_the_image_root(tmp_path: Path) -> N
 
     import yaml
 
-    from sgmatch import cli
     from pipeline.artifacts import write_artifact
     from pipeline.schemas import TEXT_GRAPHS
+    from sgmatch import cli
     from stages import ingest
 
     outside = tmp_path / "outside"
