@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from pipeline import dvc_deps
+
 pytestmark = pytest.mark.slow
 
 
@@ -26,7 +28,7 @@ def dvc(cwd: Path, *args: str) -> str:
 @pytest.fixture
 def project(tmp_path: Path, repo_root: Path) -> Path:
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
-    for name in ("pipeline", "stages", "graph_models"):
+    for name in dvc_deps.PACKAGES:
         shutil.copytree(repo_root / name, tmp_path / name, ignore=ignore)
     for name in ("dvc.yaml", ".dvcignore"):
         shutil.copy(repo_root / name, tmp_path / name)
