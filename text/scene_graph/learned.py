@@ -38,7 +38,7 @@ from text.scene_graph.learned_model import (
     SceneGraphTagger,
 )
 from text.scene_graph.lexicon import Lexicon, load_lexicon
-from text.scene_graph.rule_hints import link_hints, pair_predicates, relation_hints, token_roles
+from text.scene_graph.rule_hints import link_hints, pair_predicates, pair_relations, relation_hints, token_roles
 from text.scene_graph.rules import build_graph
 from text.scene_graph.tokens import from_spacy
 
@@ -124,6 +124,7 @@ class Prediction:
     predicates: list[str | None] = field(default_factory=list)  # k * k, row-major (subject, object)
     links: list[float] = field(default_factory=list)  # a * k: P(attribute i belongs to object j)
     implicit: list[int] = field(default_factory=list)  # k implicit count classes (0: none)
+    said: list[TextRelation | None] = field(default_factory=list)  # k * k: the rules' relation of each pair
 
 
 def bio_spans(tags: Sequence[str]) -> dict[str, list[tuple[int, int]]]:
@@ -226,6 +227,7 @@ class LearnedParser:
             p.predicates = predicates[rel_at:rel_at + k * k]
             p.links = links[link_at:link_at + a * k]
             p.implicit = implicit[obj_base[c]:obj_base[c] + k]
+            p.said = pair_relations(rules[c], p.objects)
             rel_at += k * k
             link_at += a * k
         return out
@@ -267,8 +269,13 @@ class LearnedParser:
             for o in range(k):
                 predicate = prediction.predicates[s * k + o]
                 if predicate and not negated(doc, objects[s], objects[o]):
-                    span = predicate_span(words, objects[s], objects[o])
-                    graph.relations.append(TextRelation(s, predicate, o, span, "learned"))
+                    said = prediction.said[s * k + o] if prediction.said else None
+                    if said is not None and said.predicate == predicate:  # the rules read it so too
+                        span, via = said.span, said.via
+                    else:
+                        span = predicate_span(words, objects[s], objects[o])
+                        via = construction(doc, span, predicate)
+                    graph.relations.append(TextRelation(s, predicate, o, span, via))
         return graph
 
     @staticmethod
@@ -281,6 +288,23 @@ class LearnedParser:
             obj.attributes.append(value)
         if span[1] <= obj.span[0] and obj.span[0] - span[1] <= 1:
             obj.span = (span[0], obj.span[1])
+
+
+def construction(doc: Any, span: tuple[int, int], predicate: str) -> str:
+    """How a relation the rules did not read is written, from its first word: a verb ("riding"),
+    a preposition ("on", "next to"), a possessive ("'s") or "of"; "learned" where it is none of them."""
+    first = doc[span[0]] if 0 <= span[0] < len(doc) else None
+    if first is None:
+        return "learned"
+    if first.lower_ in ("'s", "'"):
+        return "possessive"
+    if first.lower_ == "of" and span[1] - span[0] == 1 and predicate == "have":
+        return "of"
+    if first.pos_ in ("VERB", "AUX"):
+        return "verb"
+    if first.pos_ == "ADP" or predicate.split()[0] == first.lower_:
+        return "preposition"
+    return "learned"
 
 
 def mask_unavailable(logits: Tensor, said: Sequence[str | None], between: Sequence[str | None]) -> Tensor:

@@ -70,6 +70,14 @@ def relation_hints(graph: TextSceneGraph, objects: Sequence[tuple[int, int]], cl
     return out
 
 
+def pair_relations(graph: TextSceneGraph, objects: Sequence[tuple[int, int]]) -> list[TextRelation | None]:
+    """(k * k,) the rules' relation between every ordered pair of the ``objects`` mention spans,
+    row-major (None where the rules read none): its words and the construction it was read from."""
+    which = [_rule_object(graph, s) for s in objects]
+    said = {(r.subject, r.object): r for r in graph.relations}
+    return [said.get((a, b)) if a is not None and b is not None else None for a in which for b in which]
+
+
 def link_hints(graph: TextSceneGraph, attributes: Sequence[tuple[tuple[int, int], str]],
                objects: Sequence[tuple[int, int]]) -> list[int]:
     """(a * k,) 1 where the rules give object mention j the attribute mention i's text, row-major."""

@@ -72,3 +72,17 @@ def test_both_modes_are_one_setting_apart() -> None:
     for parser in (learned, rules):
         (item,) = list(parser.parse(["a man holding a cup"]))
         assert item.graph.facts() == [["man", "hold", "cup"]]
+
+
+@pytest.mark.parametrize(("caption", "words", "via"), [
+    ("A man riding a horse.", ["riding"], "verb"),
+    ("A cat sitting under a table.", ["sitting", "under"], "verb"),
+    ("A dog on a sofa.", ["on"], "preposition"),
+    ("A bench next to a tree.", ["next", "to"], "preposition"),
+])
+def test_a_relation_says_how_it_is_written(caption, words, via) -> None:
+    """The negatives rewrite a relation in its own construction: the learned parser says which."""
+    (item,) = list(CaptionParser(ParserConfig()).parse([caption]))
+    graph = item.graph
+    (rel,) = graph.relations
+    assert (graph.tokens[rel.span[0]:rel.span[1]], rel.via) == (words, via)
