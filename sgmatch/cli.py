@@ -381,7 +381,8 @@ def build_parser() -> argparse.ArgumentParser:
                    "flickr_token: Flickr8k/30k results token file; precomp: a SCAN {split}_caps.txt folder; "
                    "synthetic: the built-in world")
     p.add_argument("--captions", type=Path, help="the caption file (or the precomp folder)")
-    p.add_argument("--split", default="test", help="precomp, coco_json: the split the file holds (default: test)")
+    p.add_argument("--split", default="test", help="precomp: the splits to read, e.g. train,dev,test (their features too); "
+                   "coco_json: the split the file holds (default: test)")
     p.add_argument("--split-list", action="append", default=[], metavar="SPLIT=PATH",
                    help="flickr_token: a file listing one split's images (repeatable)")
     p.add_argument("--features", type=Path, help="precomputed region features: a bottom-up-attention TSV "

@@ -51,7 +51,7 @@ class Dataset:
 
     format: str
     captions: Path | None = None  # ingest --input: a JSON or token file, or a precomp directory
-    split: str = "test"  # precomp, coco_json: the split the file holds; flickr_token: unlisted images
+    split: str = "test"  # precomp: the splits to read ("train,dev,test"); coco_json: the file's; flickr_token: unlisted
     split_lists: Mapping[str, Path] = field(default_factory=dict)  # flickr_token: SPLIT -> image list
     features: Path | None = None  # detect_regions --input (precomputed)
     features_format: str = "npy"  # tsv | npy
@@ -250,8 +250,9 @@ def _check_inputs(data: Dataset) -> None:
     for option, path in given:
         if path is not None and not path.exists():
             raise InputError(option, str(path), "no such file or folder")
-    if data.format == "precomp" and not (data.captions / f"{data.split}_caps.txt").is_file():  # type: ignore[operator]
-        raise InputError("--captions", str(data.captions), f"no {data.split}_caps.txt in this precomp folder")
+    for split in data.split.split(",") if data.format == "precomp" else ():
+        if not (data.captions / f"{split.strip()}_caps.txt").is_file():  # type: ignore[operator]
+            raise InputError("--captions", str(data.captions), f"no {split.strip()}_caps.txt in this precomp folder")
     if (data.images is None) != (data.detector_weights is None) and data.features is None:
         raise InputError("--detector-weights" if data.images else "--images", "",
                          "the torchvision detector needs both the images folder and its weights file")

@@ -17,7 +17,7 @@ import yaml
 
 import stages
 from pipeline.artifacts import read_table
-from pipeline.schemas import CAPTIONS
+from pipeline.schemas import CAPTIONS, REGIONS
 from pipeline.stage import check_dvc_entry
 from sgmatch.cli import main as cli
 from sgmatch.workspace import TEXT_STAGES, Dataset, project_root, write_workspace
@@ -109,10 +109,14 @@ def test_each_caption_format_gets_a_text_side_workspace_whose_ingest_reads_it(
         assert sorted(set(captions.column("split").to_pylist())) == ["test", "train"]
 
 
-def test_features_add_regions_training_and_evaluation_for_each_run(tmp_path: Path) -> None:
-    d = precomp(tmp_path, features=True)
-    data = Dataset("precomp", d, features=d, features_format="npy", runs=("vsepp", "fusion"),
-                   train_split="test", val_split="", test_split="test", device="cuda",
+def test_features_add_regions_training_and_evaluation_for_each_run(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    d = precomp(tmp_path, split="train", features=True)
+    for name in ("caps.txt", "ids.txt", "ims.npy"):  # a second split of the same folder
+        shutil.copy(d / f"train_{name}", d / f"dev_{name}")
+    (d / "dev_ids.txt").write_text("20\n21\n22\n")
+    data = Dataset("precomp", d, split="train,dev", features=d, features_format="npy", runs=("vsepp", "fusion"),
+                   train_split="train", val_split="dev", test_split="dev", device="cuda",
                    settings={"train.epochs": 3, "ingest.captions_per_image": 2})
     names = write_workspace(tmp_path / "ws", data, git=False)
     assert names == [*TEXT_STAGES, "detect_regions", "train", "evaluate"]
@@ -124,9 +128,19 @@ def test_features_add_regions_training_and_evaluation_for_each_run(tmp_path: Pat
     assert [p for p in dvc["plots"] if "validation R-sum by epoch" in p]
     assert str(d) in dvc["stages"]["detect_regions"]["deps"]
     params = yaml.safe_load((tmp_path / "ws/params.yaml").read_text())
-    assert params["detect_regions"]["backend"] == "precomputed" and params["detect_regions"]["precomputed_split"] == "test"
+    assert params["detect_regions"]["backend"] == "precomputed"
+    assert params["detect_regions"]["precomputed_split"] == params["ingest"]["split"] == "train,dev"
     assert list(params["runs"]) == ["vsepp", "fusion"]
     assert params["train"]["epochs"] == 3 and params["train"]["device"] == params["evaluate"]["device"] == "cuda"
+    # both splits, captions and regions, from the one folder
+    ws = tmp_path / "ws"
+    assert run_entry(ws, dvc["stages"]["ingest"], monkeypatch) == 0
+    splits = read_table(ws / "data/captions", CAPTIONS, columns=["split"]).column("split").to_pylist()
+    assert splits.count("train") == splits.count("dev") == 6
+    assert run_entry(ws, dvc["stages"]["detect_regions"], monkeypatch) == 0
+    regions = read_table(ws / "data/regions", REGIONS, columns=["image_id", "split"]).to_pylist()
+    assert sorted((r["split"], r["image_id"]) for r in regions) == [
+        ("dev", "20"), ("dev", "21"), ("dev", "22"), ("train", "10"), ("train", "11"), ("train", "12")]
 
 
 def test_images_and_detector_weights_choose_the_torchvision_backend(tmp_path: Path) -> None:
