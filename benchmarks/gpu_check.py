@@ -78,8 +78,8 @@ def main(argv: list[str] | None = None) -> int:
         times["init"] = step("a demo workspace", [
             str(BIN / "sgmatch"), "init", str(ws), "--format", "synthetic", "--device", args.device,
             "--runs", *args.runs, "--set", f"train.epochs={args.epochs}", "--force"], ROOT)
-        times["dvc repro"] = step(f"dvc repro: the demo, {args.epochs} epochs of {', '.join(args.runs)} on {args.device}",
-                                  [str(BIN / "dvc"), "repro"], ws)
+        what = f"{args.epochs} epochs of {', '.join(args.runs)} on {args.device}"
+        times["dvc repro"] = step(f"dvc repro: the demo, {what}", [str(BIN / "dvc"), "repro"], ws)
         step("the runs' evaluation", [str(BIN / "sgmatch"), "compare",
                                       *[f"metrics/evaluate/{r}.json" for r in args.runs]], ws)
     print("\n=== times: " + ", ".join(f"{k} {v:.1f} s" for k, v in times.items()))

@@ -162,7 +162,16 @@ class LiveLog:
     def log(self, history: list[dict[str, Any]]) -> None:
         from dvclive import Live
 
-        with Live(str(self.directory), dvcyaml=None, save_dvc_exp=False, report=None, monitor_system=False) as live:
+        class FilesOnly(Live):
+            """DVCLive's files and nothing else: ``dvc.yaml`` lists them and ``dvc exp run`` records
+            them. Its own look at the repository is skipped: it fails in a git repository without a
+            commit (DVCLive 3.49), which is what a new ``sgmatch init`` workspace is."""
+
+            def _init_dvc(self) -> None:
+                self._dvc_file = None
+
+        with FilesOnly(str(self.directory), dvcyaml=None, save_dvc_exp=False, report=None,
+                       monitor_system=False) as live:
             for record in history:
                 live.step = int(record["epoch"])  # step is the epoch (1, 2, ...), as in the CSV
                 for key, value in record.items():
