@@ -371,7 +371,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("compare", help="several runs' evaluation metrics as one table (the demo's ablation)")
     p.add_argument("metrics", nargs="+", type=Path, help="metrics files of the evaluate stage")
     p.set_defaults(func=cmd_compare)
-    p = sub.add_parser("init", help="write a DVC workspace (dvc.yaml, params.yaml) for a dataset: cd DIR && dvc repro",
+    p = sub.add_parser("init", help="write a DVC workspace (dvc.yaml, params.yaml) for a dataset; then: "
+                       "cd DIR && dvc repro",
                        description="Write DIR/dvc.yaml and DIR/params.yaml with the stages the inputs allow (the text "
                        "side from captions alone; with features or a detector also detect_regions, train, evaluate), "
                        "and git/dvc init DIR. The project's repository is never touched.")
@@ -381,7 +382,8 @@ def build_parser() -> argparse.ArgumentParser:
                    "flickr_token: Flickr8k/30k results token file; precomp: a SCAN {split}_caps.txt folder; "
                    "synthetic: the built-in world")
     p.add_argument("--captions", type=Path, help="the caption file (or the precomp folder)")
-    p.add_argument("--split", default="test", help="precomp: the splits to read, e.g. train,dev,test (their features too); "
+    p.add_argument("--split", default="test",
+                   help="precomp: the splits to read, e.g. train,dev,test (their features too); "
                    "coco_json: the split the file holds (default: test)")
     p.add_argument("--split-list", action="append", default=[], metavar="SPLIT=PATH",
                    help="flickr_token: a file listing one split's images (repeatable)")
