@@ -264,7 +264,10 @@ HEADER = {
     "params.yaml": "# Written by `sgmatch init`: the project's defaults with this dataset's settings over them.\n"
                    "# Edit freely, or try a value with `dvc exp run -S SECTION.KEY=VALUE`.\n",
 }
-GITIGNORE = "/data/\n/models/\n/checkpoints/\n/metrics/\n/plots/\n/dvclive/\ndvc_plots/\n"
+# Metrics, plots and DVCLive's files are DVC outputs outside its cache (``cache: false``): git keeps them,
+# so that ``dvc exp run`` stores each experiment's figures (an ignored metrics file is lost to ``dvc exp show``).
+# DVC ignores its cached outputs (data/, models/) itself; checkpoints are large and only for resuming.
+GITIGNORE = "/checkpoints/\ndvc_plots/\n"
 
 
 def write_workspace(directory: Path, data: Dataset, force: bool = False, git: bool = True,
