@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(abspath $(VENV))/bin
 PIP    := $(BIN)/python -m pip
 
-.PHONY: demo test install clean-demo
+.PHONY: demo test install clean-demo gpu-check
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,11 @@ demo: $(VENV)/.installed
 
 test: $(VENV)/.installed-test
 	PATH="$(BIN):$$PATH" $(BIN)/python -m pytest
+
+# On a machine with a GPU: the matchers' benchmark and a short demo training + evaluation on CUDA, with
+# the figures (stops at once, saying why, where there is no CUDA device).
+gpu-check: $(VENV)/.installed-test
+	PATH="$(BIN):$$PATH" $(BIN)/python -m benchmarks.gpu_check
 
 clean-demo:
 	rm -rf data/captions data/images data/world_images metrics models checkpoints plots

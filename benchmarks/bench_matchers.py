@@ -84,6 +84,7 @@ class Settings:
     images: int
     captions_per_image: int
     threads: int
+    device: str = "cpu"  # cuda: the same measurements on a GPU (make gpu-check)
 
 
 # ---------------------------------------------------------------- synthetic data at the field's shapes
@@ -235,7 +236,7 @@ def train_matcher(name: str, settings: Settings) -> dict[str, Any]:
     _setup(settings.threads)
     import torch
 
-    from graph_models.batches import PhraseBank, attach_negatives, caption_set, make_batch
+    from graph_models.batches import PhraseBank, attach_negatives, caption_set, make_batch, to_device
     from graph_models.config import TrainParams
     from graph_models.engine import train_epoch
     from graph_models.text_graphs import WordIndex
@@ -260,21 +261,24 @@ def train_matcher(name: str, settings: Settings) -> dict[str, Any]:
                        np.random.default_rng(4))
 
     base = rss_mb()
+    device = torch.device(settings.device)
     objective, run = _objective(settings, name, len(words))
+    objective = objective.to(device)
     dim = run.model.dim
     optimizer = torch.optim.Adam(objective.parameters(), lr=train.learning_rate)
     epoch = run.ranking.warmup_epochs
-    cpu = torch.device("cpu")
 
     def step() -> float:
         started = time.perf_counter()
-        train_epoch(objective, iter([batch]), optimizer, train.grad_clip, cpu, epoch)
+        train_epoch(objective, iter([batch]), optimizer, train.grad_clip, device, epoch)
+        if device.type == "cuda":
+            torch.cuda.synchronize(device)
         return time.perf_counter() - started
 
     warmup = step()
     times = [step() for _ in range(settings.steps)]
     with torch.no_grad():
-        terms = sorted(k for k in objective(batch, epoch) if k != "loss")
+        terms = sorted(k for k in objective(to_device(batch, device), epoch) if k != "loss")
     model = (f"bi-GRU, word {run.model.word_dim}" if not hasattr(run.model, "layers") else
              f"word {run.model.word_dim}, {run.model.layers} layers, {run.model.heads} heads")
     return {"matcher": name, "dim": dim, "model": model, "captions": batch.texts.num_graphs,
@@ -305,11 +309,11 @@ def evaluate_matcher(name: str, settings: Settings) -> dict[str, Any]:
     store = InMemoryRegions(image_regions_for(image_ids, seed=6))
 
     base = rss_mb()
-    matcher = _objective(settings, name, len(words))[0].matcher
+    matcher = _objective(settings, name, len(words))[0].matcher.to(settings.device)
     started = time.perf_counter()
-    images = encode_images(matcher, store, image_ids, params.batch, "cpu")
+    images = encode_images(matcher, store, image_ids, params.batch, settings.device)
     encoded_images = time.perf_counter()
-    texts = encode_texts(matcher, bank, range(len(rows)), params.batch, "cpu")
+    texts = encode_texts(matcher, bank, range(len(rows)), params.batch, settings.device)
     encoded = time.perf_counter()
     exact = score_matrix(matcher, images, texts, params.image_chunk, params.text_chunk)
     scored = time.perf_counter()
@@ -417,6 +421,9 @@ def print_machine(settings: Settings) -> None:
 
     print(f"machine: {os.cpu_count()} cores ({platform.processor() or platform.machine()}), torch "
           f"{torch.__version__}, {settings.threads} torch threads, python {platform.python_version()}")
+    if settings.device != "cpu":
+        print(f"device: {settings.device} ({torch.cuda.get_device_name(torch.device(settings.device))}); peak memory "
+              "below is the process's host memory, not the GPU's")
     print(f"shapes: {REGIONS} regions x {FEATURE_DIM} features an image, spatial graph k={GRAPH_K}; captions of "
           f"~{CAPTION_TOKENS} tokens, ~3 objects / ~2 attributes / ~2 relations; vocabulary {VOCAB_WORDS:,} words")
 
@@ -518,6 +525,7 @@ def main() -> None:
     ap.add_argument("--only", default=",".join(PARTS), help=f"comma list of parts: {', '.join(PARTS)}")
     ap.add_argument("--threads", type=int, default=2, help="torch threads in every measurement")
     ap.add_argument("--params", type=Path, default=Path("params.yaml"))
+    ap.add_argument("--device", default="cpu", help="cpu | cuda | cuda:N (train and eval; sgraf stays on the CPU)")
     args = ap.parse_args()
     parts = [p.strip() for p in args.only.split(",") if p.strip()]
     unknown = sorted(set(parts) - set(PARTS))
@@ -525,7 +533,8 @@ def main() -> None:
         ap.error(f"unknown part(s) {', '.join(unknown)}; choose from {', '.join(PARTS)}")
     if min(args.steps, args.images, args.captions_per_image, args.threads) < 1 or args.batch < 2:
         ap.error("--steps, --images, --captions-per-image and --threads must be at least 1, --batch at least 2")
-    settings = Settings(args.params, args.batch, args.steps, args.images, args.captions_per_image, args.threads)
+    settings = Settings(args.params, args.batch, args.steps, args.images, args.captions_per_image, args.threads,
+                        args.device)
     started = time.perf_counter()
     print_machine(settings)
 

@@ -38,7 +38,7 @@ from graph_models.matchers import Matcher
 from graph_models.metrics import recalls
 from graph_models.objective import MatchingObjective
 from graph_models.regions import RegionStore
-from pipeline.artifacts import atomic_write_text
+from pipeline.artifacts import atomic_write_file, atomic_write_text
 
 log = logging.getLogger(__name__)
 
@@ -117,6 +117,66 @@ def write_plots(path: Path, history: list[dict[str, Any]]) -> None:
     writer.writeheader()
     writer.writerows(history)
     atomic_write_text(path, out.getvalue())
+
+
+def write_curves(path: Path, history: list[dict[str, Any]]) -> None:
+    """The training curves as a PNG drawn here (matplotlib, no network): the loss terms on the
+    left, validation recall on the right, by epoch. A picture any viewer opens, offline."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot as plt
+
+    epochs = [h["epoch"] for h in history]
+    keys = [k for k in dict.fromkeys(k for h in history for k in h) if k != "epoch"]
+    recall = [k for k in keys if k.startswith("val_")]
+    panels = [("training loss", [k for k in keys if k not in recall]), ("validation recall (%)", recall)]
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
+    for ax, (title, names) in zip(axes, panels, strict=True):
+        for name in names:
+            ax.plot(epochs, [h.get(name, float("nan")) for h in history], marker="o", markersize=3, label=name)
+        ax.set_title(title)
+        ax.set_xlabel("epoch")
+        ax.grid(alpha=0.3)
+        if names:
+            ax.legend(fontsize="small")
+    fig.suptitle(path.stem)
+    fig.tight_layout()
+    out = io.BytesIO()
+    fig.savefig(out, format="png", dpi=100, metadata={"Software": None})  # no version stamp: same curves, same bytes
+    plt.close(fig)
+    atomic_write_file(path, lambda fh: fh.write(out.getvalue()))
+
+
+class LiveLog:
+    """Per-epoch metrics through DVCLive (``dvc exp show``, ``dvc plots``): a directory with
+    ``metrics.json`` (the last epoch) and ``plots/metrics/NAME.tsv`` (every epoch; DVCLive's step is the epoch).
+
+    The whole history is logged afresh each time (:meth:`log`), so a resumed training writes
+    the same files as one that ran straight through. DVCLive never edits ``dvc.yaml`` here and
+    never makes an experiment of its own: ``dvc exp run`` does that."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = Path(directory)
+
+    def log(self, history: list[dict[str, Any]]) -> None:
+        from dvclive import Live
+
+        class FilesOnly(Live):
+            """DVCLive's files and nothing else: ``dvc.yaml`` lists them and ``dvc exp run`` records
+            them. Its own look at the repository is skipped: it fails in a git repository without a
+            commit (DVCLive 3.49), which is what a new ``sgmatch init`` workspace is."""
+
+            def _init_dvc(self) -> None:
+                self._dvc_file = None
+
+        with FilesOnly(str(self.directory), dvcyaml=None, save_dvc_exp=False, report=None,
+                       monitor_system=False) as live:
+            for record in history:
+                live.step = int(record["epoch"])  # step is the epoch (1, 2, ...), as in the CSV
+                for key, value in record.items():
+                    if key != "epoch" and isinstance(value, int | float):
+                        live.log_metric(key, float(value))
 
 
 @dataclass

@@ -27,9 +27,10 @@ log = logging.getLogger(__name__)
 
 # What a port holds: an artifact (a directory of Parquet parts, by its schema name), a folder of
 # pictures that an images artifact's paths point into, another directory or file (a dataset's
-# files, checkpoints), a model file, a plot's data, or the stage's JSON metrics (``dvc metrics``).
+# files, checkpoints), a model file, a plot's data, the stage's JSON metrics (``dvc metrics``), or a
+# DVCLive directory (its metrics.json and plots listed in dvc.yaml, not the directory itself).
 Holds = str  # an artifact name of pipeline.schemas, or one of KINDS
-KINDS = ("image_dir", "directory", "file", "model", "metrics", "plot")
+KINDS = ("image_dir", "directory", "file", "model", "metrics", "plot", "live")
 
 
 @dataclass(frozen=True)
@@ -143,8 +144,10 @@ def check_dvc_entry(spec: StageSpec, entry: Mapping[str, Any]) -> list[str]:
         problems += [f"{where}: input {port.option} {path} is not among its deps"
                      for path in given.get(port.option, []) if path not in deps]
     for port in spec.outputs:
+        # a DVCLive directory is listed by the files DVC reads in it (metrics.json, plots/...)
         problems += [f"{where}: output {port.option} {path} is not among its outs, metrics or plots"
-                     for path in given.get(port.option, []) if path not in outs]
+                     for path in given.get(port.option, []) if path not in outs
+                     and not (port.holds == "live" and any(o.startswith(path.rstrip("/") + "/") for o in outs))]
     sections = {str(p).split(".")[0] for p in body.get("params", []) or []}
     if sections != set(spec.params):
         problems.append(f"{where}: params {sorted(sections)}, but the stage reads {sorted(spec.params)}")

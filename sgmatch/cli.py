@@ -10,6 +10,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TextIO
 
+import yaml
+
 import stages
 from pipeline import __version__
 from pipeline.artifacts import PART_GLOB, open_parquet, read_row_group
@@ -282,6 +284,41 @@ def cmd_schemas(args: argparse.Namespace) -> int:
     return 0
 
 
+def _setting(text: str) -> tuple[str, object]:
+    key, eq, value = text.partition("=")
+    if not eq or not key:
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE (e.g. train.epochs=5), got {text!r}")
+    return key, yaml.safe_load(value)
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    """Write a workspace for one dataset (see :mod:`sgmatch.workspace`)."""
+    from sgmatch.workspace import Dataset, write_workspace
+
+    def absolute(path: Path | None) -> Path | None:
+        return None if path is None else path.expanduser().resolve()
+
+    lists = {}
+    for text in args.split_list:
+        split, eq, path = text.partition("=")
+        if not eq or not split or not path:
+            raise InputError("--split-list", text, "expected SPLIT=PATH")
+        lists[split] = absolute(Path(path))
+    data = Dataset(
+        format=args.format, captions=absolute(args.captions), split=args.split, split_lists=lists,
+        features=absolute(args.features), features_format=args.features_format, images=absolute(args.images),
+        detector_weights=absolute(args.detector_weights), device=args.device, runs=tuple(args.runs),
+        train_split=args.train_split, val_split=args.val_split, test_split=args.test_split,
+        settings=dict(args.set),
+    )
+    names = write_workspace(args.directory, data, force=args.force, git=not args.no_git)
+    print(f"sgmatch init: {args.directory}: dvc.yaml and params.yaml for {len(names)} stages: {', '.join(names)}")
+    if data.region_backend is None:
+        print("  the text side alone (no region features given: --features, or --images with --detector-weights)")
+    print(f"  next: cd {args.directory} && dvc repro")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="sgmatch",
@@ -334,6 +371,37 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("compare", help="several runs' evaluation metrics as one table (the demo's ablation)")
     p.add_argument("metrics", nargs="+", type=Path, help="metrics files of the evaluate stage")
     p.set_defaults(func=cmd_compare)
+    p = sub.add_parser("init", help="write a DVC workspace (dvc.yaml, params.yaml) for a dataset; then: "
+                       "cd DIR && dvc repro",
+                       description="Write DIR/dvc.yaml and DIR/params.yaml with the stages the inputs allow (the text "
+                       "side from captions alone; with features or a detector also detect_regions, train, evaluate), "
+                       "and git/dvc init DIR. The project's repository is never touched.")
+    p.add_argument("directory", type=Path)
+    p.add_argument("--format", required=True, choices=["karpathy", "coco_json", "flickr_token", "precomp", "synthetic"],
+                   help="karpathy: dataset_flickr30k.json / dataset_coco.json; coco_json: captions_SPLIT2014.json; "
+                   "flickr_token: Flickr8k/30k results token file; precomp: a SCAN {split}_caps.txt folder; "
+                   "synthetic: the built-in world")
+    p.add_argument("--captions", type=Path, help="the caption file (or the precomp folder)")
+    p.add_argument("--split", default="test",
+                   help="precomp: the splits to read, e.g. train,dev,test (their features too); "
+                   "coco_json: the split the file holds (default: test)")
+    p.add_argument("--split-list", action="append", default=[], metavar="SPLIT=PATH",
+                   help="flickr_token: a file listing one split's images (repeatable)")
+    p.add_argument("--features", type=Path, help="precomputed region features: a bottom-up-attention TSV "
+                   "or a precomp folder with {split}_ims.npy")
+    p.add_argument("--features-format", default="npy", choices=["npy", "tsv"])
+    p.add_argument("--images", type=Path, help="the images folder (the torchvision detector)")
+    p.add_argument("--detector-weights", type=Path, help="a torchvision Faster R-CNN state dict (.pth)")
+    p.add_argument("--device", default="cpu", help="cpu | cuda | cuda:N (parser, detector, train, evaluate)")
+    p.add_argument("--runs", nargs="+", default=["vsepp", "fusion"], help="runs of params.yaml to train")
+    p.add_argument("--train-split", default="train")
+    p.add_argument("--val-split", default="val")
+    p.add_argument("--test-split", default="test")
+    p.add_argument("--set", action="append", default=[], type=_setting, metavar="KEY=VALUE",
+                   help="any params.yaml value, e.g. --set train.epochs=30 (repeatable)")
+    p.add_argument("--force", action="store_true", help="replace a dvc.yaml already there")
+    p.add_argument("--no-git", action="store_true", help="no git init (dvc init --no-scm; dvc exp needs git)")
+    p.set_defaults(func=cmd_init)
     p = sub.add_parser("schemas", help="list every artifact schema")
     p.set_defaults(func=cmd_schemas)
     return parser

@@ -31,6 +31,7 @@ Example::
 from __future__ import annotations
 
 import argparse
+import itertools
 import logging
 from collections import Counter
 from collections.abc import Iterator, Sequence
@@ -65,7 +66,7 @@ class RegionParams:
     graph_k: NonNegativeInt  # neighbours per region in the spatial graph; 0 links all pairs
     on_error: Literal["record", "fail"]
     precomputed_format: Literal["tsv", "npy"]
-    precomputed_split: str  # npy: the file prefix ({split}_ims.npy)
+    precomputed_split: str  # npy: the file prefix ({split}_ims.npy), or several: train,dev,test
     images_per_task: PositiveInt
     rows_per_part: PositiveInt
     torchvision_weights: str  # Faster R-CNN state dict; "" runs with random weights (for testing the path)
@@ -188,10 +189,12 @@ def _run(args: argparse.Namespace) -> None:
     if params.backend == "precomputed":
         if args.input is None:
             raise InputError("command line", "--input", "the precomputed backend reads a TSV file or precomp dir")
-        records = (precomputed.read_tsv(args.input) if params.precomputed_format == "tsv"
-                   else precomputed.read_precomp(args.input, params.precomputed_split))
-        split = params.precomputed_split if params.precomputed_format == "npy" else None
-        rows = precomputed_rows(records, params, split)
+        if params.precomputed_format == "tsv":
+            rows = precomputed_rows(precomputed.read_tsv(args.input), params, None)
+        else:  # one split, or several of one folder ("train,dev,test"): one artifact
+            rows = itertools.chain.from_iterable(
+                precomputed_rows(precomputed.read_precomp(args.input, split.strip()), params, split.strip())
+                for split in params.precomputed_split.split(","))
         rows_written = write_artifact(args.out, REGIONS, _tables(rows, params.rows_per_part, errors))
     else:
         if args.images is None or args.image_root is None:

@@ -63,7 +63,8 @@ class WorldParams:
 @dataclass(frozen=True)
 class IngestParams:
     format: Format
-    # Split name for formats without their own (precomp file prefix, coco_json, flickr_token).
+    # Split name for formats without their own (precomp file prefix, or several: "train,dev,test"; coco_json,
+    # flickr_token).
     split: str
     on_error: Literal["fail", "record"]
     # precomp: captions per image when ids are per image or absent.
@@ -139,8 +140,12 @@ def read_source(params: IngestParams, source: Path, split_lists: dict[str, Path]
     """Read a real dataset into rows, with every problem recorded on its row."""
     if params.format == "karpathy":
         rows = formats.read_karpathy(source)
-    elif params.format == "precomp":
-        rows = formats.read_precomp(source, params.split, params.captions_per_image)
+    elif params.format == "precomp":  # several splits of one folder: "train,dev,test"
+        rows = formats.SourceRows()
+        for split in params.split.split(","):
+            part = formats.read_precomp(source, split.strip(), params.captions_per_image)
+            rows.images += part.images
+            rows.captions += part.captions
     elif params.format == "flickr_token":
         rows = formats.read_flickr_token(source, params.split, split_lists)
     elif params.format == "coco_json":

@@ -5,7 +5,8 @@ that are on with theirs) with the settings every run shares (``train``: device, 
 batch, learning rate, ...). The captions of ``train.train_split`` with their text scene graphs,
 the regions of their images, their verified generated negatives, their images' phrase labels
 and their LSEH vectors go in; a model file, per-epoch metrics (``--plots``, a CSV ``dvc plots``
-draws) and the final metrics come out.
+draws; ``--live``, the same through DVCLive, for ``dvc exp show``; ``--curves``, a PNG drawn
+here that opens without a network) and the final metrics come out.
 
 A checkpoint is written to ``--checkpoint-dir`` after every epoch; a re-run resumes from it
 when it was made with the same settings, data and model code (else it starts over and says
@@ -19,7 +20,8 @@ Example::
     python -m stages.train --params params.yaml --run-name fusion --text-graphs data/text_graphs \\
         --regions data/regions --negatives data/negatives --labels data/image_labels \\
         --caption-vectors data/caption_vectors --out models/fusion.pt \\
-        --checkpoint-dir checkpoints/fusion --plots plots/train/fusion.csv --metrics metrics/train/fusion.json
+        --checkpoint-dir checkpoints/fusion --plots plots/train/fusion.csv --curves plots/train/fusion.png \\
+        --live dvclive/fusion --metrics metrics/train/fusion.json
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ from graph_models import inputs
 from graph_models.batches import PhraseBank, attach_negatives, caption_set
 from graph_models.checkpoint import fingerprint, save_model
 from graph_models.config import RunParams, TrainParams, build_objective, load_run
-from graph_models.engine import TrainingData, close_processes, fit, setup_processes, write_plots
+from graph_models.engine import LiveLog, TrainingData, close_processes, fit, setup_processes, write_curves, write_plots
 from graph_models.regions import RegionStore
 from graph_models.text_graphs import WordIndex, graph_words
 from pipeline.artifacts import write_json
@@ -91,9 +93,15 @@ def _run(args: argparse.Namespace) -> None:
              run.matcher, len(data.train.caption_ids), len(set(data.train.image_ids)), len(words),
              sum(p.numel() for p in objective.parameters()), processes.world, processes.device)
 
+    live = LiveLog(args.live) if args.live else None
+
     def on_epoch(history: list[dict[str, Any]]) -> None:
         if args.plots:
             write_plots(args.plots, history)
+        if args.curves:
+            write_curves(args.curves, history)
+        if live is not None:
+            live.log(history)
 
     history = fit(objective, data, settings, processes, Path(args.checkpoint_dir) / "last.pt",
                   fingerprint(settings, run, words, objective), args.run, on_epoch)
@@ -119,6 +127,9 @@ STAGE = StageSpec(
     outputs=(Port("--out", "model", "the model file"),
              Port("--checkpoint-dir", "directory", "where last.pt is kept for resuming"),
              Port("--plots", "plot", "per-epoch metrics, CSV", required=False),
+             Port("--curves", "plot", "the training curves as a PNG (drawn here, opens offline)", required=False),
+             Port("--live", "live", "a DVCLive directory: per-epoch metrics for dvc exp and dvc plots",
+                  required=False),
              METRICS),
     params=("train", "runs"),
     options=(("--run-name", {"dest": "run", "required": True,
