@@ -15,8 +15,8 @@ Two measures, on the same predictions:
   (attributes incl. counts, relations, lone objects), and the set match of those normalised sets.
 
 After the scores comes where the first system (the default parser) loses set match: each
-caption it gets wrong, by the kinds of error in it (:func:`text.scene_graph.scoring.error_kinds`), with how many captions
-that kind alone keeps from matching (what fixing it would win).
+caption it gets wrong, by the kinds of error in it (:func:`text.scene_graph.scoring.error_kinds`),
+with how many captions that kind alone keeps from matching (what fixing it would win).
 
 ``--split train --tail F`` scores the last fraction F of the train split: where the learned
 parser is developed when it was trained with ``--holdout F``. The dev split is for reporting.
@@ -52,7 +52,8 @@ def print_breakdown(name: str, facts: Sequence[list[list[str]]], golds: Sequence
     print(f"\nwhere {name} loses set match: {wrong} of {n} captions wrong "
           "(a caption can have several kinds; 'alone': the only kind in it)")
     for kind, count in spoiled.most_common():
-        print(f"  {kind:20s} in {count:4d} ({100 * count / n:4.1f}%)   alone {alone[kind]:4d} ({100 * alone[kind] / n:4.1f}%)")
+        print(f"  {kind:20s} in {count:4d} ({100 * count / n:4.1f}%)   "
+              f"alone {alone[kind]:4d} ({100 * alone[kind] / n:4.1f}%)")
     return {k: {"in": c, "alone": alone[k]} for k, c in spoiled.most_common()}
 
 

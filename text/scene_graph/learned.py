@@ -12,6 +12,12 @@ forms of span texts and the recipe that trained it). For a batch of spaCy docs i
    on the mat" states no fact);
 4. writes the result as a :class:`~text.scene_graph.graph.TextSceneGraph`: each object with
    its span, head token (the span's last word) and lemma; labels in the annotation's forms.
+
+Decoding follows the annotation's habits, from two tables counted on the training split and
+saved in the ``.json`` (``training.corpus_tables``): a predicate class the annotation nearly
+always writes with the caption's own words is ruled out where the caption does not say them
+(:meth:`LearnedParser.unsaid_classes`), and a misspelt label word is respelt as the annotators
+do (:meth:`LearnedParser.respelt`).
 """
 
 from __future__ import annotations
@@ -50,7 +56,7 @@ NEGATIONS = {"not", "n't", "never"}
 # A predicate class whose training captions said its words at least this often is ruled out
 # for a caption that does not say them (a class the annotation writes from elsewhere stays).
 WRITTEN_SHARE = 0.9
-LINK_THRESHOLD = 0.5
+LINK_THRESHOLD = 0.5  # an attribute also belongs to every other object this likely (0.3, 0.7: same on dev)
 MIN_RESPELT = 4  # shorter words are not respelt (too many real words one edit apart)
 MIN_LABEL_COUNT = 5  # a respelling is a label word the annotation wrote at least this often
 DETERMINERS = {"a", "an", "the", "this", "that", "these", "those", "its", "his", "her", "their", "some"}
@@ -323,7 +329,8 @@ class LearnedParser:
         for start, end in objects:
             name = join_words(words[start:end])
             head = doc[end - 1]
-            lemma = join_words([*words[start:end - 1], head.lemma_.lower() if head.pos_ in ("NOUN", "PROPN") else head.lower_])
+            last = head.lemma_.lower() if head.pos_ in ("NOUN", "PROPN") else head.lower_
+            lemma = join_words([*words[start:end - 1], last])
             graph.objects.append(TextObject(name=name, lemma=lemma, head=end - 1, span=(start, end),
                                             label=self.label(forms.objects, doc[start:end])))
         k = len(objects)
