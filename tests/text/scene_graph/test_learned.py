@@ -40,7 +40,11 @@ def test_a_model_trained_on_a_tiny_slice_learns_it_and_loads_back(tmp_path) -> N
     out = tmp_path / "tiny.safetensors"
     save(parser, recipe, out)
     assert set(load_file(str(out))) == set(parser.model.state_dict())  # plain tensors, no pickle
-    assert json.loads(out.with_suffix(".json").read_text())["recipe"]["config"]["epochs"] == 25
+    meta = json.loads(out.with_suffix(".json").read_text())
+    assert meta["recipe"]["config"]["epochs"] == 25
+    # the decoding tables, counted on the rows: "holding" says hold; "car" is in 16 facts, "road" in 4
+    assert meta["vocabularies"]["written"]["hold"] == 1.0
+    assert meta["vocabularies"]["label_words"]["car"] == 16 and "road" not in meta["vocabularies"]["label_words"]
     loaded = CaptionParser(ParserConfig(weights=str(out)))
     items = list(loaded.parse([c for c, _ in TINY]))
     hits = sum(set_match(item.graph.facts(), g) for item, (_, g) in zip(items, TINY, strict=True))
