@@ -23,6 +23,7 @@ do (:meth:`LearnedParser.respelt`).
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -183,7 +184,7 @@ class LearnedParser:
         self.device = torch.device(device)
         self.model = model.to(self.device).eval()
         self.name = "learned (in memory)"
-        self._written_words: list[tuple[int, list[str]]] | None = None
+        self._written: Tensor | None = None  # (1 + P + 2,) the classes unsaid_classes may rule out
         self._respelt: dict[str, str] = {}
         self._first_words: set[str] | None = None
         # English words (base forms) for telling a misspelling from a rare word; set by the
@@ -234,9 +235,10 @@ class LearnedParser:
         between = [x for _, between_preds in candidates for x in between_preds]
         logits = mask_unavailable(logits, said, between)
         if self.vocab.written:
-            unsaid = [self.unsaid_classes(d) for d in docs]
-            rows_of = [unsaid[c] for c in range(len(docs)) for _ in range(n_obj[c] * n_obj[c])]
-            logits = logits.masked_fill(torch.stack(rows_of).to(self.device), torch.finfo(logits.dtype).min)
+            unsaid = torch.stack([self.unsaid_classes(d) for d in docs])
+            pairs_of = torch.tensor([k * k for k in n_obj])
+            logits = logits.masked_fill(unsaid.repeat_interleave(pairs_of, dim=0).to(self.device),
+                                        torch.finfo(logits.dtype).min)
         classes = logits.argmax(-1).cpu().tolist()
         predicates = [self.predicate_of(c, r, b) for c, r, b in zip(classes, said, between, strict=True)]
         links: list[float] = []
@@ -264,12 +266,21 @@ class LearnedParser:
         """(1 + P + 2,) bool: the predicate classes ruled out for ``doc``: those the annotation
         nearly always writes with the caption's own words (:attr:`Vocabularies.written`) whose
         words the caption does not say."""
-        if self._written_words is None:
-            self._written_words = [(k + 1, p.split()) for k, p in enumerate(self.vocab.predicates)
-                                   if self.vocab.written.get(p, 0.0) >= WRITTEN_SHARE]
-        words = said_words(doc)
-        out = torch.zeros(len(self.vocab.predicates) + 3, dtype=torch.bool)
-        out[[k for k, ws in self._written_words if not all(w in words for w in ws)]] = True
+        if self._written is None:
+            self._written = torch.zeros(len(self.vocab.predicates) + 3, dtype=torch.bool)
+            self._class_words: dict[str, list[int]] = {}
+            self._word_count: dict[int, int] = {}
+            for k, p in enumerate(self.vocab.predicates):
+                if self.vocab.written.get(p, 0.0) >= WRITTEN_SHARE:
+                    self._written[k + 1] = True
+                    self._word_count[k + 1] = len(set(p.split()))
+                    for w in set(p.split()):
+                        self._class_words.setdefault(w, []).append(k + 1)
+        found: Counter[int] = Counter()
+        for w in said_words(doc):
+            found.update(self._class_words.get(w, ()))
+        out = self._written.clone()
+        out[[k for k, n in found.items() if n == self._word_count[k]]] = False
         return out
 
     def label(self, forms: dict[str, str], tokens: Sequence[Any]) -> str:
