@@ -14,6 +14,10 @@ Two measures, on the same predictions:
   lemmatised element by element; micro precision, recall and F1 over all facts and by kind
   (attributes incl. counts, relations, lone objects), and the set match of those normalised sets.
 
+After the scores comes where the first system (the default parser) loses set match: each
+caption it gets wrong, by the kinds of error in it (:func:`text.scene_graph.scoring.error_kinds`),
+with how many captions that kind alone keeps from matching (what fixing it would win).
+
 ``--split train --tail F`` scores the last fraction F of the train split: where the learned
 parser is developed when it was trained with ``--holdout F``. The dev split is for reporting.
 """
@@ -23,16 +27,34 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from benchmarks.factual import DEFAULT_DATA, read_factual
 from text.scene_graph.backends import SpacyBackend, resolve_spacy_model
 from text.scene_graph.parser import CaptionParser, ParserConfig
-from text.scene_graph.scoring import Normalizer, parse_factual, score, set_match
+from text.scene_graph.scoring import Normalizer, error_kinds, graph_string, parse_factual, score, set_match
 
 NUMBERS = {"two": "2", "three": "3", "four": "4", "five": "5", "six": "6"}
 System = Callable[[Sequence[str]], list[list[list[str]]]]
+
+
+def print_breakdown(name: str, facts: Sequence[list[list[str]]], golds: Sequence[str]) -> dict[str, dict[str, int]]:
+    """Print (and return) how many captions each error kind spoils, and how many it alone spoils."""
+    spoiled, alone = Counter(), Counter()
+    for f, g in zip(facts, golds, strict=True):
+        kinds = error_kinds(f, g)
+        spoiled.update(kinds)
+        alone.update(kinds if len(kinds) == 1 else ())
+    n = len(golds)
+    wrong = sum(1 for f, g in zip(facts, golds, strict=True) if not set_match(f, g))
+    print(f"\nwhere {name} loses set match: {wrong} of {n} captions wrong "
+          "(a caption can have several kinds; 'alone': the only kind in it)")
+    for kind, count in spoiled.most_common():
+        print(f"  {kind:20s} in {count:4d} ({100 * count / n:4.1f}%)   "
+              f"alone {alone[kind]:4d} ({100 * alone[kind] / n:4.1f}%)")
+    return {k: {"in": c, "alone": alone[k]} for k, c in spoiled.most_common()}
 
 
 def ours(config: ParserConfig) -> System:
@@ -90,7 +112,7 @@ def main() -> None:
         systems["sgmatch rules only"] = ours(ParserConfig(mode="rules", lexicon="none"))
     if not args.no_anchor:
         systems["SceneGraphParser 0.1"] = scene_graph_parser(resolve_spacy_model("en_core_web_sm"))
-    results = {}
+    results: dict[str, dict] = {}
     first_facts: list[list[list[str]]] = []
     for name, system in systems.items():
         started = time.perf_counter()
@@ -103,11 +125,14 @@ def main() -> None:
         print(f"{name:28s} FACTUAL set match {100 * exact:5.1f}   fact F1 {r['f1']:.3f} (P {r['precision']:.3f} "
               f"R {r['recall']:.3f}; attribute {r['attribute']['f1']:.3f}, relation {r['relation']['f1']:.3f}, "
               f"object {r['object']['f1']:.3f}; lenient set match {100 * r['set_match']:.1f})  {seconds:.1f} s")
+    first = next(iter(systems))
+    results[first]["errors"] = print_breakdown(first, first_facts, [r["scene_graph"] for r in rows])
     shown = 0
     for row, facts in zip(rows, first_facts, strict=True):
         if shown < args.errors and not set_match(facts, row["scene_graph"]):
             shown += 1
-            print(f"\n{row['caption']!r}\n  gold: {row['scene_graph']}\n  ours: {facts}")
+            print(f"\n{row['caption']!r} {sorted(error_kinds(facts, row['scene_graph']))}\n"
+                  f"  gold: {row['scene_graph']}\n  ours: {graph_string(facts)}")
     print(json.dumps({"split": args.split, "captions": len(rows), "results": results}, indent=1))
 
 

@@ -12,11 +12,18 @@ forms of span texts and the recipe that trained it). For a batch of spaCy docs i
    on the mat" states no fact);
 4. writes the result as a :class:`~text.scene_graph.graph.TextSceneGraph`: each object with
    its span, head token (the span's last word) and lemma; labels in the annotation's forms.
+
+Decoding follows the annotation's habits, from two tables counted on the training split and
+saved in the ``.json`` (``training.corpus_tables``): a predicate class the annotation nearly
+always writes with the caption's own words is ruled out where the caption does not say them
+(:meth:`LearnedParser.unsaid_classes`), and a misspelt label word is respelt as the annotators
+do (:meth:`LearnedParser.respelt`).
 """
 
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,6 +45,7 @@ from text.scene_graph.learned_model import (
     SceneGraphTagger,
 )
 from text.scene_graph.lexicon import Lexicon, load_lexicon
+from text.scene_graph.repairs import fixed_lemma, gerund_lemma
 from text.scene_graph.rule_hints import link_hints, pair_predicates, pair_relations, relation_hints, token_roles
 from text.scene_graph.rules import build_graph
 from text.scene_graph.tokens import from_spacy
@@ -46,6 +54,12 @@ BUILTIN_WEIGHTS = Path(__file__).with_name("learned_factual.safetensors")
 BUILTIN_META = Path(__file__).with_name("learned_factual.json")  # always BUILTIN_WEIGHTS with ".json"
 UNKNOWN = 1  # index of the unknown word and label (0 pads)
 NEGATIONS = {"not", "n't", "never"}
+# A predicate class whose training captions said its words at least this often is ruled out
+# for a caption that does not say them (a class the annotation writes from elsewhere stays).
+WRITTEN_SHARE = 0.9
+LINK_THRESHOLD = 0.5  # an attribute also belongs to every other object this likely (0.3, 0.7: same on dev)
+MIN_RESPELT = 4  # shorter words are not respelt (too many real words one edit apart)
+MIN_LABEL_COUNT = 5  # a respelling is a label word the annotation wrote at least this often
 DETERMINERS = {"a", "an", "the", "this", "that", "these", "those", "its", "his", "her", "their", "some"}
 
 
@@ -60,6 +74,9 @@ class Vocabularies:
     predicates: list[str]  # class k + 1 is predicates[k]; class 0 is "no relation"
     implicit: list[str]  # implicit count class k + 1 is implicit[k]
     forms: Forms = field(default_factory=Forms)
+    # predicate -> the share of its training occurrences whose caption says all its words
+    written: dict[str, float] = field(default_factory=dict)
+    label_words: dict[str, int] = field(default_factory=dict)  # word -> times in training labels
 
     def __post_init__(self) -> None:
         self.index = {name: {s: i for i, s in enumerate(getattr(self, name))}
@@ -72,13 +89,14 @@ class Vocabularies:
     def to_dict(self) -> dict[str, Any]:
         return {"words": self.words, "pos": self.pos, "tags": self.tags, "deps": self.deps,
                 "predicates": self.predicates, "implicit": self.implicit,
-                "forms": {"objects": self.forms.objects, "attributes": self.forms.attributes}}
+                "forms": {"objects": self.forms.objects, "attributes": self.forms.attributes},
+                "written": self.written, "label_words": self.label_words}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Vocabularies:
         forms = Forms(objects=dict(data["forms"]["objects"]), attributes=dict(data["forms"]["attributes"]))
         return cls(data["words"], data["pos"], data["tags"], data["deps"], data["predicates"], data["implicit"],
-                   forms)
+                   forms, dict(data.get("written", {})), dict(data.get("label_words", {})))
 
 
 def rule_graph(doc: Any, lexicon: Lexicon) -> TextSceneGraph:
@@ -166,6 +184,12 @@ class LearnedParser:
         self.device = torch.device(device)
         self.model = model.to(self.device).eval()
         self.name = "learned (in memory)"
+        self._written: Tensor | None = None  # (1 + P + 2,) the classes unsaid_classes may rule out
+        self._respelt: dict[str, str] = {}
+        self._first_words: set[str] | None = None
+        # English words (base forms) for telling a misspelling from a rare word; set by the
+        # caller from its spaCy pipeline (english_words), else no word is respelt
+        self.english: set[str] = set()
 
     @classmethod
     def load(cls, weights: Path = BUILTIN_WEIGHTS, device: str = "cpu") -> LearnedParser:
@@ -209,7 +233,13 @@ class LearnedParser:
         candidates = [pair_predicates(g, d, p.objects) for d, p, g in zip(docs, out, rules, strict=True)]
         said = [x for rule_preds, _ in candidates for x in rule_preds]
         between = [x for _, between_preds in candidates for x in between_preds]
-        classes = mask_unavailable(logits, said, between).argmax(-1).cpu().tolist()
+        logits = mask_unavailable(logits, said, between)
+        if self.vocab.written:
+            unsaid = torch.stack([self.unsaid_classes(d) for d in docs])
+            pairs_of = torch.tensor([k * k for k in n_obj])
+            logits = logits.masked_fill(unsaid.repeat_interleave(pairs_of, dim=0).to(self.device),
+                                        torch.finfo(logits.dtype).min)
+        classes = logits.argmax(-1).cpu().tolist()
         predicates = [self.predicate_of(c, r, b) for c, r, b in zip(classes, said, between, strict=True)]
         links: list[float] = []
         att_rows = [(c, s, e) for c, p in enumerate(out) for s, e in p.attributes]
@@ -232,14 +262,75 @@ class LearnedParser:
             link_at += a * k
         return out
 
+    def unsaid_classes(self, doc: Any) -> Tensor:
+        """(1 + P + 2,) bool: the predicate classes ruled out for ``doc``: those the annotation
+        nearly always writes with the caption's own words (:attr:`Vocabularies.written`) whose
+        words the caption does not say."""
+        if self._written is None:
+            self._written = torch.zeros(len(self.vocab.predicates) + 3, dtype=torch.bool)
+            self._class_words: dict[str, list[int]] = {}
+            self._word_count: dict[int, int] = {}
+            for k, p in enumerate(self.vocab.predicates):
+                if self.vocab.written.get(p, 0.0) >= WRITTEN_SHARE:
+                    self._written[k + 1] = True
+                    self._word_count[k + 1] = len(set(p.split()))
+                    for w in set(p.split()):
+                        self._class_words.setdefault(w, []).append(k + 1)
+        found: Counter[int] = Counter()
+        for w in said_words(doc):
+            found.update(self._class_words.get(w, ()))
+        out = self._written.clone()
+        out[[k for k, n in found.items() if n == self._word_count[k]]] = False
+        return out
+
+    def label(self, forms: dict[str, str], tokens: Sequence[Any]) -> str:
+        """A span's label: the annotation's form of its words, else the words with misspelt ones
+        respelt (:meth:`respelt`)."""
+        written = join_words([t.lower_ for t in tokens])
+        if written in forms:
+            return forms[written]
+        fixed = join_words([self.respelt(t) for t in tokens])
+        return forms.get(fixed, fixed)
+
+    def respelt(self, token: Any) -> str:
+        """A caption word as the annotation would spell it. A word that is no English word
+        (neither it nor its lemma is in :attr:`english`), that no training caption held twice
+        and no training label holds becomes the most frequent label word one edit away
+        ("palte" -> "plate", "purpl" -> "purple"), if there is one."""
+        word = token.lower_
+        labels = self.vocab.label_words
+        if (not labels or not self.english or len(word) < MIN_RESPELT or word in labels
+                or word in self.vocab.index["words"] or word in self.english or token.lemma_.lower() in self.english):
+            return word
+        if word not in self._respelt:
+            near = [w for w in one_edit(word) if labels.get(w, 0) >= MIN_LABEL_COUNT]
+            self._respelt[word] = max(near, key=lambda w: (labels[w], w)) if near else word
+        return self._respelt[word]
+
     def predicate_of(self, cls: int, said: str | None, between: str | None) -> str | None:
         """The predicate of relation class ``cls`` (None for no relation)."""
         n = len(self.vocab.predicates)
         if cls == n + RULES_PREDICATE:
-            return said
+            return self.verb_fixed(said)
         if cls == n + WORDS_BETWEEN:
-            return between
+            return self.verb_fixed(between)
         return self.vocab.predicates[cls - 1] if cls else None
+
+    def verb_fixed(self, predicate: str | None) -> str | None:
+        """A copied predicate whose first word no predicate class starts with, but its base form
+        does: a lemma the lemmatiser cut short ("shining" -> "shin": shine) or an -ing form it
+        left ("following": follow)."""
+        if not predicate:
+            return predicate
+        if self._first_words is None:
+            self._first_words = {p.split()[0] for p in self.vocab.predicates}
+        first, _, rest = predicate.partition(" ")
+        if first in self._first_words:
+            return predicate
+        for base in (first + "e", gerund_lemma(first) if first.endswith("ing") else ""):
+            if base in self._first_words:
+                return f"{base} {rest}".strip()
+        return predicate
 
     def _graph(self, doc: Any, prediction: Prediction) -> TextSceneGraph:
         words = [t.lower_ for t in doc]
@@ -249,9 +340,10 @@ class LearnedParser:
         for start, end in objects:
             name = join_words(words[start:end])
             head = doc[end - 1]
-            lemma = join_words([*words[start:end - 1], head.lemma_.lower() if head.pos_ in ("NOUN", "PROPN") else head.lower_])
+            last = head.lemma_.lower() if head.pos_ in ("NOUN", "PROPN") else head.lower_
+            lemma = join_words([*words[start:end - 1], last])
             graph.objects.append(TextObject(name=name, lemma=lemma, head=end - 1, span=(start, end),
-                                            label=forms.objects.get(name, name)))
+                                            label=self.label(forms.objects, doc[start:end])))
         k = len(objects)
         for i, (start, end) in enumerate(prediction.attributes):
             scores = prediction.links[i * k:(i + 1) * k]
@@ -259,9 +351,8 @@ class LearnedParser:
                 continue
             best = max(range(k), key=scores.__getitem__)
             for j in range(k):
-                if j == best or scores[j] > 0.5:
-                    self._attach(graph.objects[j], forms.attributes.get(join_words(words[start:end]),
-                                                                        join_words(words[start:end])), (start, end))
+                if j == best or scores[j] > LINK_THRESHOLD:
+                    self._attach(graph.objects[j], self.label(forms.attributes, doc[start:end]), (start, end))
         for j, cls in enumerate(prediction.implicit):
             if cls and graph.objects[j].count is None:
                 graph.objects[j].count = self.vocab.implicit[cls - 1]
@@ -276,12 +367,26 @@ class LearnedParser:
                         span = predicate_span(words, objects[s], objects[o])
                         via = construction(doc, span, predicate)
                     graph.relations.append(TextRelation(s, predicate, o, span, via))
+                    if s == o:  # "two buses next to each other": the annotation's (bus, next to, bus)
+                        self._singular(graph.objects[s], doc[objects[s][1] - 1])
         return graph
+
+    @staticmethod
+    def _singular(obj: TextObject, head: Any) -> None:
+        """A plural mention related to itself names one of its members: its head noun's lemma
+        ("buses" -> "bus"), "people" excepted (the annotation keeps it)."""
+        lemma = head.lemma_.lower()
+        if head.tag_ in ("NNS", "NNPS") and head.lower_ != "people" and obj.label.endswith(head.lower_):
+            obj.label = obj.label[: len(obj.label) - len(head.lower_)] + lemma
 
     @staticmethod
     def _attach(obj: TextObject, value: str, span: tuple[int, int]) -> None:
         """An attribute (or a count, when it is a number) of ``obj``; a modifier right before the
-        object's span joins the span ("two brown dogs")."""
+        object's span joins the span ("two brown dogs"). A bare determiner or hyphen is no
+        attribute ("the", "mid -")."""
+        value = value.removesuffix(" -").removesuffix("-")
+        if not value or value in DETERMINERS:
+            return
         if value.isdigit() and obj.count is None:
             obj.count = value
         elif value not in obj.attributes:
@@ -305,6 +410,38 @@ def construction(doc: Any, span: tuple[int, int], predicate: str) -> str:
     if first.pos_ == "ADP" or predicate.split()[0] == first.lower_:
         return "preposition"
     return "learned"
+
+
+def english_words(nlp: Any) -> set[str]:
+    """The base forms spaCy's rule lemmatiser knows (its ``lemma_index`` table: nouns, verbs,
+    adjectives, adverbs), or none when the pipeline has no such table."""
+    try:
+        table = nlp.get_pipe("lemmatizer").lookups.get_table("lemma_index")
+    except (KeyError, AttributeError, ValueError):
+        return set()
+    return {w for words in table.values() for w in words}
+
+
+def one_edit(word: str) -> set[str]:
+    """Every string one deletion, insertion, substitution or swap of neighbours from ``word``."""
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    cuts = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    return ({a + b[1:] for a, b in cuts if b} | {a + b[1] + b[0] + b[2:] for a, b in cuts if len(b) > 1}
+            | {a + c + b[1:] for a, b in cuts if b for c in letters} | {a + c + b for a, b in cuts for c in letters})
+
+
+def said_words(tokens: Sequence[Any]) -> set[str]:
+    """The words a caption says, generously: each token as written, its lemma and the base forms
+    a small lemmatiser misses ("shining" -> "shin": shine; "taped" -> "tap": tape)."""
+    out: set[str] = set()
+    for t in tokens:
+        word, lemma = t.lower_, t.lemma_.lower()
+        out |= {word, lemma, lemma + "e", fixed_lemma(word, lemma, t.tag_)}
+        if word.endswith("ing"):
+            out.add(gerund_lemma(word))
+        if word.endswith(("ed", "es")):
+            out |= {word[:-1], word[:-2]}
+    return out
 
 
 def mask_unavailable(logits: Tensor, said: Sequence[str | None], between: Sequence[str | None]) -> Tensor:

@@ -99,10 +99,11 @@ class CaptionParser:
         self.version = self.backend.version
         self.network: Any = None
         if learned:
-            from text.scene_graph.learned import BUILTIN_WEIGHTS, LearnedParser
+            from text.scene_graph.learned import BUILTIN_WEIGHTS, LearnedParser, english_words
 
             self.network = LearnedParser.load(Path(config.weights) if config.weights else BUILTIN_WEIGHTS,
                                               config.device)
+            self.network.english = english_words(self.backend.nlp)  # tells a misspelling from a rare word
             self.version = f"{self.version} + {self.network.name}"
 
     def parse(self, texts: Sequence[str]) -> Iterator[Parsed]:

@@ -24,7 +24,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from text.scene_graph.alignment import COUNT_WORDS
-from text.scene_graph.graph import TextSceneGraph
+from text.scene_graph.graph import TextRelation, TextSceneGraph
 from text.scene_graph.repairs import fixed_lemma, gerund_lemma
 
 ROLES = ("<pad>", "none", "object head", "object word", "relation word")

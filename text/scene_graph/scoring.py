@@ -45,6 +45,49 @@ def set_match(pred: Iterable[Sequence[str]], gold: str) -> bool:
     return factual_segments(graph_string(pred)) == factual_segments(gold)
 
 
+def error_kinds(predicted: Iterable[Sequence[str]], gold: str) -> set[str]:
+    """The kinds of error that keep predicted facts from FACTUAL's set match with ``gold`` (none
+    when they match), on FACTUAL's exact strings:
+
+    - ``object name``: the two sides name different objects (a span or label differs);
+    - ``count ...``, ``attribute ...``: a count or attribute fact of an object both sides name is
+      ``missing``, ``extra``, or ``wrong`` (both at once);
+    - ``predicate wrong``: a relation between the right objects with another predicate;
+    - ``relation direction``: a relation the other way round; ``relation missing`` / ``extra``:
+      the rest, between objects both sides name;
+    - ``lone objects``: the bare objects of a caption with no fact differ; ``other``: none of these.
+    """
+    pred = {tuple(e.strip() for e in seg.split(" , ")) for seg in factual_segments(graph_string(predicted))}
+    true = {tuple(e.strip() for e in seg.split(" , ")) for seg in factual_segments(gold)}
+    if pred == true:
+        return set()
+
+    def names(facts: set[tuple[str, ...]]) -> set[str]:
+        return {f[0] for f in facts} | {f[2] for f in facts if len(f) == 3 and f[1] != "is"}
+
+    pred_names, true_names = names(pred), names(true)
+    kinds = {"object name"} if pred_names != true_names else set()
+    missing, extra = true - pred, pred - true
+    for kind, wanted in (("count", True), ("attribute", False)):
+        m = [f for f in missing if len(f) == 3 and f[1] == "is" and f[2].isdigit() == wanted and f[0] in pred_names]
+        e = [f for f in extra if len(f) == 3 and f[1] == "is" and f[2].isdigit() == wanted and f[0] in true_names]
+        if m or e:
+            kinds.add(f"{kind} {'wrong' if m and e else 'missing' if m else 'extra'}")
+    lost = [f for f in missing if len(f) == 3 and f[1] != "is" and {f[0], f[2]} <= pred_names]
+    made = [f for f in extra if len(f) == 3 and f[1] != "is" and {f[0], f[2]} <= true_names]
+    for f in list(lost):
+        for g, kind in [(g, "predicate wrong") for g in made if (g[0], g[2]) == (f[0], f[2])] + [
+                (g, "relation direction") for g in made if (g[0], g[2]) == (f[2], f[0])]:
+            kinds.add(kind)
+            lost.remove(f)
+            made.remove(g)
+            break
+    kinds |= {"relation missing"} if lost else set()
+    kinds |= {"relation extra"} if made else set()
+    kinds |= {"lone objects"} if any(len(f) == 1 for f in missing | extra) else set()
+    return kinds or {"other"}
+
+
 def fact_kind(fact: Sequence[str]) -> str:
     if len(fact) == 1:
         return "object"

@@ -38,6 +38,7 @@ from text.scene_graph.alignment import Alignment, Forms, align, learn_forms
 from text.scene_graph.graph import TextSceneGraph
 from text.scene_graph.learned import (
     BUILTIN_WEIGHTS,
+    MIN_LABEL_COUNT,
     LearnedParser,
     Vocabularies,
     attribute_texts,
@@ -45,6 +46,7 @@ from text.scene_graph.learned import (
     mask_unavailable,
     pair_rows,
     rule_graph,
+    said_words,
 )
 from text.scene_graph.learned_model import RULES_PREDICATE, TAGS, WORDS_BETWEEN, ModelShape, SceneGraphTagger
 from text.scene_graph.lexicon import load_lexicon
@@ -114,6 +116,28 @@ def build_vocabularies(examples: Sequence[Example], forms: Forms, config: TrainC
         implicit=sorted(v for v, n in implicit.items() if n >= config.min_implicit_count),
         forms=forms,
     )
+
+
+def corpus_tables(docs: Sequence[Any], graphs: Sequence[str], predicates: Sequence[str]
+                  ) -> tuple[dict[str, float], dict[str, int]]:
+    """Two tables the parser's decoding reads, counted over training captions (spaCy docs) and
+    their annotated graphs: for each predicate class the share of its occurrences whose caption
+    says all its words (:func:`~text.scene_graph.learned.said_words`), and how often each word
+    appears in an object or attribute label (words seen fewer than ``MIN_LABEL_COUNT`` times left out)."""
+    seen, said = Counter(), Counter()
+    labels: Counter[str] = Counter()
+    for doc, graph in zip(docs, graphs, strict=True):
+        words = None
+        for fact in parse_factual(graph):
+            if len(fact) == 3 and fact[1] != "is":
+                words = said_words(doc) if words is None else words
+                seen[fact[1]] += 1
+                said[fact[1]] += all(w in words for w in fact[1].split())
+                labels.update(fact[0].split() + fact[2].split())
+            else:
+                labels.update(" ".join(fact[::2]).split())
+    written = {p: round(said[p] / seen[p], 3) for p in predicates if seen[p]}
+    return written, {w: n for w, n in sorted(labels.items()) if n >= MIN_LABEL_COUNT}
 
 
 def targets(examples: Sequence[Example], vocab: Vocabularies) -> dict[str, Tensor]:
@@ -232,6 +256,8 @@ def train(rows: Sequence[dict[str, str]], config: TrainConfig, holdout: float = 
     train_set = [e for e in examples[:cut] if e.alignment.problem is None and len(e.doc)]
     held = examples[cut:]
     vocab = build_vocabularies(train_set, forms, config)
+    vocab.written, vocab.label_words = corpus_tables(docs[:cut], [r["scene_graph"] for r in rows[:cut]],
+                                                     vocab.predicates)
     shape = ModelShape(words=len(vocab.words), pos=len(vocab.pos), tags=len(vocab.tags), deps=len(vocab.deps),
                        predicates=len(vocab.predicates), implicit=len(vocab.implicit))
     model = SceneGraphTagger(shape).to(device)
@@ -283,6 +309,20 @@ def save(parser: LearnedParser, recipe: dict[str, Any], out: Path) -> None:
     atomic_write_text(out.with_suffix(".json"), json.dumps(meta, indent=0, sort_keys=True, ensure_ascii=False) + "\n")
 
 
+def refresh_tables(rows: Sequence[dict[str, str]], out: Path, processes: int) -> int:
+    """Recount the decoding tables of the network saved at ``out`` on ``rows`` (all of them; the
+    network and the rest of its ``.json`` stay as they are)."""
+    meta_path = out.with_suffix(".json")
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    docs = parse_docs([r["caption"] for r in rows], processes)
+    written, label_words = corpus_tables(docs, [r["scene_graph"] for r in rows], meta["vocabularies"]["predicates"])
+    meta["vocabularies"].update(written=written, label_words=label_words)
+    meta["recipe"]["tables"] = {"command": "python -m text.scene_graph.training --tables-only", "captions": len(rows)}
+    atomic_write_text(meta_path, json.dumps(meta, indent=0, sort_keys=True, ensure_ascii=False) + "\n")
+    log.info("recounted the decoding tables of %s on %d captions", meta_path, len(rows))
+    return 0
+
+
 def default_train_csv() -> Path:
     """FACTUAL's train split in the shared data folder beside the repository."""
     root = os.environ.get("SGMATCH_SHARED_DATA", Path(__file__).resolve().parents[3] / "shared" / "data")
@@ -298,12 +338,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--epochs", type=int, default=TrainConfig.epochs)
     ap.add_argument("--processes", type=int, default=2, help="spaCy processes for the parse")
     ap.add_argument("--device", default="cpu")
+    ap.add_argument("--tables-only", action="store_true",
+                    help="keep the network at --out, recount only its decoding tables (corpus_tables) on the rows")
     args = ap.parse_args(argv)
     logging.basicConfig(level="INFO", format="%(asctime)s %(message)s")
     path = args.train or default_train_csv()
     if not path.exists():
         raise SystemExit(f"{path} not found: FACTUAL's train.csv is needed (--train)")
     rows = read_rows(path)[: args.limit or None]
+    if args.tables_only:
+        return refresh_tables(rows, args.out, args.processes)
     parser, recipe = train(rows, TrainConfig(epochs=args.epochs), args.holdout, args.processes, args.device)
     recipe["data"]["file"] = path.name
     save(parser, recipe, args.out)

@@ -40,7 +40,11 @@ def test_a_model_trained_on_a_tiny_slice_learns_it_and_loads_back(tmp_path) -> N
     out = tmp_path / "tiny.safetensors"
     save(parser, recipe, out)
     assert set(load_file(str(out))) == set(parser.model.state_dict())  # plain tensors, no pickle
-    assert json.loads(out.with_suffix(".json").read_text())["recipe"]["config"]["epochs"] == 25
+    meta = json.loads(out.with_suffix(".json").read_text())
+    assert meta["recipe"]["config"]["epochs"] == 25
+    # the decoding tables, counted on the rows: "holding" says hold; "car" is in 16 facts, "road" in 4
+    assert meta["vocabularies"]["written"]["hold"] == 1.0
+    assert meta["vocabularies"]["label_words"]["car"] == 16 and "road" not in meta["vocabularies"]["label_words"]
     loaded = CaptionParser(ParserConfig(weights=str(out)))
     items = list(loaded.parse([c for c, _ in TINY]))
     hits = sum(set_match(item.graph.facts(), g) for item, (_, g) in zip(items, TINY, strict=True))
@@ -86,3 +90,38 @@ def test_a_relation_says_how_it_is_written(caption, words, via) -> None:
     graph = item.graph
     (rel,) = graph.relations
     assert (graph.tokens[rel.span[0]:rel.span[1]], rel.via) == (words, via)
+
+
+@pytest.fixture(scope="module")
+def default_parser() -> CaptionParser:
+    return CaptionParser(ParserConfig())
+
+
+def test_a_misspelt_label_word_is_respelt_and_a_rare_real_word_is_not(default_parser) -> None:
+    """FACTUAL's annotators correct the caption's typos; a real word no training caption held stays."""
+    (typo, real) = default_parser.parse(["the potato chips on the white palte", "a bowl of stew on a table"])
+    assert ["potato chips", "on", "plate"] in typo.graph.facts()
+    assert typo.graph.objects[-1].name == "palte"  # the name stays as written, the label is respelt
+    assert "stew" in {o.label for o in real.graph.objects}
+
+
+def test_a_copied_predicate_gets_its_verb_base_form(default_parser) -> None:
+    network = default_parser.network
+    assert network.verb_fixed("shin behind") == "shine behind"  # spaCy: shining -> shin
+    assert network.verb_fixed("following") == "follow"
+    assert network.verb_fixed("sit on") == "sit on" and network.verb_fixed(None) is None
+
+
+def test_a_class_the_annotation_writes_with_the_caption_words_needs_them(default_parser) -> None:
+    network = default_parser.network
+    doc = default_parser.backend.nlp("a man holding a cup")
+    ruled_out = network.unsaid_classes(doc)
+    classes = {p: k + 1 for k, p in enumerate(network.vocab.predicates)}
+    assert network.vocab.written["ride"] >= 0.9 and ruled_out[classes["ride"]]
+    assert not ruled_out[classes["hold"]]  # said ("holding")
+    assert network.vocab.written["have"] < 0.9 and not ruled_out[classes["have"]]  # often implied ("with")
+
+
+def test_a_plural_related_to_itself_names_one_member(default_parser) -> None:
+    (item,) = default_parser.parse(["two similar buses are next to each other ."])
+    assert item.graph.facts() == [["bus", "next to", "bus"]]
