@@ -19,8 +19,9 @@ the types it allows that have the fewest verified negatives so far in its task, 
 Each candidate is parsed with the same parser as ``parse_captions`` and kept as verified only
 when the typed diff of the two graphs is exactly the declared edit. Up to ``per_caption``
 verified negatives per caption, over at most ``max_rounds`` rounds (a failed candidate is
-followed by the next one); every candidate tried is written, with ``verified`` saying how it
-fared and ``plausibility`` so users can filter. Deterministic for a seed: each caption's
+followed by the next one, and a caption whose candidates failed gets several at once: the parser
+misreads some captions whatever the edit); every candidate tried is written, with ``verified``
+saying how it fared and ``plausibility`` so users can filter. Deterministic for a seed: each caption's
 candidates depend only on the seed, its id and the fitted corpus, and the type it gets also on
 the captions before it in its task.
 
@@ -59,6 +60,7 @@ from text.scene_graph.parser import ParseParams, ParserConfig, cached_parser
 
 log = logging.getLogger(__name__)
 
+EXTRA_TRIES = 2  # more candidates at once for a caption whose candidates failed
 COLUMNS = ["caption_id", "image_id", "split", "caption", "tokens", "offsets", "objects", "relations", "error"]
 
 
@@ -109,6 +111,7 @@ class _Caption:
     base: float | None = None  # the caption's own log-probability per token
     plausibility: dict[str, float] = field(default_factory=dict)  # negative text -> plausibility
     verified: int = 0
+    failed: int = 0  # candidates tried that did not verify
 
     def queue(self, kind: str, params: NegativeParams, fitted: Fitted, categories: Categories) -> list[Negative]:
         """The type's candidates, most plausible first, without the implausible and those another
@@ -134,11 +137,14 @@ class _Caption:
 def _schedule(pending: Sequence[_Caption], params: NegativeParams, fitted: Fitted,
               made: Counter) -> list[tuple[_Caption, str]]:
     """This round's (caption, type) pairs: each caption's scarcest types among those it allows,
-    each with a plausible candidate that is no near-synonym of what it replaces."""
+    each with a plausible candidate that is no near-synonym of what it replaces. A caption whose
+    candidates failed before gets one more type per failure (up to :data:`EXTRA_TRIES`): the parser
+    misreads some captions whatever the edit, so their next single candidate mostly fails too, and
+    several at once give them a fair chance of one verified negative."""
     categories = load_categories()
     batch = []
     for c in pending:
-        need = params.per_caption - c.verified
+        need = params.per_caption - c.verified + min(c.failed, EXTRA_TRIES)
         for kind in sorted(params.types, key=lambda k: (made[k], params.types.index(k))):
             if need <= 0:
                 break
@@ -181,6 +187,7 @@ def negatives_for(rows: Sequence[dict[str, Any]], params: NegativeParams, config
             found = diff(c.row, graph)["type"] if graph is not None else "unparsed"
             ok = found == neg.type
             c.verified += ok
+            c.failed += not ok
             made[kind] -= not ok  # a failed candidate does not count towards its type's quota
             row = c.row
             out.append({"caption_id": row["caption_id"], "image_id": row["image_id"], "split": row["split"],
