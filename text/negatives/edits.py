@@ -155,6 +155,7 @@ class Editor:
         self.limit = limit
         self.lemmas = {o["lemma"] for o in graph["objects"]}
         self.unsure = misread_objects(graph)
+        self.guessed = guessed_relations(graph)  # no insertions or swaps: they re-read the whole caption
 
     # ------------------------------------------------------------ helpers
 
@@ -396,6 +397,8 @@ class Editor:
         return self.take(self._swap_att())
 
     def _swap_att(self) -> Iterator[Negative | None]:
+        if self.guessed:
+            return
         items = [(k, a, t) for k, o in enumerate(self.g["objects"]) if k not in self.unsure for a in o["attributes"]
                  if " " not in a and (t := self.attribute_token(o, a)) is not None and self.whole_word(t)]
         objs = self.g["objects"]
@@ -414,7 +417,7 @@ class Editor:
 
     def _swap_obj(self) -> Iterator[Negative | None]:
         objs = self.g["objects"]
-        if self.unsure:  # two objects trade places: a misread attribute anywhere travels or stays unpredictably
+        if self.unsure or self.guessed:  # two objects trade places: a misreading anywhere travels or stays
             return
         for r in self.shuffled(self.g["relations"]):
             i, j = r["subject"], r["object"]
@@ -452,6 +455,8 @@ class Editor:
         return self.take(self._add_att())
 
     def _add_att(self) -> Iterator[Negative | None]:
+        if self.guessed:
+            return
         objs = [o for k, o in enumerate(self.g["objects"]) if k not in self.unsure
                 and self.g["offsets"][o["start"]] >= 0 and o["start"] <= o["head"]]
         tokens = self.g["tokens"]
@@ -482,7 +487,7 @@ class Editor:
     def _add_obj(self) -> Iterator[Negative | None]:
         """A phrase the corpus attaches to one of the caption's nouns, right after that noun."""
         tokens = self.g["tokens"]
-        if self.unsure:  # a new phrase re-reads the caption around it: a misread attribute moves
+        if self.unsure or self.guessed:  # a new phrase re-reads the caption around it: a misreading moves
             return
         hosts = [o for o in self.g["objects"] if o["end"] == o["head"] + 1 and self.g["offsets"][o["head"]] >= 0
                  and self.edited_noun(o)]
@@ -502,14 +507,37 @@ class Editor:
 
 
 def misread_objects(graph: Graph) -> set[int]:
-    """Objects the parser read inconsistently: those given an attribute whose word the caption
-    writes fewer times than objects carry it ("the square is orange and the star is red" read
-    with both orange and red on both). An edit of such a caption is re-read unpredictably, and its
-    negative would fail verification or, worse, carry the misreading: such objects are not edited."""
-    written = Counter(t.lower() for t in graph["tokens"])
-    carried = Counter(a.split()[0].lower() for o in graph["objects"] for a in set(o["attributes"]) if a)
+    """Objects the parser read inconsistently, which an edit would have re-read unpredictably (its
+    negative fails verification or, worse, carries the misreading), so they are not edited:
+
+    - given an attribute whose word the caption writes fewer times than objects carry it ("the
+      square is orange and the star is red" read with both colours on both);
+    - given an attribute written only outside its noun phrase and nearer another object's head
+      ("a star that is yellow is beneath a circle that is orange" with orange on the star)."""
+    tokens = [t.lower() for t in graph["tokens"]]
+    objects = graph["objects"]
+    written = Counter(tokens)
+    carried = Counter(a.split()[0].lower() for o in objects for a in set(o["attributes"]) if a)
     shared = {w for w, n in carried.items() if n > written[w]}
-    return {k for k, o in enumerate(graph["objects"]) if any(a and a.split()[0].lower() in shared for a in o["attributes"])}
+    heads = [o["head"] for o in objects]
+
+    def nearest(t: int) -> int:  # the object whose head is nearest token t (the earlier one on a tie)
+        return min(range(len(heads)), key=lambda j: (abs(heads[j] - t), heads[j] > t))
+
+    out = set()
+    for k, o in enumerate(objects):
+        for a in o["attributes"]:
+            w = a.split()[0].lower() if a else ""
+            places = [t for t, x in enumerate(tokens) if x == w]
+            if w in shared or (places and not any(o["start"] <= t < o["end"] or nearest(t) == k for t in places)):
+                out.add(k)
+    return out
+
+
+def guessed_relations(graph: Graph) -> bool:
+    """The parser stated a relation no construction of the words says (its own guess, ``via``
+    "learned"): re-read after a word is added or two are exchanged, such guesses come and go."""
+    return any(r.get("via") == "learned" for r in graph["relations"])
 
 
 def _changed_part(a: str, b: str) -> tuple[str, str]:
