@@ -214,3 +214,28 @@ def test_a_new_verb_is_one_the_corpus_says_of_such_a_pair(graph_of, corpus_of) -
     words = corpus_of(["A girl wearing a hat."] * 3 + ["A man wearing a stick."] * 3 + ["A girl holding a stick."] * 2)
     caption = "A girl kicking a stick."
     assert made("replace-rel", caption, graph_of(caption), words) == {"A girl holding a stick."}
+
+
+def test_an_attribute_read_on_the_object_it_is_not_written_by_is_not_edited(graph_of, corpus_of) -> None:
+    """"a star that is yellow is beneath a circle that is orange" read with orange on the star: the
+    star is misread, so neither of its colours is edited."""
+    words = corpus_of(["A purple star.", "A purple star on a box.", "A blue star.", "A blue star on a box."])
+    caption = "A star that is yellow is beneath a circle that is orange."
+    graph = graph_of(caption)
+    for o in graph["objects"]:
+        o["attributes"] = {"star": ["yellow", "orange"], "circle": []}[o["lemma"]]
+    assert made("replace-att", caption, graph, words) == set()
+
+
+def test_no_unit_is_inserted_or_swapped_where_the_parser_guessed_a_relation(graph_of, corpus_of) -> None:
+    """A relation no words say (the parser's guess, "a dog and a cat" read as the dog next to the
+    cat) comes and goes when the caption is re-read with a word more: no add-att, add-obj or swap."""
+    words = corpus_of(["A brown dog.", "A brown dog on a rug.", "A black dog.", "A black dog on a rug.",
+                       "A dog with a ball.", "A dog with a ball on a rug."] * 2)
+    caption = "A dog and a cat."
+    graph = graph_of(caption)
+    graph["relations"] = [{"subject": 0, "predicate": "next to", "object": 1, "start": 2, "end": 3, "via": "learned"}]
+    for kind in ("add-att", "add-obj", "swap-att", "swap-obj"):
+        assert made(kind, caption, graph, words) == set(), kind
+    graph["relations"] = []
+    assert made("add-att", caption, graph, words)
