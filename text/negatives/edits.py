@@ -21,6 +21,12 @@ so that a negative reads like a caption and a reader cannot tell it without the 
   hat sitting on a bench", "a bench next to a tree"), never "... and a pizza" at the end;
 - ``add-att``: an attribute of a kind the object has none of, that the corpus uses with it.
 
+Nothing the parser visibly misread is edited (:func:`misread_objects`: an attribute given to more
+objects than the caption writes it, or to one it is not written by), and a caption with a relation
+the parser guessed without words saying it gets no inserted or swapped unit
+(:func:`guessed_relations`): re-read after the edit, such a caption changes elsewhere too, and the
+negative would fail verification or carry the misreading.
+
 No replacement is the same word, a synonym, a hypernym or a hyponym of what it replaces or of
 any object of the caption (:func:`text.negatives.lexical.relation`), and replacements are
 words the parser reads in their role in the corpus (so the negative can be verified). Each
