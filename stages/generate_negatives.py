@@ -112,6 +112,8 @@ class _Caption:
     plausibility: dict[str, float] = field(default_factory=dict)  # negative text -> plausibility
     verified: int = 0
     failed: int = 0  # candidates tried that did not verify
+    careful: bool = True  # no edits of what the parser visibly misread (Editor's ``careful``), until none is left
+    tried: set[str] = field(default_factory=set)  # negatives already parsed
 
     def queue(self, kind: str, params: NegativeParams, fitted: Fitted, categories: Categories) -> list[Negative]:
         """The type's candidates, most plausible first, without the implausible and those another
@@ -121,7 +123,8 @@ class _Caption:
         if kind not in self.candidates:
             row, lm = self.row, fitted.language_model
             rng = random.Random(f"{params.seed}:{row['caption_id']}:{kind}")
-            editor = Editor(row["caption"], row, categories, fitted.words, rng, params.candidates_per_type)
+            editor = Editor(row["caption"], row, categories, fitted.words, rng, params.candidates_per_type,
+                            careful=self.careful)
             found = EDITS[kind](editor)
             if self.base is None and found:
                 self.base = lm.logprob_per_token(row["image_id"], row["caption"])
@@ -129,7 +132,7 @@ class _Caption:
             for n in found:
                 self.plausibility[n.text] = lm.logprob_per_token(row["image_id"], n.text) - (self.base or 0.0)
             kept = [n for n in found if self.plausibility[n.text] >= params.min_plausibility
-                    and not facts.intersection(n.introduces)]
+                    and not facts.intersection(n.introduces) and n.text not in self.tried]
             self.candidates[kind] = sorted(kept, key=lambda n: -self.plausibility[n.text])
         return self.candidates[kind]
 
@@ -140,19 +143,33 @@ def _schedule(pending: Sequence[_Caption], params: NegativeParams, fitted: Fitte
     each with a plausible candidate that is no near-synonym of what it replaces. A caption whose
     candidates failed before gets one more type per failure (up to :data:`EXTRA_TRIES`): the parser
     misreads some captions whatever the edit, so their next single candidate mostly fails too, and
-    several at once give them a fair chance of one verified negative."""
+    several at once give them a fair chance of one verified negative. A caption with no careful
+candidate left (:class:`~text.negatives.edits.Editor`'s ``careful``: nothing the parser visibly
+misread is edited) is given the others: verification still decides."""
     categories = load_categories()
     batch = []
     for c in pending:
         need = params.per_caption - c.verified + min(c.failed, EXTRA_TRIES)
-        for kind in sorted(params.types, key=lambda k: (made[k], params.types.index(k))):
-            if need <= 0:
-                break
-            if c.queue(kind, params, fitted, categories):
-                made[kind] += 1
-                need -= 1
-                batch.append((c, kind))
+        kinds = _scarcest(c, need, params, fitted, categories, made)
+        if not kinds and c.careful:  # nothing left that avoids the parser's visible misreadings
+            c.careful = False
+            c.candidates.clear()
+            kinds = _scarcest(c, need, params, fitted, categories, made)
+        batch += [(c, k) for k in kinds]
     return _refuse_similar(batch, fitted.words.coreferent)
+
+
+def _scarcest(c: _Caption, need: int, params: NegativeParams, fitted: Fitted, categories: Categories,
+              made: Counter) -> list[str]:
+    """Up to ``need`` of the types the caption has a candidate of, those with the fewest negatives first."""
+    kinds = []
+    for kind in sorted(params.types, key=lambda k: (made[k], params.types.index(k))):
+        if len(kinds) >= need:
+            break
+        if c.queue(kind, params, fitted, categories):
+            made[kind] += 1
+            kinds.append(kind)
+    return kinds
 
 
 def _refuse_similar(batch: Sequence[tuple[_Caption, str]], corpus: lexical.Pairs) -> list[tuple[_Caption, str]]:
@@ -182,6 +199,8 @@ def negatives_for(rows: Sequence[dict[str, Any]], params: NegativeParams, config
         if not batch:
             break
         tried = [(c, k, c.candidates[k].pop(0)) for c, k in batch]
+        for c, _, neg in tried:
+            c.tried.add(neg.text)
         for (c, kind, neg), parsed in zip(tried, parser.parse([t[2].text for t in tried]), strict=True):
             graph = parsed.graph.to_dict() if parsed.graph is not None else None
             found = diff(c.row, graph)["type"] if graph is not None else "unparsed"

@@ -151,7 +151,7 @@ class Editor:
     """Builds the candidate negatives of each type for one caption."""
 
     def __init__(self, caption: str, graph: Graph, categories: Categories, words: CorpusWords,
-                 rng: random.Random, limit: int = 6) -> None:
+                 rng: random.Random, limit: int = 6, careful: bool = True) -> None:
         self.caption = caption
         self.g = graph
         self.tokens = [t.lower() for t in graph["tokens"]]
@@ -160,8 +160,10 @@ class Editor:
         self.rng = rng
         self.limit = limit
         self.lemmas = {o["lemma"] for o in graph["objects"]}
-        self.unsure = misread_objects(graph)
-        self.guessed = guessed_relations(graph)  # no insertions or swaps: they re-read the whole caption
+        # careful: nothing the parser visibly misread is edited, and where it guessed a relation no
+        # unit is inserted or swapped (re-read, the whole caption changes)
+        self.unsure = misread_objects(graph) if careful else set()
+        self.guessed = guessed_relations(graph) if careful else False
 
     # ------------------------------------------------------------ helpers
 
