@@ -44,7 +44,6 @@ from pipeline.params import load_section
 from stages.generate_negatives import NegativeParams, fit, negatives_for, summarize
 from text.negatives.diff import TYPES, diff
 from text.negatives.language_model import CaptionLanguageModel, words
-from text.negatives.verify import breakdown
 from text.scene_graph.parser import ParserConfig, cached_parser
 
 PARAMS = Path(__file__).resolve().parents[1] / "params.yaml"
@@ -111,8 +110,6 @@ def run_corpus(name: str, path: Path, args: argparse.Namespace, params: Negative
                    captions_per_second=round(len(rows) / total_s, 1), negatives_over_parse=round(parse_s / total_s, 3))
     negatives = table.to_pylist()
     verified = [r for r in negatives if r["verified"]]
-    by_id = {r["caption_id"]: r for r in rows}
-    summary["failures"] = breakdown([(by_id[n["caption_id"]], n) for n in negatives])
     summary["by_attempt"] = by_attempt(negatives)
     readers = blind_readers(args.data, texts, name)
     summary["blind"] = {}

@@ -21,7 +21,8 @@ when the typed diff of the two graphs is exactly the declared edit. Up to ``per_
 verified negatives per caption, over at most ``max_rounds`` rounds (a failed candidate is
 followed by the next one, and a caption whose candidates failed gets several at once: the parser
 misreads some captions whatever the edit); every candidate tried is written, with ``verified``
-saying how it fared and ``plausibility`` so users can filter. Deterministic for a seed: each caption's
+saying how it fared and ``plausibility`` so users can filter; the metrics count, by type, why
+the others failed verification (:func:`text.negatives.verify.failure`). Deterministic for a seed: each caption's
 candidates depend only on the seed, its id and the fitted corpus, and the type it gets also on
 the captions before it in its task.
 
@@ -55,6 +56,7 @@ from text.negatives.corpus import CorpusWords
 from text.negatives.diff import TYPES, diff
 from text.negatives.edits import EDITS, Editor, Negative, facts_of
 from text.negatives.language_model import HeldOutLanguageModel
+from text.negatives.verify import breakdown
 from text.negatives.words import Categories, load_categories
 from text.scene_graph.parser import ParseParams, ParserConfig, cached_parser
 
@@ -222,6 +224,8 @@ def negatives_for(rows: Sequence[dict[str, Any]], params: NegativeParams, config
 def summarize(table: pa.Table, rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
     with_object = {r["caption_id"] for r in rows if r["error"] is None and r["objects"]}
     data = table.select(["caption_id", "type", "verified"]).to_pylist()
+    by_id = {r["caption_id"]: r for r in rows}
+    failed = [n for n in table.to_pylist() if not n["verified"]]
     got = {d["caption_id"] for d in data if d["verified"]}
     by_type: dict[str, Any] = {}
     for t in TYPES:
@@ -233,7 +237,8 @@ def summarize(table: pa.Table, rows: Sequence[dict[str, Any]]) -> dict[str, Any]
     return {"captions": len(rows), "captions_with_object": len(with_object),
             "share_with_verified_negative": round(len(got & with_object) / len(with_object), 4) if with_object else None,
             "share_of_all_with_verified_negative": round(len(got) / usable, 4) if usable else None,
-            "negatives": len(data), "verified": sum(d["verified"] for d in data), "by_type": by_type}
+            "negatives": len(data), "verified": sum(d["verified"] for d in data), "by_type": by_type,
+            "failures": breakdown([(by_id[n["caption_id"]], n) for n in failed])}
 
 
 def _run(args: argparse.Namespace) -> None:
