@@ -470,11 +470,10 @@ class Editor:
         tokens = self.g["tokens"]
         for o in self.shuffled(objs):
             have = {self.cats.kind_of(a, "attributes") for a in o["attributes"]}
-            # a colour said of a person reads as skin or race ("a black child", "white man"), not as what it
-            # wears; said of a mass ("the large water") or seen once, it is the parser's or a caption's oddity
+            # a colour said of a person reads as skin or race ("a black child", "white man"), not as what it wears
             kinds = [k for k in ADD_KINDS if k not in have and not (k == "color" and self.is_person(o["lemma"]))]
             options = [(w, kind) for kind in kinds for w in self.cats.attributes[kind]
-                       if self.words.takes(o["lemma"], w) >= 2]
+                       if self.words.takes(o["lemma"], w) > 0]
             for w, kind in self.shuffled(options):  # the dearer checks only for the options tried
                 if (self.words.as_attribute.get(w, 0.0) < RELIABLE or any(self.related(a, w) for a in o["attributes"])
                         or self.usual(o["lemma"], w, kind)):  # "a yellow banana": most likely true of the image

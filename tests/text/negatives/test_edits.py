@@ -192,10 +192,9 @@ def test_an_added_garment_is_not_one_a_person_wears_anyway(graph_of, corpus_of) 
     assert made("add-obj", caption, graph_of(caption), words) == set()
 
 
-def test_no_colour_is_added_to_a_person_nor_an_attribute_seen_once(graph_of, corpus_of) -> None:
-    """Not "a white man" (it reads as race), nor "a small man" when the corpus said it once."""
-    words = corpus_of(["A white man."] * 2 + ["A young man."] * 2 + ["An old man."] * 2 + ["A small man."]
-                      + ["A man sitting."] * 4)
+def test_no_colour_is_added_to_a_person(graph_of, corpus_of) -> None:
+    """Not "a white man": it reads as race."""
+    words = corpus_of(["A white man."] * 2 + ["A young man."] * 2 + ["An old man."] * 2 + ["A man sitting."] * 4)
     caption = "A man sitting."
     assert made("add-att", caption, graph_of(caption), words) == {"A young man sitting.", "An old man sitting."}
 
