@@ -20,7 +20,9 @@ The blind readers are not the generator's model (a 3-gram fitted on the corpus i
 
 Beside them on COCO, the same readers on SugarCrepe's unselected pairs (``sugarcrepe_dev``: written by
 an LLM, checked by people, not filtered against text-only models) give a reference level.
-Then 20 random verified negatives of each type.
+Then why the other candidates failed verification, by type (:mod:`text.negatives.verify`), how the
+verified share falls over each caption's successive candidates, and 20 random verified negatives
+of each type.
 """
 
 from __future__ import annotations
@@ -106,7 +108,9 @@ def run_corpus(name: str, path: Path, args: argparse.Namespace, params: Negative
     summary = summarize(table, rows)
     summary.update(parse_captions_per_second=round(len(rows) / parse_s, 1), fit_seconds=round(fit_s, 1),
                    captions_per_second=round(len(rows) / total_s, 1), negatives_over_parse=round(parse_s / total_s, 3))
-    verified = [r for r in table.to_pylist() if r["verified"]]
+    negatives = table.to_pylist()
+    verified = [r for r in negatives if r["verified"]]
+    summary["by_attempt"] = by_attempt(negatives)
     readers = blind_readers(args.data, texts, name)
     summary["blind"] = {}
     for reader_name, reader in readers.items():
@@ -118,6 +122,21 @@ def run_corpus(name: str, path: Path, args: argparse.Namespace, params: Negative
         [r for r in verified if r["type"] == t], min(20, sum(r["type"] == t for r in verified)))] for t in params.types}
     summary["readers"] = readers
     return summary
+
+
+def by_attempt(negatives: list[dict[str, Any]]) -> list[tuple[int, float]]:
+    """(candidates, verified share) of each caption's first, second, ... candidate tried: when a
+    caption's later candidates fail far more often than its first, the parser misreads some
+    captions whatever the edit, not some edits."""
+    tried: dict[str, int] = {}
+    counts: dict[int, list[int]] = {}
+    for n in negatives:  # in the order tried
+        k = tried.get(n["caption_id"], 0)
+        tried[n["caption_id"]] = k + 1
+        c = counts.setdefault(k, [0, 0])
+        c[0] += 1
+        c[1] += n["verified"]
+    return [(n, round(ok / n, 3)) for _, (n, ok) in sorted(counts.items())]
 
 
 def sugarcrepe_reference(data: Path, readers: dict[str, CaptionLanguageModel]) -> dict[str, dict[str, float | None]]:
@@ -158,6 +177,11 @@ def report(name: str, s: dict[str, Any], reference: dict[str, dict[str, float | 
         print(f"{t:12s} {v['generated']:6d} {v['verified']:8d} {str(v['verified_share']):>6s}  {blind}")
     print(f"{'all':12s} {s['negatives']:6d} {s['verified']:8d} {round(s['verified'] / max(s['negatives'], 1), 4):>6}  "
           + "  ".join(f"{str(s['blind'][r]['all']):>8s}" + " " * 8 for r in readers))
+    print("why candidates failed verification (the re-parse against the caption's graph), by type:")
+    for t, reasons in s["failures"].items():
+        print(f"  {t:12s} " + "; ".join(f"{k} {n}" for k, n in list(reasons.items())[:6]))
+    print("verified share of each caption's 1st, 2nd, ... candidate: "
+          + ", ".join(f"{share} ({n})" for n, share in s["by_attempt"]))
     for t, samples in s["samples"].items():
         print(f"--- {t}: {len(samples)} random verified negatives (plausibility)")
         for caption, negative, plausibility in samples:

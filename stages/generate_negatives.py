@@ -19,8 +19,10 @@ the types it allows that have the fewest verified negatives so far in its task, 
 Each candidate is parsed with the same parser as ``parse_captions`` and kept as verified only
 when the typed diff of the two graphs is exactly the declared edit. Up to ``per_caption``
 verified negatives per caption, over at most ``max_rounds`` rounds (a failed candidate is
-followed by the next one); every candidate tried is written, with ``verified`` saying how it
-fared and ``plausibility`` so users can filter. Deterministic for a seed: each caption's
+followed by the next one, and a caption whose candidates failed gets several at once: the parser
+misreads some captions whatever the edit); every candidate tried is written, with ``verified``
+saying how it fared and ``plausibility`` so users can filter; the metrics count, by type, why
+the others failed verification (:func:`text.negatives.verify.failure`). Deterministic for a seed: each caption's
 candidates depend only on the seed, its id and the fitted corpus, and the type it gets also on
 the captions before it in its task.
 
@@ -54,11 +56,13 @@ from text.negatives.corpus import CorpusWords
 from text.negatives.diff import TYPES, diff
 from text.negatives.edits import EDITS, Editor, Negative, facts_of
 from text.negatives.language_model import HeldOutLanguageModel
+from text.negatives.verify import breakdown
 from text.negatives.words import Categories, load_categories
 from text.scene_graph.parser import ParseParams, ParserConfig, cached_parser
 
 log = logging.getLogger(__name__)
 
+EXTRA_TRIES = 2  # more candidates at once for a caption whose candidates failed
 COLUMNS = ["caption_id", "image_id", "split", "caption", "tokens", "offsets", "objects", "relations", "error"]
 
 
@@ -109,6 +113,9 @@ class _Caption:
     base: float | None = None  # the caption's own log-probability per token
     plausibility: dict[str, float] = field(default_factory=dict)  # negative text -> plausibility
     verified: int = 0
+    failed: int = 0  # candidates tried that did not verify
+    careful: bool = True  # no edits of what the parser visibly misread (Editor's ``careful``), until none is left
+    tried: set[str] = field(default_factory=set)  # negatives already parsed
 
     def queue(self, kind: str, params: NegativeParams, fitted: Fitted, categories: Categories) -> list[Negative]:
         """The type's candidates, most plausible first, without the implausible and those another
@@ -118,7 +125,8 @@ class _Caption:
         if kind not in self.candidates:
             row, lm = self.row, fitted.language_model
             rng = random.Random(f"{params.seed}:{row['caption_id']}:{kind}")
-            editor = Editor(row["caption"], row, categories, fitted.words, rng, params.candidates_per_type)
+            editor = Editor(row["caption"], row, categories, fitted.words, rng, params.candidates_per_type,
+                            careful=self.careful)
             found = EDITS[kind](editor)
             if self.base is None and found:
                 self.base = lm.logprob_per_token(row["image_id"], row["caption"])
@@ -126,7 +134,7 @@ class _Caption:
             for n in found:
                 self.plausibility[n.text] = lm.logprob_per_token(row["image_id"], n.text) - (self.base or 0.0)
             kept = [n for n in found if self.plausibility[n.text] >= params.min_plausibility
-                    and not facts.intersection(n.introduces)]
+                    and not facts.intersection(n.introduces) and n.text not in self.tried]
             self.candidates[kind] = sorted(kept, key=lambda n: -self.plausibility[n.text])
         return self.candidates[kind]
 
@@ -134,19 +142,36 @@ class _Caption:
 def _schedule(pending: Sequence[_Caption], params: NegativeParams, fitted: Fitted,
               made: Counter) -> list[tuple[_Caption, str]]:
     """This round's (caption, type) pairs: each caption's scarcest types among those it allows,
-    each with a plausible candidate that is no near-synonym of what it replaces."""
+    each with a plausible candidate that is no near-synonym of what it replaces. A caption whose
+    candidates failed before gets one more type per failure (up to :data:`EXTRA_TRIES`): the parser
+    misreads some captions whatever the edit, so their next single candidate mostly fails too, and
+    several at once give them a fair chance of one verified negative. A caption with no careful
+candidate left (:class:`~text.negatives.edits.Editor`'s ``careful``: nothing the parser visibly
+misread is edited) is given the others: verification still decides."""
     categories = load_categories()
     batch = []
     for c in pending:
-        need = params.per_caption - c.verified
-        for kind in sorted(params.types, key=lambda k: (made[k], params.types.index(k))):
-            if need <= 0:
-                break
-            if c.queue(kind, params, fitted, categories):
-                made[kind] += 1
-                need -= 1
-                batch.append((c, kind))
+        need = params.per_caption - c.verified + min(c.failed, EXTRA_TRIES)
+        kinds = _scarcest(c, need, params, fitted, categories, made)
+        if not kinds and c.careful:  # nothing left that avoids the parser's visible misreadings
+            c.careful = False
+            c.candidates.clear()
+            kinds = _scarcest(c, need, params, fitted, categories, made)
+        batch += [(c, k) for k in kinds]
     return _refuse_similar(batch, fitted.words.coreferent)
+
+
+def _scarcest(c: _Caption, need: int, params: NegativeParams, fitted: Fitted, categories: Categories,
+              made: Counter) -> list[str]:
+    """Up to ``need`` of the types the caption has a candidate of, those with the fewest negatives first."""
+    kinds = []
+    for kind in sorted(params.types, key=lambda k: (made[k], params.types.index(k))):
+        if len(kinds) >= need:
+            break
+        if c.queue(kind, params, fitted, categories):
+            made[kind] += 1
+            kinds.append(kind)
+    return kinds
 
 
 def _refuse_similar(batch: Sequence[tuple[_Caption, str]], corpus: lexical.Pairs) -> list[tuple[_Caption, str]]:
@@ -176,11 +201,14 @@ def negatives_for(rows: Sequence[dict[str, Any]], params: NegativeParams, config
         if not batch:
             break
         tried = [(c, k, c.candidates[k].pop(0)) for c, k in batch]
+        for c, _, neg in tried:
+            c.tried.add(neg.text)
         for (c, kind, neg), parsed in zip(tried, parser.parse([t[2].text for t in tried]), strict=True):
             graph = parsed.graph.to_dict() if parsed.graph is not None else None
             found = diff(c.row, graph)["type"] if graph is not None else "unparsed"
             ok = found == neg.type
             c.verified += ok
+            c.failed += not ok
             made[kind] -= not ok  # a failed candidate does not count towards its type's quota
             row = c.row
             out.append({"caption_id": row["caption_id"], "image_id": row["image_id"], "split": row["split"],
@@ -196,6 +224,8 @@ def negatives_for(rows: Sequence[dict[str, Any]], params: NegativeParams, config
 def summarize(table: pa.Table, rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
     with_object = {r["caption_id"] for r in rows if r["error"] is None and r["objects"]}
     data = table.select(["caption_id", "type", "verified"]).to_pylist()
+    by_id = {r["caption_id"]: r for r in rows}
+    failed = [n for n in table.to_pylist() if not n["verified"]]
     got = {d["caption_id"] for d in data if d["verified"]}
     by_type: dict[str, Any] = {}
     for t in TYPES:
@@ -207,7 +237,8 @@ def summarize(table: pa.Table, rows: Sequence[dict[str, Any]]) -> dict[str, Any]
     return {"captions": len(rows), "captions_with_object": len(with_object),
             "share_with_verified_negative": round(len(got & with_object) / len(with_object), 4) if with_object else None,
             "share_of_all_with_verified_negative": round(len(got) / usable, 4) if usable else None,
-            "negatives": len(data), "verified": sum(d["verified"] for d in data), "by_type": by_type}
+            "negatives": len(data), "verified": sum(d["verified"] for d in data), "by_type": by_type,
+            "failures": breakdown([(by_id[n["caption_id"]], n) for n in failed])}
 
 
 def _run(args: argparse.Namespace) -> None:

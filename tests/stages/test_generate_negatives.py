@@ -65,3 +65,31 @@ def test_implausible_candidates_are_not_tried(rows) -> None:
     test = [r for r in rows if r["split"] == "test"]
     strict = replace(PARAMS, min_plausibility=5.0)
     assert negatives_for(test, strict, PARSE.parser_config(), fit(rows, strict)).num_rows == 0
+
+
+def test_a_caption_whose_candidates_failed_gets_more_at_once(rows) -> None:
+    """The parser misreads some captions whatever the edit: after a failure, two types at once."""
+    from collections import Counter
+
+    from stages.generate_negatives import _Caption, _schedule
+
+    test = [r for r in rows if r["split"] == "test"][:1]
+    fitted = fit(rows, PARAMS)
+    fresh, failed = _Caption(test[0]), _Caption(test[0], failed=1)
+    assert len(_schedule([fresh], PARAMS, fitted, Counter())) == 1
+    assert sorted(k for _, k in _schedule([failed], PARAMS, fitted, Counter())) == ["replace-att", "swap-att"]
+
+
+def test_a_caption_with_no_careful_candidate_is_given_the_others(rows) -> None:
+    """Both colours read on both objects: nothing careful is left, so the misread candidates are
+    tried (verification still decides) rather than the caption getting none."""
+    from collections import Counter
+
+    from stages.generate_negatives import _Caption, _schedule
+
+    row = dict([r for r in rows if r["split"] == "test"][0])
+    row["objects"] = [dict(o, attributes=["red", "blue"]) for o in row["objects"]]
+    fitted = fit(rows, PARAMS)
+    c = _Caption(row)
+    assert [k for _, k in _schedule([c], replace(PARAMS, types=("replace-att",)), fitted, Counter())] == ["replace-att"]
+    assert not c.careful

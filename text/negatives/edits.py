@@ -21,6 +21,12 @@ so that a negative reads like a caption and a reader cannot tell it without the 
   hat sitting on a bench", "a bench next to a tree"), never "... and a pizza" at the end;
 - ``add-att``: an attribute of a kind the object has none of, that the corpus uses with it.
 
+Nothing the parser visibly misread is edited (:func:`misread_objects`: an attribute given to more
+objects than the caption writes it, or to one it is not written by), and a caption with a relation
+the parser guessed without words saying it gets no inserted or swapped unit
+(:func:`guessed_relations`): re-read after the edit, such a caption changes elsewhere too, and the
+negative would fail verification or carry the misreading.
+
 No replacement is the same word, a synonym, a hypernym or a hyponym of what it replaces or of
 any object of the caption (:func:`text.negatives.lexical.relation`), and replacements are
 words the parser reads in their role in the corpus (so the negative can be verified). Each
@@ -34,6 +40,7 @@ attributes, count``) and ``relations`` (``subject, predicate, object, start, end
 from __future__ import annotations
 
 import random
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -69,6 +76,10 @@ FEMALE = {"woman", "girl", "lady", "female", "mother", "wife", "bride", "queen",
 PRONOUNS = {"male": {"he", "his", "him", "himself"}, "female": {"she", "her", "hers", "herself"}}
 PLURAL_ONLY = {"people", "men", "women", "children", "folks", "persons", "cattle", "police", "clothes"}
 ADD_KINDS = ("color", "size", "material", "pattern", "age")  # attributes add-att may add
+# garments a person wears in almost every picture, named or not: "a man in a shirt" is most likely true
+WORN_ANYWAY = {"shirt", "top", "pants", "clothes", "clothing", "shoe", "outfit", "short", "shorts", "jean", "jeans"}
+# how a path is taken, not where: "walks down / along / on the street" all hold of one picture
+PATH_PREPOSITIONS = {"down", "along", "up", "on", "around"}
 
 
 @dataclass(frozen=True)
@@ -140,7 +151,7 @@ class Editor:
     """Builds the candidate negatives of each type for one caption."""
 
     def __init__(self, caption: str, graph: Graph, categories: Categories, words: CorpusWords,
-                 rng: random.Random, limit: int = 6) -> None:
+                 rng: random.Random, limit: int = 6, careful: bool = True) -> None:
         self.caption = caption
         self.g = graph
         self.tokens = [t.lower() for t in graph["tokens"]]
@@ -149,6 +160,10 @@ class Editor:
         self.rng = rng
         self.limit = limit
         self.lemmas = {o["lemma"] for o in graph["objects"]}
+        # careful: nothing the parser visibly misread is edited, and where it guessed a relation no
+        # unit is inserted or swapped (re-read, the whole caption changes)
+        self.unsure = misread_objects(graph) if careful else set()
+        self.guessed = guessed_relations(graph) if careful else False
 
     # ------------------------------------------------------------ helpers
 
@@ -248,6 +263,19 @@ class Editor:
         return not people or relation("person", new, self.words.coreferent, embeddings=False) != "hyponym" or (
             old in SEXED and new in SEXED)
 
+    def is_person(self, lemma: str) -> bool:
+        return lemma in SEXED or lemma in PLURAL_ONLY or relation("person", lemma, self.words.coreferent,
+                                                                   embeddings=False) in ("hyponym", "same")
+
+    def worn_anyway(self, host: dict[str, Any], dependent: str) -> bool:
+        """A garment added to a person that is most likely there anyway ("a man in a shirt"), or one
+        garment for many ("children in a shirt")."""
+        if not self.is_person(host["lemma"]):
+            return False
+        garment = dependent in WORN_ANYWAY or relation("clothing", dependent, self.words.coreferent,
+                                                       embeddings=False) == "hyponym"
+        return garment and (dependent in WORN_ANYWAY or self.is_plural(host))
+
     def same_pronouns(self, old: str, new: str) -> bool:
         sex = {w: "male" for w in MALE} | {w: "female" for w in FEMALE}
         if sex.get(old) is None or sex.get(old) == sex.get(new):
@@ -300,8 +328,8 @@ class Editor:
 
     def _replace_obj(self) -> Iterator[Negative | None]:
         # "sheep" is one or many: its replacement could not agree with the verb
-        objs = [(k, o) for k, o in enumerate(self.g["objects"])
-                if self.name_span(o) is not None and plural(o["lemma"]) != o["lemma"] and self.edited_noun(o)]
+        objs = [(k, o) for k, o in enumerate(self.g["objects"]) if k not in self.unsure
+                and self.name_span(o) is not None and plural(o["lemma"]) != o["lemma"] and self.edited_noun(o)]
         for k, o in self.shuffled(objs):
             kind = self.cats.kind_of(o["lemma"], "objects")
             pool = list(self.words.neighbours.get(o["lemma"], ())) + list(self.cats.objects.get(kind, ()) if kind else ())
@@ -320,7 +348,8 @@ class Editor:
         return self.take(self._replace_att())
 
     def _replace_att(self) -> Iterator[Negative | None]:
-        pairs = [(o, a) for o in self.g["objects"] for a in o["attributes"] if " " not in a]
+        pairs = [(o, a) for k, o in enumerate(self.g["objects"]) if k not in self.unsure
+                 for a in o["attributes"] if " " not in a]
         for o, a in self.shuffled(pairs):
             kind = self.cats.kind_of(a, "attributes")
             k = self.attribute_token(o, a)
@@ -363,6 +392,10 @@ class Editor:
                     len(new_words) == len(written) and (new_words[0] == verb) != (new_words[1:] == rest)
                     and (new_words[0] == verb or not shared))
                 old_part, new_part = _changed_part(r["predicate"], predicate)
+                if old_part in PATH_PREPOSITIONS and new_part in PATH_PREPOSITIONS and r["via"] == "verb":
+                    continue  # "walks down the street" / "walks along the street": the same picture
+                if new_words[0] != verb and r["via"] == "verb" and self.words.triples[(s, predicate, o)] == 0:
+                    continue  # a new verb only as said of such a pair: never "kicking" -> "wearing a stick"
                 if one_part and not self.related(old_part, new_part):
                     new = match_case(" ".join(new_words), self.g["tokens"][r["start"]])
                     neg = realise(self.caption, self.g, [(r["start"], r["end"], new)], "replace-rel")
@@ -372,7 +405,9 @@ class Editor:
         return self.take(self._swap_att())
 
     def _swap_att(self) -> Iterator[Negative | None]:
-        items = [(k, a, t) for k, o in enumerate(self.g["objects"]) for a in o["attributes"]
+        if self.guessed:
+            return
+        items = [(k, a, t) for k, o in enumerate(self.g["objects"]) if k not in self.unsure for a in o["attributes"]
                  if " " not in a and (t := self.attribute_token(o, a)) is not None and self.whole_word(t)]
         objs = self.g["objects"]
         pairs = [(x, y) for x in items for y in items if x[0] < y[0] and x[1] != y[1] and x[2] != y[2]
@@ -390,6 +425,8 @@ class Editor:
 
     def _swap_obj(self) -> Iterator[Negative | None]:
         objs = self.g["objects"]
+        if self.unsure or self.guessed:  # two objects trade places: a misreading anywhere travels or stays
+            return
         for r in self.shuffled(self.g["relations"]):
             i, j = r["subject"], r["object"]
             s, o = objs[i], objs[j]
@@ -426,11 +463,16 @@ class Editor:
         return self.take(self._add_att())
 
     def _add_att(self) -> Iterator[Negative | None]:
-        objs = [o for o in self.g["objects"] if self.g["offsets"][o["start"]] >= 0 and o["start"] <= o["head"]]
+        if self.guessed:
+            return
+        objs = [o for k, o in enumerate(self.g["objects"]) if k not in self.unsure
+                and self.g["offsets"][o["start"]] >= 0 and o["start"] <= o["head"]]
         tokens = self.g["tokens"]
         for o in self.shuffled(objs):
             have = {self.cats.kind_of(a, "attributes") for a in o["attributes"]}
-            options = [(w, kind) for kind in ADD_KINDS if kind not in have for w in self.cats.attributes[kind]
+            # a colour said of a person reads as skin or race ("a black child", "white man"), not as what it wears
+            kinds = [k for k in ADD_KINDS if k not in have and not (k == "color" and self.is_person(o["lemma"]))]
+            options = [(w, kind) for kind in kinds for w in self.cats.attributes[kind]
                        if self.words.takes(o["lemma"], w) > 0]
             for w, kind in self.shuffled(options):  # the dearer checks only for the options tried
                 if (self.words.as_attribute.get(w, 0.0) < RELIABLE or any(self.related(a, w) for a in o["attributes"])
@@ -452,6 +494,8 @@ class Editor:
     def _add_obj(self) -> Iterator[Negative | None]:
         """A phrase the corpus attaches to one of the caption's nouns, right after that noun."""
         tokens = self.g["tokens"]
+        if self.unsure or self.guessed:  # a new phrase re-reads the caption around it: a misreading moves
+            return
         hosts = [o for o in self.g["objects"] if o["end"] == o["head"] + 1 and self.g["offsets"][o["head"]] >= 0
                  and self.edited_noun(o)]
         for o in self.shuffled(hosts):
@@ -460,12 +504,47 @@ class Editor:
                 continue  # a phrase before a verb or another phrase would take them over, as the parser reads it
             for preposition, determiner, dependent in self.words.attachments(o["lemma"]):
                 if (determiner and self.new_object(dependent) and self.fits_scene(dependent, o["lemma"])
-                        and self.words.together(o["lemma"], dependent) < USUAL * self.words.objects[o["lemma"]]):
+                        and self.words.together(o["lemma"], dependent) < USUAL * self.words.objects[o["lemma"]]
+                        and not self.worn_anyway(o, dependent)):
                     h = o["head"]
                     det = article_for(dependent) if determiner == "a" else determiner
                     phrase = " ".join(w for w in (tokens[h], preposition, det, dependent) if w)
                     neg = realise(self.caption, self.g, [(h, h + 1, phrase)], "add-obj")
                     yield neg and _with_changed(neg, [(x, dependent) for x in self.lemmas], [f"o:{dependent}"])
+
+
+def misread_objects(graph: Graph) -> set[int]:
+    """Objects the parser read inconsistently, which an edit would have re-read unpredictably (its
+    negative fails verification or, worse, carries the misreading), so they are not edited:
+
+    - given an attribute whose word the caption writes fewer times than objects carry it ("the
+      square is orange and the star is red" read with both colours on both);
+    - given an attribute written only outside its noun phrase and nearer another object's head
+      ("a star that is yellow is beneath a circle that is orange" with orange on the star)."""
+    tokens = [t.lower() for t in graph["tokens"]]
+    objects = graph["objects"]
+    written = Counter(tokens)
+    carried = Counter(a.split()[0].lower() for o in objects for a in set(o["attributes"]) if a)
+    shared = {w for w, n in carried.items() if n > written[w]}
+    heads = [o["head"] for o in objects]
+
+    def nearest(t: int) -> int:  # the object whose head is nearest token t (the earlier one on a tie)
+        return min(range(len(heads)), key=lambda j: (abs(heads[j] - t), heads[j] > t))
+
+    out = set()
+    for k, o in enumerate(objects):
+        for a in o["attributes"]:
+            w = a.split()[0].lower() if a else ""
+            places = [t for t, x in enumerate(tokens) if x == w]
+            if w in shared or (places and not any(o["start"] <= t < o["end"] or nearest(t) == k for t in places)):
+                out.add(k)
+    return out
+
+
+def guessed_relations(graph: Graph) -> bool:
+    """The parser stated a relation no construction of the words says (its own guess, ``via``
+    "learned"): re-read after a word is added or two are exchanged, such guesses come and go."""
+    return any(r.get("via") == "learned" for r in graph["relations"])
 
 
 def _changed_part(a: str, b: str) -> tuple[str, str]:

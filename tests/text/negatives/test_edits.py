@@ -160,3 +160,81 @@ def test_realise_refuses_doubled_words_and_no_ops() -> None:
     assert realise("A red car.", graph, [(1, 2, "red")], "replace-att") is None  # unchanged
     neg = realise("A red car.", graph, [(1, 2, "orange")], "replace-att")
     assert neg is not None and neg.text == "An orange car." and neg.before == "A red" and neg.after == "An orange"
+
+
+# ---------------------------------------------------------------- kinds found reading the learned parser's negatives
+
+def test_an_attribute_read_on_two_objects_from_one_word_is_not_edited(graph_of, corpus_of) -> None:
+    """"The square is orange and the star is red" read with orange and red on both: an edit of
+    either colour is re-read on both objects (or on neither), so the caption is not edited there."""
+    words = corpus_of(["A purple star.", "A purple star on a table.", "A blue square.", "A blue square on a table."])
+    caption = "The square is orange and the star is red."
+    graph = graph_of(caption)
+    for o in graph["objects"]:  # the misreading, whatever the parser of the day reads
+        o["attributes"] = ["orange", "red"]
+    for kind in ("replace-att", "swap-att", "add-att", "add-obj", "swap-obj", "replace-obj"):
+        assert made(kind, caption, graph, words) == set(), kind
+    read_right = graph_of(caption)
+    for o in read_right["objects"]:
+        o["attributes"] = {"square": ["orange"], "star": ["red"]}[o["lemma"]]
+    assert made("replace-att", caption, read_right, words) == {"The square is orange and the star is purple.",
+                                                               "The square is blue and the star is red."}
+
+
+def test_an_added_garment_is_not_one_a_person_wears_anyway(graph_of, corpus_of) -> None:
+    """Not "a man in a shirt" (most likely true of the picture), nor one garment for many
+    ("two children in a hat"); a hat on one man is a real addition."""
+    words = corpus_of(["A man in a shirt."] * 2 + ["A man in a hat."] * 2 + ["A man is sitting."] * 20
+                      + ["A child in a hat."] * 2 + ["Two children are sitting."] * 20)
+    caption = "A man is sitting."
+    assert made("add-obj", caption, graph_of(caption), words) == {"A man in a hat is sitting."}
+    caption = "Two children are sitting."
+    assert made("add-obj", caption, graph_of(caption), words) == set()
+
+
+def test_no_colour_is_added_to_a_person(graph_of, corpus_of) -> None:
+    """Not "a white man": it reads as race."""
+    words = corpus_of(["A white man."] * 2 + ["A young man."] * 2 + ["An old man."] * 2 + ["A man sitting."] * 4)
+    caption = "A man sitting."
+    assert made("add-att", caption, graph_of(caption), words) == {"A young man sitting.", "An old man sitting."}
+
+
+def test_a_path_preposition_of_a_motion_is_not_replaced_by_another(graph_of, corpus_of) -> None:
+    """"walks down the street" and "walks along the street" show one picture; "across" does not."""
+    words = corpus_of(["A man walks down the street.", "A man walks along the street.",
+                       "A man walks across the street."] * 2)
+    caption = "A man walks down the street."
+    assert made("replace-rel", caption, graph_of(caption), words) == {"A man walks across the street."}
+
+
+def test_a_new_verb_is_one_the_corpus_says_of_such_a_pair(graph_of, corpus_of) -> None:
+    """Never "a girl wearing a stick": girls wear things and sticks are worn (by men, here), but
+    nobody says a girl wears a stick; girls hold sticks."""
+    words = corpus_of(["A girl wearing a hat."] * 3 + ["A man wearing a stick."] * 3 + ["A girl holding a stick."] * 2)
+    caption = "A girl kicking a stick."
+    assert made("replace-rel", caption, graph_of(caption), words) == {"A girl holding a stick."}
+
+
+def test_an_attribute_read_on_the_object_it_is_not_written_by_is_not_edited(graph_of, corpus_of) -> None:
+    """"a star that is yellow is beneath a circle that is orange" read with orange on the star: the
+    star is misread, so neither of its colours is edited."""
+    words = corpus_of(["A purple star.", "A purple star on a box.", "A blue star.", "A blue star on a box."])
+    caption = "A star that is yellow is beneath a circle that is orange."
+    graph = graph_of(caption)
+    for o in graph["objects"]:
+        o["attributes"] = {"star": ["yellow", "orange"], "circle": []}[o["lemma"]]
+    assert made("replace-att", caption, graph, words) == set()
+
+
+def test_no_unit_is_inserted_or_swapped_where_the_parser_guessed_a_relation(graph_of, corpus_of) -> None:
+    """A relation no words say (the parser's guess, "a dog and a cat" read as the dog next to the
+    cat) comes and goes when the caption is re-read with a word more: no add-att, add-obj or swap."""
+    words = corpus_of(["A brown dog.", "A brown dog on a rug.", "A black dog.", "A black dog on a rug.",
+                       "A dog with a ball.", "A dog with a ball on a rug."] * 2)
+    caption = "A dog and a cat."
+    graph = graph_of(caption)
+    graph["relations"] = [{"subject": 0, "predicate": "next to", "object": 1, "start": 2, "end": 3, "via": "learned"}]
+    for kind in ("add-att", "add-obj", "swap-att", "swap-obj"):
+        assert made(kind, caption, graph, words) == set(), kind
+    graph["relations"] = []
+    assert made("add-att", caption, graph, words)
