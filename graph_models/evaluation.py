@@ -137,3 +137,49 @@ def shortlist_matrix(matcher: Matcher, images: Encoded, texts: Encoded, k: int) 
             own = texts.select(torch.from_numpy(candidates))
             out[i, candidates] = matcher.score(images.select(slice(i, i + 1)), own)[0].cpu().numpy()
     return out
+
+
+def modality_gap(image_vectors: Tensor, text_vectors: Tensor, seed: int = 0) -> dict[str, float | int]:
+    """How far apart the two modalities' pooled vectors lie after training (the figure of the
+    modality-adversarial loss, which claims to close the gap).
+
+    - ``centroid_distance``: the distance between the mean image vector and the mean caption
+      vector (unit vectors: 0 when the clouds share a centre, up to 2), the gap as Liang et al.
+      (NeurIPS 2022) measure it;
+    - ``probe_accuracy``: held-out accuracy of a *fresh* discriminator, an MLP of the training
+      discriminator's shape (``dim -> 256 -> 128 -> 1``), trained on half of the items to tell
+      images from captions and tested on the other half, with as many captions drawn as there
+      are images (0.5 is chance: the modalities cannot be told apart).
+    """
+    from sklearn.neural_network import MLPClassifier
+
+    img = image_vectors.detach().float().cpu().numpy()
+    txt = text_vectors.detach().float().cpu().numpy()
+    rng = np.random.default_rng(seed)
+    n = min(len(img), len(txt))
+    img, txt = img[rng.permutation(len(img))[:n]], txt[rng.permutation(len(txt))[:n]]
+    out: dict[str, float | int] = {"centroid_distance": float(np.linalg.norm(img.mean(0) - txt.mean(0))),
+                                   "items": 2 * n}
+    half = n // 2
+    if half < 2:
+        out["probe_accuracy"] = float("nan")
+        return out
+    x_train = np.concatenate([img[:half], txt[:half]])
+    y_train = np.r_[np.zeros(half), np.ones(half)]
+    x_test = np.concatenate([img[half:], txt[half:]])
+    y_test = np.r_[np.zeros(n - half), np.ones(n - half)]
+    probe = MLPClassifier((256, 128), max_iter=300, random_state=seed, early_stopping=False)
+    probe.fit(x_train, y_train)
+    out["probe_accuracy"] = float((probe.predict(x_test) == y_test).mean())
+    return out
+
+
+def phrase_graph(phrase: str, attribute: bool) -> dict:
+    """An entity ("circle") or attribute pair ("red circle") label as a one-object text graph
+    (the ``text_graphs`` row fields :func:`~graph_models.text_graphs.encode_caption` reads): the
+    last word is the object, the words before it its attribute."""
+    words = phrase.split()
+    attributes = [" ".join(words[:-1])] if attribute and len(words) > 1 else []
+    return {"tokens": words, "relations": [],
+            "objects": [{"lemma": words[-1], "attributes": attributes, "count": None}]}
+
