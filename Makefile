@@ -27,8 +27,8 @@ demo: $(VENV)/.installed
 	@echo "--- written:"
 	@PATH="$(BIN):$$PATH" sgmatch summary
 	@echo "--- the ablation (test split of the synthetic world):"
-	@PATH="$(BIN):$$PATH" sgmatch compare metrics/evaluate/vsepp.json metrics/evaluate/fusion.json \
-		metrics/evaluate/fusion_no_generated.json metrics/evaluate/fusion_no_phrase.json
+	@PATH="$(BIN):$$PATH" sgmatch compare metrics/evaluate/details/vsepp.json metrics/evaluate/details/fusion.json \
+		metrics/evaluate/details/fusion_no_generated.json metrics/evaluate/details/fusion_no_phrase.json
 
 test: $(VENV)/.installed-test
 	PATH="$(BIN):$$PATH" $(BIN)/python -m pytest

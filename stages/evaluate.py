@@ -39,7 +39,6 @@ import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Annotated, Any
 
 import numpy as np
@@ -75,9 +74,6 @@ from pipeline.stage import METRICS, Port, StageSpec, run_stage
 
 log = logging.getLogger(__name__)
 
-COMPOSITIONAL_TYPES = ("swap-att", "swap-obj", "replace-rel")  # the columns `sgmatch compare` shows
-
-
 @dataclass(frozen=True)
 class EvaluateParams:
     split: str
@@ -106,7 +102,7 @@ def _run(args: argparse.Namespace) -> None:
     txt = encode_texts(matcher, bank, range(len(rows)), params.batch, device)
     encoded = time.perf_counter()
     out: dict[str, Any] = {"run": record["run"], "matcher": record["config"]["name"], "split": params.split,
-                           "images": len(images), "captions": counts}
+                           "seed": args.seed, "images": len(images), "captions": counts}
     exact = None
     if not params.shortlist or params.shortlist_cost:
         exact = score_matrix(matcher, img, txt, params.image_chunk, params.text_chunk)
@@ -205,26 +201,6 @@ def headline(details: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _accuracy(entry: dict[str, Any]) -> str:
-    """One compositional_accuracy entry as "accuracy (count)"; "-" when there was nothing to score."""
-    return "-" if entry.get("accuracy") is None else f"{entry['accuracy']:.3f} ({entry['count']})"
-
-
-def compare_table(paths: Sequence[Path]) -> str:
-    """Several evaluate metrics files as one Markdown table (the demo's ablation)."""
-    head = ["run", "matcher", "i2t R@1", "t2i R@1", "rSum", *(f"{t} acc" for t in COMPOSITIONAL_TYPES), "all negatives"]
-    lines = ["| " + " | ".join(head) + " |", "|" + " --- |" * len(head)]
-    for path in paths:
-        m = json.loads(Path(path).read_text())
-        r = m.get("retrieval", {}).get("all", {})
-        comp = m.get("compositional", {})
-        cells = [m.get("run", path.stem), m.get("matcher", "?"), f"{r.get('i2t_r1', 0):.1f}",
-                 f"{r.get('t2i_r1', 0):.1f}", f"{r.get('rsum', 0):.1f}",
-                 *(_accuracy(comp.get(t, {})) for t in (*COMPOSITIONAL_TYPES, "all"))]
-        lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines)
-
-
 STAGE = StageSpec(
     name="evaluate",
     summary="R@1/5/10 and rSum (1K, 5-fold 1K, 5K) and compositional accuracy by negative type",
@@ -235,6 +211,8 @@ STAGE = StageSpec(
             Port("--labels", "image_labels", "image_labels artifact: phrase prediction", required=False)),
     outputs=(METRICS,
              Port("--details", "file", "every figure, JSON (what sgmatch compare reads)", required=False)),
+    options=(("--seed", {"type": int, "default": None,
+                         "help": "the training seed of the model, kept in the details (compare pairs runs by it)"}),),
     params=("evaluate",),
 )
 

@@ -103,8 +103,9 @@ class WorldOptions:
 def heldout_pairs(seed: int, k: int) -> frozenset[tuple[str, str]]:
     """``k`` (colour, shape) pairs drawn from ``seed``, at most two a colour and two a shape, so
     that every colour and every shape still occurs in training with other partners."""
-    if k > 2 * min(len(COLORS), len(SHAPES)):
-        raise ValueError(f"heldout_pairs: at most {2 * min(len(COLORS), len(SHAPES))} pairs keep every word in training")
+    most = 2 * min(len(COLORS), len(SHAPES))
+    if k > most:
+        raise ValueError(f"heldout_pairs: at most {most} pairs keep every word in training")
     rng = random.Random(f"sgmatch-world-heldout:{seed}")
     pairs = [(c, s) for c in COLORS for s in SHAPES]
     rng.shuffle(pairs)
