@@ -175,7 +175,7 @@ def plot(rows: Sequence[Row], out: Path) -> None:
     right.axvline(50, color="grey", ls="--", lw=1)
     right.set_xlim(0, 100)
     right.set_xlabel("compositional accuracy, % (true caption above its negative; 50 = chance)")
-    right.legend(loc="lower right", fontsize=8)
+    right.legend(ncol=4, loc="lower center", bbox_to_anchor=(0.5, 1.0), fontsize=8, frameon=False)
     right.grid(axis="x", alpha=0.3)
     fig.tight_layout()
     atomic_write_file(out, lambda f: fig.savefig(f, format="png", dpi=110))
