@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(abspath $(VENV))/bin
 PIP    := $(BIN)/python -m pip
 
-.PHONY: demo test install clean-demo gpu-check
+.PHONY: demo test install clean-demo gpu-check ablation
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,8 +27,13 @@ demo: $(VENV)/.installed
 	@echo "--- written:"
 	@PATH="$(BIN):$$PATH" sgmatch summary
 	@echo "--- the ablation (test split of the synthetic world):"
-	@PATH="$(BIN):$$PATH" sgmatch compare metrics/evaluate/vsepp.json metrics/evaluate/fusion.json \
-		metrics/evaluate/fusion_no_generated.json metrics/evaluate/fusion_no_phrase.json
+	@PATH="$(BIN):$$PATH" sgmatch compare metrics/evaluate/details/vsepp.json metrics/evaluate/details/fusion.json \
+		metrics/evaluate/details/fusion_no_generated.json metrics/evaluate/details/fusion_no_phrase.json
+
+# Every loss against one base, over seeds, on the harder world (params.yaml's ablation section), under
+# ablation/: resumes where it stopped and skips what is done. ABLATION_ARGS: e.g. --seeds 0 1 --epochs 4.
+ablation: $(VENV)/.installed
+	PATH="$(BIN):$$PATH" sgmatch ablation $(ABLATION_ARGS)
 
 test: $(VENV)/.installed-test
 	PATH="$(BIN):$$PATH" $(BIN)/python -m pytest
@@ -39,4 +44,4 @@ gpu-check: $(VENV)/.installed-test
 	PATH="$(BIN):$$PATH" $(BIN)/python -m benchmarks.gpu_check
 
 clean-demo:
-	rm -rf data/captions data/images data/world_images metrics models checkpoints plots
+	rm -rf data/captions data/images data/world_images metrics models checkpoints plots dvclive

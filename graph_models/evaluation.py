@@ -137,3 +137,61 @@ def shortlist_matrix(matcher: Matcher, images: Encoded, texts: Encoded, k: int) 
             own = texts.select(torch.from_numpy(candidates))
             out[i, candidates] = matcher.score(images.select(slice(i, i + 1)), own)[0].cpu().numpy()
     return out
+
+
+def modality_gap(image_vectors: Tensor, text_vectors: Tensor, seed: int = 0, steps: int = 200
+                 ) -> dict[str, float | int]:
+    """How far apart the two modalities' pooled vectors lie after training (the figure of the
+    modality-adversarial loss, which claims to close the gap).
+
+    - ``centroid_distance``: the distance between the mean image vector and the mean caption
+      vector (unit vectors: 0 when the clouds share a centre, up to 2), the gap as Liang et al.
+      (NeurIPS 2022) measure it;
+    - ``probe_accuracy``: held-out accuracy of a *fresh* discriminator, an MLP of the training
+      discriminator's shape (:class:`~graph_models.losses.adversarial.ModalityDiscriminator`),
+      trained for ``steps`` full-batch Adam steps on half of the items to tell images from
+      captions and tested on the other half, with as many captions drawn as there are images
+      (0.5 is chance: the modalities cannot be told apart). Deterministic for a ``seed``.
+    """
+    from graph_models.losses.adversarial import ModalityDiscriminator
+
+    img = image_vectors.detach().float().cpu()
+    txt = text_vectors.detach().float().cpu()
+    g = torch.Generator().manual_seed(seed)
+    n = min(len(img), len(txt))
+    img, txt = img[torch.randperm(len(img), generator=g)[:n]], txt[torch.randperm(len(txt), generator=g)[:n]]
+    out: dict[str, float | int] = {"centroid_distance": float((img.mean(0) - txt.mean(0)).norm()), "items": 2 * n}
+    half = n // 2
+    if half < 2:
+        out["probe_accuracy"] = float("nan")
+        return out
+    x_train, x_test = torch.cat([img[:half], txt[:half]]), torch.cat([img[half:], txt[half:]])
+    y_train = torch.cat([torch.zeros(half), torch.ones(half)])
+    y_test = torch.cat([torch.zeros(n - half), torch.ones(n - half)])
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # small steps: with several threads on a busy machine they took 50x longer
+    try:
+        with torch.random.fork_rng(devices=[]), torch.enable_grad():
+            torch.manual_seed(seed)
+            probe = ModalityDiscriminator(img.shape[1], dropout=0.0)
+            optimizer = torch.optim.Adam(probe.parameters(), lr=1e-3)
+            for _ in range(steps):
+                optimizer.zero_grad()
+                F.binary_cross_entropy_with_logits(probe(x_train), y_train).backward()
+                optimizer.step()
+    finally:
+        torch.set_num_threads(threads)
+    with torch.no_grad():
+        out["probe_accuracy"] = float(((probe(x_test) > 0).float() == y_test).float().mean())
+    return out
+
+
+def phrase_graph(phrase: str, attribute: bool) -> dict:
+    """An entity ("circle") or attribute pair ("red circle") label as a one-object text graph
+    (the ``text_graphs`` row fields :func:`~graph_models.text_graphs.encode_caption` reads): the
+    last word is the object, the words before it its attribute."""
+    words = phrase.split()
+    attributes = [" ".join(words[:-1])] if attribute and len(words) > 1 else []
+    return {"tokens": words, "relations": [],
+            "objects": [{"lemma": words[-1], "attributes": attributes, "count": None}]}
+

@@ -77,3 +77,11 @@ def caption_vectors(path: Path, caption_ids: list[str]) -> np.ndarray:
     if len(found) < len(caption_ids):
         log.warning("%d captions have no semantic vector: zeros", len(caption_ids) - len(found))
     return out
+
+
+def image_phrase_labels(path: Path, split: str, kinds: Sequence[str] = ("entities", "attributes")
+                        ) -> dict[str, dict[str, frozenset[str]]]:
+    """Each image's label phrases of some kinds (``entities``, ``attributes``, ``triples``), kept
+    apart by kind: ``{image_id: {kind: phrases}}`` (evaluation scores each kind on its own)."""
+    table = _of_split(read_table(path, IMAGE_LABELS, ["image_id", "split", *kinds]), split)
+    return {r["image_id"]: {k: frozenset(x["phrase"] for x in r[k]) for k in kinds} for r in table.to_pylist()}

@@ -164,3 +164,80 @@ def round_metrics(d: Any, digits: int = 2) -> Any:
     if isinstance(d, np.integer):
         return int(d)
     return d
+
+
+def subset_recalls(sim: Any, caption_image: Any, captions: Any, images: Any,
+                   ks: Sequence[int] = (1, 5, 10)) -> dict[str, float]:
+    """R@K of some queries only, ranked against the whole split: image-to-text over the images
+    where ``images`` (n_images,) bool is True, text-to-image over the captions where ``captions``
+    (n_captions,) bool is. Keys as :func:`recalls` (no median ranks), plus ``rsum`` and the counts
+    ``images`` and ``captions``; a direction with no query gets None for its recalls."""
+    sim, caption_image = _to_numpy(sim), _to_numpy(caption_image)
+    _check(sim, caption_image)
+    captions, images = _to_numpy(captions).astype(bool), _to_numpy(images).astype(bool)
+    i2t, t2i = _ranks(sim, caption_image)
+    out: dict[str, Any] = {}
+    for direction, ranks in (("i2t", i2t[images]), ("t2i", t2i[captions])):
+        for k in ks:
+            out[f"{direction}_r{k}"] = float(100.0 * np.mean(ranks < k)) if len(ranks) else None
+    values = [v for v in out.values() if v is not None]
+    out["rsum"] = float(sum(values)) if len(values) == 2 * len(ks) else None
+    out["images"], out["captions"] = int(images.sum()), int(captions.sum())
+    return out
+
+
+def caption_hardness(token_sets: Sequence[Sequence[str]], caption_image: Any, chunk: int = 512) -> np.ndarray:
+    """(n_captions,) how confusable each caption is, whatever the model: the largest Jaccard
+    overlap of its word set with the word set of a caption of another image. A caption of
+    "a large red circle" in a split that also describes another image's "large red circle" is
+    a hard text-to-image query (1.0); one whose words no other image's captions share is easy."""
+    caption_image = _to_numpy(caption_image)
+    vocab: dict[str, int] = {}
+    rows, cols = [], []
+    for i, words in enumerate(token_sets):
+        for w in set(words):
+            rows.append(i)
+            cols.append(vocab.setdefault(w, len(vocab)))
+    n = len(token_sets)
+    x = np.zeros((n, max(len(vocab), 1)), np.float32)
+    x[rows, cols] = 1.0
+    sizes = x.sum(axis=1)
+    out = np.zeros(n, np.float64)
+    for start in range(0, n, chunk):
+        inter = x[start:start + chunk] @ x.T  # (chunk, n) shared words
+        union = sizes[start:start + chunk, None] + sizes[None, :] - inter
+        jac = np.where(union > 0, inter / np.maximum(union, 1), 0.0)
+        jac[caption_image[start:start + chunk, None] == caption_image[None, :]] = 0.0  # its own image's captions
+        out[start:start + chunk] = jac.max(axis=1) if n else 0.0
+    return out
+
+
+def hardest(values: Any, share: float) -> np.ndarray:
+    """(n,) bool: the ``share`` of the items with the largest ``values`` (at least one item when
+    there is any; ties broken by position, so the count is exact)."""
+    values = _to_numpy(values)
+    count = max(1, int(round(share * len(values)))) if len(values) else 0
+    mask = np.zeros(len(values), bool)
+    mask[np.argsort(-values, kind="stable")[:count]] = True
+    return mask
+
+
+def mean_average_precision(scores: Any, targets: Any) -> dict[str, Any]:
+    """Mean over rows with at least one positive of the average precision of ``scores``
+    (n, P) ranking the True entries of ``targets`` (n, P); ties are pessimistic (a negative
+    scoring as high as a positive ranks above it). Also R-precision (the share of a row's
+    positives among its top |positives|) and the count of rows scored."""
+    scores, targets = _to_numpy(scores).astype(np.float64), _to_numpy(targets).astype(bool)
+    aps, rprec = [], []
+    for s, t in zip(scores, targets, strict=True):
+        positives = s[t]
+        if not len(positives):
+            continue
+        # rank of each positive: the entries scoring at least as high (pessimistic), 1-based
+        at_or_above = (s[None, :] >= positives[:, None]).sum(axis=1)
+        pos_at_or_above = (positives[None, :] >= positives[:, None]).sum(axis=1)
+        aps.append(float(np.mean(pos_at_or_above / at_or_above)))
+        rprec.append(float(np.mean(at_or_above <= len(positives))))
+    if not aps:
+        return {"map": None, "r_precision": None, "rows": 0}
+    return {"map": float(np.mean(aps)), "r_precision": float(np.mean(rprec)), "rows": len(aps)}

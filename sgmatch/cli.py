@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import shlex
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -267,13 +268,62 @@ def cmd_inspect(args: argparse.Namespace) -> int:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    """Evaluation metrics files of several runs as one table."""
-    from stages.evaluate import compare_table
+    """Evaluation details files of several runs as one table; a run's seeds as mean ± std."""
+    from sgmatch import compare
 
     missing = [str(p) for p in args.metrics if not p.is_file()]
     if missing:
-        raise InputError(missing[0], "", "metrics file not found (run the evaluate stage first)")
-    print(compare_table(args.metrics))
+        raise InputError(missing[0], "", "details file not found (run the evaluate stage first)")
+    rows = compare.load_rows(args.metrics)
+    print(compare.table(rows))
+    if args.base:
+        print()
+        print(f"Paired over seeds against {args.base} (row minus base on the same seeds; "
+              "better/worse: beyond one std of the differences):")
+        print()
+        print(compare.paired_table(rows, args.base))
+    if args.plot:
+        compare.plot(rows, args.plot)
+        print(f"\nwrote {args.plot}")
+    return 0
+
+
+def cmd_ablation(args: argparse.Namespace) -> int:
+    """Every loss against one base over seeds on the harder world (see :mod:`sgmatch.ablation`)."""
+    import time
+
+    from pipeline.artifacts import atomic_write_text
+    from sgmatch import ablation, compare
+
+    plan = ablation.Plan(Path.cwd(), args.params, args.seeds, args.runs, args.epochs)
+    if args.dry_run:
+        for step in plan.steps.values():
+            print(f"{'done' if plan.done(step) else 'todo'}  {step.name}: {shlex.join(step.words)}")
+        return 0
+    print(f"ablation: {len(plan.runs)} runs x {len(plan.seeds)} seeds under {plan.dir}/ ({args.jobs} at a time)")
+    started = time.perf_counter()
+    try:
+        timings = ablation.execute(plan, args.jobs)
+    except RuntimeError as exc:
+        print(f"sgmatch: {exc}", file=sys.stderr)
+        return 1
+    wall = time.perf_counter() - started
+    rows = compare.load_rows(plan.details())
+    recall = ablation.detector_recall(plan.dir / "data/images", plan.dir / "data/regions")
+    trainings = [v for k, v in timings.items() if k.startswith("train/")]
+    lines = [compare.table(rows), "",
+             f"Paired over seeds against {plan.base} (row minus base on the same seeds; better/worse: beyond one "
+             "std of the differences):", "", compare.paired_table(rows, plan.base), "",
+             f"shapes detector: recall {recall['recall']:.3f} of {recall['true_shapes']} true shapes "
+             f"(IoU >= 0.5), {recall['regions']} regions",
+             f"this invocation: {wall / 60:.1f} min wall, {len(timings)} steps ran"
+             + (f", {len(trainings)} trainings of {sum(trainings) / len(trainings):.0f} s on average"
+                if trainings else "")]
+    text = "\n".join(lines)
+    print(text)
+    atomic_write_text(plan.dir / "ablation.md", text + "\n")
+    compare.plot(rows, plan.dir / "ablation.png")
+    print(f"wrote {plan.dir / 'ablation.md'} and {plan.dir / 'ablation.png'}")
     return 0
 
 
@@ -368,8 +418,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--ids", help="comma-separated image ids instead of a sample")
     p.add_argument("--caption", help="print one caption (by caption_id) in the terminal instead")
     p.set_defaults(func=cmd_inspect)
-    p = sub.add_parser("compare", help="several runs' evaluation metrics as one table (the demo's ablation)")
-    p.add_argument("metrics", nargs="+", type=Path, help="metrics files of the evaluate stage")
+    p = sub.add_parser("compare", help="several runs' evaluation details as one table, mean ± std over seeds")
+    p.add_argument("metrics", nargs="+", type=Path, help="details files of the evaluate stage (--details)")
+    p.add_argument("--base", help="a run to compare every other with, paired over their common seeds")
+    p.add_argument("--plot", type=Path, help="also draw the table as a PNG (rSum and compositional accuracy)")
     p.set_defaults(func=cmd_compare)
     p = sub.add_parser("init", help="write a DVC workspace (dvc.yaml, params.yaml) for a dataset; then: "
                        "cd DIR && dvc repro",
@@ -402,6 +454,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="replace a dvc.yaml already there")
     p.add_argument("--no-git", action="store_true", help="no git init (dvc init --no-scm; dvc exp needs git)")
     p.set_defaults(func=cmd_init)
+    p = sub.add_parser("ablation", help="every loss against one base, over seeds, on the harder world (resumes)")
+    p.add_argument("--params", type=Path, default=Path("params.yaml"), help="with its ablation section")
+    p.add_argument("--seeds", type=int, nargs="+", help="instead of ablation.seeds (a reduced ablation)")
+    p.add_argument("--runs", nargs="+", help="instead of ablation.runs")
+    p.add_argument("--epochs", type=int, help="instead of the epochs the ablation's train section has")
+    p.add_argument("--jobs", type=int, default=2, help="trainings at once (default 2, one a core)")
+    p.add_argument("--dry-run", action="store_true", help="list the steps, done or to do, and stop")
+    p.set_defaults(func=cmd_ablation)
     p = sub.add_parser("schemas", help="list every artifact schema")
     p.set_defaults(func=cmd_schemas)
     return parser

@@ -58,6 +58,10 @@ class WorldParams:
     test_images: NonNegativeInt
     val_images: NonNegativeInt
     images_per_partition: PositiveInt
+    # The harder setting (vision.world.WorldOptions); 0 / false / 0 is the classic world.
+    max_mentions: NonNegativeInt  # captions mention 1 to N shapes, each with colour and size
+    always_size: bool  # every noun phrase names its shape's size
+    heldout_pairs: NonNegativeInt  # colour-shape pairs absent from train and val, in every test image
 
 
 @dataclass(frozen=True)
@@ -115,9 +119,11 @@ def world_partition(
 ) -> tuple[pa.Table, pa.Table]:
     """Generate images ``bounds[0] .. bounds[1]-1``: save their PNGs, return their rows."""
     images, captions = [], []
+    heldout = world.heldout_pairs(params.seed, params.heldout_pairs)
     for index in range(*bounds):
+        options = world.WorldOptions(params.max_mentions, params.always_size, heldout, world_split(index, params))
         scene = world.make_scene(params.seed, index, params.image_size, params.min_shapes,
-                                 params.max_shapes, params.captions_per_image)
+                                 params.max_shapes, params.captions_per_image, options)
         world.render(scene).save(Path(image_dir) / f"{scene.image_id}.png", optimize=False)
         image, caps = scene_rows(scene, world_split(index, params))
         images.append(image)

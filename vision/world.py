@@ -11,12 +11,22 @@ can be scored against the truth.
 
 Everything is a pure function of ``(seed, image index)``: the same seed gives the same world
 however the work is split into partitions.
+
+A harder setting (:class:`WorldOptions`) is chosen by three knobs. ``max_mentions`` N > 0 makes
+each caption mention only 1 to N of the image's shapes, as real captions name a few salient
+objects among many regions, so the in-batch negatives of a ranking loss rarely differ from the
+caption in one binding alone. ``always_size`` gives every mentioned shape both its colour and its
+size ("a large red circle and a small red square" needs both bound). ``heldout_pairs`` K picks
+K colour-shape pairs (a function of the seed) that no train or val image holds and that every
+test image holds at least once: the test split asks for systematic generalisation, pairs of
+words each seen in training but never together.
 """
 
 from __future__ import annotations
 
 import math
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from PIL import Image, ImageDraw
@@ -78,6 +88,34 @@ class Relation:
 class Caption:
     text: str
     facts: tuple[Fact, ...]
+
+
+@dataclass(frozen=True)
+class WorldOptions:
+    """The harder setting's knobs; the defaults are the classic world."""
+
+    max_mentions: int = 0  # 0: the classic grammar; N: captions mention 1 to N shapes, each with colour and size
+    always_size: bool = False  # every noun phrase names the shape's size as well as its colour
+    heldout: frozenset[tuple[str, str]] = frozenset()  # (colour, shape) pairs of the compositional split
+    role: str = "train"  # train | val | test: train and val images avoid ``heldout``, test images hold one
+
+
+def heldout_pairs(seed: int, k: int) -> frozenset[tuple[str, str]]:
+    """``k`` (colour, shape) pairs drawn from ``seed``, at most two a colour and two a shape, so
+    that every colour and every shape still occurs in training with other partners."""
+    most = 2 * min(len(COLORS), len(SHAPES))
+    if k > most:
+        raise ValueError(f"heldout_pairs: at most {most} pairs keep every word in training")
+    rng = random.Random(f"sgmatch-world-heldout:{seed}")
+    pairs = [(c, s) for c in COLORS for s in SHAPES]
+    rng.shuffle(pairs)
+    chosen: list[tuple[str, str]] = []
+    for color, shape in pairs:
+        if len(chosen) == k:
+            break
+        if sum(c == color for c, _ in chosen) < 2 and sum(s == shape for _, s in chosen) < 2:
+            chosen.append((color, shape))
+    return frozenset(chosen)
 
 
 @dataclass
@@ -252,9 +290,10 @@ def _with_article(np: str) -> str:
 class _Writer:
     """Writes captions for one scene; each method returns (text, facts) or None."""
 
-    def __init__(self, scene: Scene, rng: random.Random) -> None:
+    def __init__(self, scene: Scene, rng: random.Random, always_size: bool = False) -> None:
         self.s = scene
         self.rng = rng
+        self.always_size = always_size
         counts: dict[tuple[str, str], int] = {}
         for sh in scene.shapes:
             counts[(sh.shape, sh.color)] = counts.get((sh.shape, sh.color), 0) + 1
@@ -265,7 +304,7 @@ class _Writer:
         sh = self.s.shapes[i]
         words = [sh.color, sh.shape]
         facts.append((sh.shape, "is", sh.color))
-        if self.rng.random() < size_p:
+        if self.always_size or self.rng.random() < size_p:
             words.insert(0, sh.size)
             facts.append((sh.shape, "is", sh.size))
         return " ".join(words)
@@ -370,12 +409,87 @@ class _Writer:
         return Caption(text, tuple(facts))
 
 
+    # ------------------------------------------------ the harder setting: 1 to N mentioned shapes
+
+    def pair_relation(self, a: int, b: int) -> str:
+        """The relation of shape ``a`` to shape ``b`` as the scene holds it (or its inverse)."""
+        for r in self.s.relations:
+            if (r.subject, r.object) == (a, b):
+                return r.predicate
+            if (r.subject, r.object) == (b, a) and r.predicate in INVERSE:
+                return INVERSE[r.predicate]
+        raise KeyError((a, b))
+
+    def related_pair(self, chosen: list[int]) -> tuple[int, str, int] | None:
+        """Two of the ``chosen`` shapes in an order the scene has a relation for."""
+        for a, b in ((x, y) for x in chosen for y in chosen if x != y):
+            try:
+                return a, self.pair_relation(a, b), b
+            except KeyError:
+                continue
+        return None
+
+    def mention(self, k: int, focus: Sequence[int] = ()) -> Caption:
+        """A caption about ``k`` shapes drawn from the image (every noun phrase with its attributes),
+        one of them from ``focus`` when it is given."""
+        if focus:
+            first = self.rng.choice(list(focus))
+            chosen = [first, *self.rng.sample([i for i in range(len(self.s.shapes)) if i != first], k - 1)]
+            self.rng.shuffle(chosen)
+        else:
+            chosen = self.rng.sample(range(len(self.s.shapes)), k)
+        facts: list[Fact] = []
+        if k == 1:
+            phrase = _with_article(self.np(chosen[0], facts))
+            text = self.rng.choice((phrase, f"there is {phrase}", f"{phrase} is shown"))
+            return Caption(text, tuple(facts))
+        pair = self.related_pair(chosen)
+        if pair is None or self.rng.random() < 0.25:  # a plain list: "a large red circle and a small blue star"
+            phrases = [_with_article(self.np(i, facts)) for i in chosen]
+            return Caption(", ".join(phrases[:-1]) + " and " + phrases[-1], tuple(facts))
+        a, pred, b = pair
+        clause = self.rng.choice(("", "", "which is ", "that is "))
+        text = f"{_with_article(self.np(a, facts))} {clause}{self.surface(pred)} {_with_article(self.np(b, facts))}"
+        facts.append((self.s.shapes[a].shape, pred, self.s.shapes[b].shape))
+        rest = [i for i in chosen if i not in (a, b)]
+        if rest:
+            text += f" and {_with_article(self.np(rest[0], facts))}"
+        return Caption(text, tuple(facts))
+
+
 TEMPLATES = ("simple", "there_is", "that_is", "predicative", "counting", "passive", "relative")
 
 
-def write_captions(scene: Scene, rng: random.Random, n: int) -> list[Caption]:
+def _finish(cap: Caption) -> Caption:
+    """Capitalised, full stop, repeated facts dropped (order kept)."""
+    return Caption(cap.text[0].upper() + cap.text[1:] + ".", tuple(dict.fromkeys(cap.facts)))
+
+
+def write_mention_captions(scene: Scene, rng: random.Random, n: int, max_mentions: int,
+                           focus: Sequence[int] = ()) -> list[Caption]:
+    """At least ``n`` distinct captions, each about 1 to ``max_mentions`` of the scene's shapes
+    (how many drawn uniformly), every shape named with its size and colour; each caption names
+    one of the ``focus`` shapes when they are given (a test image's held-out pairs)."""
+    writer = _Writer(scene, rng, always_size=True)
+    top = min(max_mentions, len(scene.shapes))
+    captions: list[Caption] = []
+    seen: set[str] = set()
+    for _ in range(50 * n):
+        if len(captions) == n:
+            break
+        cap = writer.mention(rng.randint(1, top), focus)
+        if cap.text in seen:
+            continue
+        seen.add(cap.text)
+        captions.append(_finish(cap))
+    if len(captions) < n:
+        raise RuntimeError(f"{scene.image_id}: could only write {len(captions)} distinct captions")
+    return captions
+
+
+def write_captions(scene: Scene, rng: random.Random, n: int, always_size: bool = False) -> list[Caption]:
     """At least ``n`` distinct captions, cycling through the templates in a shuffled order."""
-    writer = _Writer(scene, rng)
+    writer = _Writer(scene, rng, always_size)
     order = list(TEMPLATES)
     rng.shuffle(order)
     captions: list[Caption] = []
@@ -387,27 +501,50 @@ def write_captions(scene: Scene, rng: random.Random, n: int) -> list[Caption]:
         cap = getattr(writer, name)()
         if cap is None:
             continue
-        text = cap.text[0].upper() + cap.text[1:] + "."
-        if text in seen:
+        done = _finish(cap)
+        if done.text in seen:
             continue
-        seen.add(text)
-        facts = tuple(dict.fromkeys(cap.facts))  # drop repeats, keep order
-        captions.append(Caption(text, facts))
+        seen.add(done.text)
+        captions.append(done)
     if len(captions) < n:
         raise RuntimeError(f"{scene.image_id}: could only write {len(captions)} distinct captions")
     return captions
 
 
+MAX_LAYOUTS = 2000  # layouts drawn before a scene that must avoid or hold held-out pairs gives up
+
+
+def _fits(shapes: list[Shape], options: WorldOptions) -> bool:
+    """Whether a layout agrees with the compositional split: none of the held-out pairs in a train
+    or val image, at least one in a test image."""
+    if not options.heldout:
+        return True
+    held = any((s.color, s.shape) in options.heldout for s in shapes)
+    return held if options.role == "test" else not held
+
+
 def make_scene(seed: int, index: int, side: int, min_shapes: int, max_shapes: int,
-               captions_per_image: int) -> Scene:
-    """The scene of image ``index`` for ``seed``: a pure function of its arguments."""
+               captions_per_image: int, options: WorldOptions | None = None) -> Scene:
+    """The scene of image ``index`` for ``seed``: a pure function of its arguments.
+
+    With held-out pairs, layouts are drawn until one fits the image's role (rejection sampling:
+    the scene is the classic world's conditioned on the split's rule)."""
+    options = options or WorldOptions()
     rng = random.Random(f"sgmatch-world:{seed}:{index}")
-    while True:
+    for _ in range(MAX_LAYOUTS):
         n = rng.randint(min_shapes, max_shapes)
         shapes = _place(rng, n, side)
-        if len(shapes) >= min_shapes:
+        if len(shapes) >= min_shapes and _fits(shapes, options):
             break
+    else:
+        raise RuntimeError(f"world-{index:06d}: no layout of {min_shapes}-{max_shapes} shapes fits its "
+                           f"{options.role} split in {MAX_LAYOUTS} tries")
     scene = Scene(image_id=f"world-{index:06d}", size=side, shapes=shapes)
     scene.relations = scene_relations(shapes, side)
-    scene.captions = write_captions(scene, rng, captions_per_image)
+    if options.max_mentions:
+        focus = [i for i, s in enumerate(shapes) if (s.color, s.shape) in options.heldout] \
+            if options.role == "test" else []
+        scene.captions = write_mention_captions(scene, rng, captions_per_image, options.max_mentions, focus)
+    else:
+        scene.captions = write_captions(scene, rng, captions_per_image, options.always_size)
     return scene

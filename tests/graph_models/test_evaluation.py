@@ -121,3 +121,20 @@ def test_images_can_come_from_any_region_source(shapes, make_matcher) -> None:
     images = evaluation.encode_images(m, InMemory(shapes.images), ["img2", "img0", "img1"], batch_size=2, device="cpu")
     whole, _ = encoded(shapes, m)
     assert_close(images.vector, whole.vector[[2, 0, 1]], **TOL)
+
+
+def test_a_fresh_discriminator_tells_apart_separate_modalities_and_not_mixed_ones() -> None:
+    g = torch.Generator().manual_seed(0)
+    shared = torch.nn.functional.normalize(torch.randn(200, 16, generator=g), dim=1)
+    apart = evaluation.modality_gap(shared, torch.nn.functional.normalize(shared + 2.0, dim=1))
+    assert apart["probe_accuracy"] > 0.95 and apart["centroid_distance"] > 0.5 and apart["items"] == 400
+    other = torch.nn.functional.normalize(torch.randn(300, 16, generator=g), dim=1)  # the same distribution
+    mixed = evaluation.modality_gap(shared, other)
+    assert mixed["probe_accuracy"] < 0.65 and mixed["centroid_distance"] < 0.3 and mixed["items"] == 400
+
+
+def test_a_label_phrase_becomes_a_one_object_graph() -> None:
+    assert evaluation.phrase_graph("red circle", attribute=True) == {
+        "tokens": ["red", "circle"], "relations": [],
+        "objects": [{"lemma": "circle", "attributes": ["red"], "count": None}]}
+    assert evaluation.phrase_graph("circle", attribute=False)["objects"][0]["attributes"] == []

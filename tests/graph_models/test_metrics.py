@@ -149,3 +149,41 @@ def test_round_metrics_nested() -> None:
     d = {"all": {"r1": 52.94321, "count": 3, "none": None}, "each": [{"r1": np.float32(1.23456)}, 2.0 / 3]}
     assert round_metrics(d) == {"all": {"r1": 52.94, "count": 3, "none": None}, "each": [{"r1": 1.23}, 0.67]}
     assert round_metrics(1 / 3, digits=4) == 0.3333
+
+
+# ---------------------------------------------------------------- each idea's figure
+
+def test_subset_recalls_rank_some_queries_against_the_whole_split() -> None:
+    from graph_models.metrics import subset_recalls
+
+    # hand ranks above: i2t (1, 2); t2i (1, 2, 2, 2)
+    out = subset_recalls(SIM, CAPTION_IMAGE, np.array([True, False, False, True]), np.array([False, True]))
+    assert out["i2t_r1"] == 0.0 and out["i2t_r5"] == 100.0  # image 1 alone, rank 2
+    assert out["t2i_r1"] == 50.0 and out["t2i_r5"] == 100.0  # captions 0 (rank 1) and 3 (rank 2)
+    assert out["rsum"] == 0 + 100 + 100 + 50 + 100 + 100 and (out["images"], out["captions"]) == (1, 2)
+    none = subset_recalls(SIM, CAPTION_IMAGE, np.zeros(4, bool), np.array([True, True]))
+    assert none["t2i_r1"] is None and none["rsum"] is None and none["i2t_r1"] == 50.0
+
+
+def test_caption_hardness_is_the_largest_overlap_with_another_images_captions() -> None:
+    from graph_models.metrics import caption_hardness, hardest
+
+    tokens = [["a", "red", "circle"], ["a", "red", "circle"], ["a", "red", "circle"], ["two", "blue", "stars"]]
+    hardness = caption_hardness(tokens, np.array([0, 0, 1, 1]), chunk=3)
+    # caption 0 and 1 (image 0) meet caption 2 (image 1) word for word; caption 3 shares nothing with image 0's
+    assert hardness.tolist() == [1.0, 1.0, 1.0, 0.0]
+    assert caption_hardness([["x", "y"], ["y", "z"]], np.array([0, 1])) == pytest.approx([1 / 3, 1 / 3])
+    assert hardest(np.array([0.1, 0.9, 0.5, 0.9]), 0.5).tolist() == [False, True, False, True]
+    assert hardest(np.array([0.1, 0.2]), 0.01).sum() == 1
+
+
+def test_mean_average_precision_by_hand() -> None:
+    from graph_models.metrics import mean_average_precision
+
+    scores = np.array([[0.9, 0.8, 0.1, 0.5], [0.2, 0.3, 0.4, 0.1], [0.5, 0.5, 0.5, 0.5]])
+    targets = np.array([[True, False, False, True], [False, False, False, False], [True, False, False, False]])
+    out = mean_average_precision(scores, targets)
+    # row 0: positives at ranks 1 and 3 -> (1/1 + 2/3) / 2; row 1 has no positive; row 2 ties: rank 4 -> 1/4
+    assert out["rows"] == 2 and out["map"] == pytest.approx(((1 + 2 / 3) / 2 + 0.25) / 2)
+    assert out["r_precision"] == pytest.approx((0.5 + 0.0) / 2)
+    assert mean_average_precision(np.zeros((1, 2)), np.zeros((1, 2), bool))["map"] is None

@@ -100,7 +100,9 @@ def test_inspect_never_embeds_a_file_outside_the_image_root(tmp_path: Path) -> N
     section = {"format": "karpathy", "split": "test", "on_error": "record", "captions_per_image": 5,
                "partition_rows": 100, "world": {"seed": 0, "num_images": 1, "image_size": 32, "min_shapes": 1,
                                                 "max_shapes": 1, "captions_per_image": 1, "test_images": 0,
-                                                "val_images": 0, "images_per_partition": 1}}
+                                                "val_images": 0, "images_per_partition": 1,
+                                                "max_mentions": 0, "always_size": False,
+                                                "heldout_pairs": 0}}
     (tmp_path / "p.yaml").write_text(yaml.safe_dump({"ingest": section}))
     assert ingest.main(["--params", str(tmp_path / "p.yaml"), "--input", str(tmp_path / "k.json"), "--out-captions",
                         str(tmp_path / "captions"), "--out-images", str(tmp_path / "images"), "--workers", "0"]) == 0

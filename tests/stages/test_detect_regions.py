@@ -34,9 +34,15 @@ def features_of(row: dict) -> np.ndarray:
     return np.frombuffer(row["features"], row["feature_dtype"]).reshape(-1, row["feature_dim"])
 
 
-def test_shapes_finds_the_worlds_true_boxes(tmp_path: Path) -> None:
-    world = {"seed": 0, "num_images": 120, "image_size": 128, "min_shapes": 2, "max_shapes": 4,
-             "captions_per_image": 5, "test_images": 20, "val_images": 10, "images_per_partition": 60}
+CLASSIC = {"min_shapes": 2, "max_shapes": 4, "max_mentions": 0, "always_size": False, "heldout_pairs": 0}
+HARDER = {"min_shapes": 4, "max_shapes": 8, "max_mentions": 3, "always_size": True, "heldout_pairs": 8}
+
+
+@pytest.mark.parametrize("setting", [CLASSIC, HARDER], ids=["classic", "harder"])
+def test_shapes_finds_the_worlds_true_boxes(tmp_path: Path, setting: dict) -> None:
+    """The detector's recall of the true boxes (IoU >= 0.5), in the classic world and the harder one."""
+    world = {"seed": 0, "num_images": 120, "image_size": 128, "captions_per_image": 5, "test_images": 20,
+             "val_images": 10, "images_per_partition": 60, **setting}
     p = tmp_path / "ingest.yaml"
     p.write_text(yaml.safe_dump({"ingest": {"format": "synthetic", "split": "test", "on_error": "record",
                                             "captions_per_image": 5, "partition_rows": 1000, "world": world}}))

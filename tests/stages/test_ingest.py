@@ -13,7 +13,8 @@ from pipeline.schemas import CAPTIONS, IMAGES
 from stages import ingest
 
 WORLD = {"seed": 0, "num_images": 9, "image_size": 96, "min_shapes": 2, "max_shapes": 4,
-         "captions_per_image": 5, "test_images": 3, "val_images": 2, "images_per_partition": 4}
+         "captions_per_image": 5, "test_images": 3, "val_images": 2, "images_per_partition": 4,
+         "max_mentions": 0, "always_size": False, "heldout_pairs": 0}
 
 
 def params(tmp_path: Path, **overrides) -> Path:

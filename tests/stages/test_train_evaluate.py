@@ -17,6 +17,7 @@ import torch
 import yaml
 
 from graph_models.checkpoint import MODEL_FORMAT
+from sgmatch import compare
 from stages import (
     caption_semantics,
     detect_regions,
@@ -81,7 +82,8 @@ def train_args(world: Path, out: Path, run: str = "fusion", params: Path | None 
 def evaluate_args(world: Path, out: Path, params: Path | None = None) -> list[str]:
     return ["--params", str(params or world / "params.yaml"), "--model", str(out / "model.pt"), "--text-graphs",
             str(world / "text_graphs"), "--regions", str(world / "regions"), "--negatives", str(world / "negatives"),
-            "--metrics", str(out / "eval.json")]
+            "--labels", str(world / "labels"), "--metrics", str(out / "headline.json"), "--details",
+            str(out / "eval.json"), "--seed", "0"]
 
 
 @pytest.mark.slow
@@ -99,11 +101,17 @@ def test_train_then_evaluate_writes_a_loadable_model_and_the_protocol(world: Pat
 
     assert evaluate.main(evaluate_args(world, tmp_path)) == 0
     metrics = json.loads((tmp_path / "eval.json").read_text())
-    assert metrics["images"] == 6 and metrics["captions_used"] == 30
+    assert metrics["images"] == 6 and metrics["captions"]["used"] == 30 and metrics["seed"] == 0
     assert set(metrics["retrieval"]["all"]) >= {"i2t_r1", "i2t_r5", "i2t_r10", "t2i_r1", "t2i_r5", "t2i_r10", "rsum"}
     assert metrics["compositional"]["all"]["count"] > 0
-    table = evaluate.compare_table([tmp_path / "eval.json"])
-    assert f"| {run} |" in table and "swap-att acc" in table
+    assert metrics["hard_queries"]["captions"] == round(30 * 0.25) and 0 <= metrics["hard_queries"]["t2i_r10"] <= 100
+    assert 0 <= metrics["modality_gap"]["probe_accuracy"] <= 1 and metrics["modality_gap"]["items"] == 12
+    assert metrics["phrases"]["attributes"]["phrases"] > 0 and 0 < metrics["phrases"]["attributes"]["map"] <= 1
+    headline = json.loads((tmp_path / "headline.json").read_text())
+    assert headline["rsum"] == metrics["retrieval"]["all"]["rsum"] and all(
+        not isinstance(v, dict) for v in headline.values())  # flat: one line of dvc metrics show
+    table = compare.table(compare.load_rows([tmp_path / "eval.json"]))
+    assert f"| {run} |" in table and "swap-att %" in table
 
 
 @pytest.mark.slow
