@@ -112,6 +112,8 @@ def _port_paths(spec: StageSpec, port: Port, data: Dataset, artifacts: set[str],
         if name == "detect_regions" and data.region_backend == "torchvision":
             return [str(data.images)]
         return []
+    if port.option == "--details":
+        return [f"metrics/{name}/details/{run}.json"]
     if holds == "file":
         if name == "ingest" and data.captions is not None:
             return [str(data.captions)]
@@ -140,10 +142,13 @@ def stage_entry(name: str, data: Dataset, artifacts: set[str], root: Path) -> di
         for path in paths:
             if port in spec.inputs:
                 deps.append(path)
-            elif port.holds == "metrics":
-                metrics.append({path: {"cache": False}})
+            elif port.holds == "metrics":  # one readable dvc metrics table: the evaluation's, else the parse's
+                headline = "evaluate" if data.region_backend is not None else "parse_captions"
+                (metrics if name == headline else outs).append({path: {"cache": False}})
+            elif port.option == "--details":
+                outs.append({path: {"cache": False}})
             elif port.holds == "live":
-                metrics.append({f"{path}/metrics.json": {"cache": False}})
+                outs.append({f"{path}/metrics.json": {"cache": False}})
                 plots.append({f"{path}/plots": {"cache": False}})
             elif port.holds == "plot":
                 plots.append({path: {"cache": False, **({} if path.endswith(".png") else

@@ -59,3 +59,10 @@ def test_the_readme_stage_table_lists_the_stages_in_order(repo_root: Path) -> No
     table = readme[readme.index("| stage | reads | writes | params |"):]
     rows = re.findall(r"^\| `([a-z_]+)`", table.split("\n\n")[0], flags=re.M)
     assert tuple(rows) == stages.NAMES
+
+
+def test_dvc_metrics_show_lists_only_the_evaluations_headline_figures(repo_root: Path) -> None:
+    """One readable table: every other stage's summary is a plain output (sgmatch summary prints it)."""
+    dvc = yaml.safe_load((repo_root / "dvc.yaml").read_text())
+    listed = {name: list(entry.get("do", entry).get("metrics", [])) for name, entry in dvc["stages"].items()}
+    assert {name for name, metrics in listed.items() if metrics} == {"evaluate"}

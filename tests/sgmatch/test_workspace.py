@@ -126,7 +126,12 @@ def test_features_add_regions_training_and_evaluation_for_each_run(tmp_path: Pat
     train = dvc["stages"]["train"]
     assert train["foreach"] == ["vsepp", "fusion"]
     assert "--live dvclive/${item}" in train["do"]["cmd"] and "--curves plots/train/${item}.png" in train["do"]["cmd"]
-    assert {"dvclive/${item}/metrics.json": {"cache": False}} in train["do"]["metrics"]
+    assert {"dvclive/${item}/metrics.json": {"cache": False}} in train["do"]["outs"]
+    # dvc metrics show lists the evaluation's few headline figures only; every figure is in details
+    evaluate = dvc["stages"]["evaluate"]["do"]
+    assert evaluate["metrics"] == [{"metrics/evaluate/${item}.json": {"cache": False}}]
+    assert {"metrics/evaluate/details/${item}.json": {"cache": False}} in evaluate["outs"]
+    assert "metrics" not in dvc["stages"]["generate_negatives"]
     assert [p for p in dvc["plots"] if "validation R-sum by epoch" in p]
     assert str(d) in dvc["stages"]["detect_regions"]["deps"]
     params = yaml.safe_load((tmp_path / "ws/params.yaml").read_text())
@@ -238,7 +243,9 @@ def test_dvc_repro_prepares_real_flickr30k_captions_in_their_own_workspace(tmp_p
     assert "up to date" in _dvc(ws, "status").stdout
     shown = json.loads(_dvc(ws, "metrics", "show", "--json").stdout)
     (workspace,) = shown.values()  # the one revision: the workspace (no git here)
-    assert workspace["data"]["metrics/ingest.json"]["data"]["captions"]["rows"] == 300
+    # one readable table: the parse's few figures (the text side has no evaluation)
+    assert list(workspace["data"]) == ["metrics/parse_captions.json"]
+    assert workspace["data"]["metrics/parse_captions.json"]["data"]["captions"] == 300
 
 
 @pytest.mark.slow
@@ -266,6 +273,8 @@ def test_dvc_exp_run_records_a_training_experiment_through_dvclive(tmp_path: Pat
     assert "two-epochs" in names, shown
     run = next(e for e in exps if e["name"] == "two-epochs")["revs"][0]["data"]
     assert run["params"]["params.yaml"]["data"]["train"]["epochs"] == 2
-    live = run["metrics"]["dvclive/vsepp/metrics.json"]["data"]  # stored with the experiment: git keeps it
+    headline = run["metrics"]["metrics/evaluate/vsepp.json"]["data"]  # stored with the experiment: git keeps it
+    assert "rsum" in headline and "swap_att_acc" in headline
+    live = json.loads((ws / "dvclive/vsepp/metrics.json").read_text())
     assert live["step"] == 2 and "loss" in live and "val_rsum" in live
     assert len((ws / "dvclive/vsepp/plots/metrics/loss.tsv").read_text().splitlines()) == 3  # header, 2 epochs
