@@ -10,9 +10,10 @@ killed run never leaves half a file.
   matcher again (:meth:`~graph_models.matchers.base.Matcher.config`), the word index and the
   run's name: what ``evaluate`` needs.
 - :func:`fingerprint` is what a checkpoint must share with a run to be resumed: the settings
-  (not epochs, device, threads or the loader), the word index, and a digest of the source of the
-  code that defines the model and the objective (:func:`code_digest`), so a changed model or
-  loss starts over instead of resuming weights trained by other code.
+  (not epochs, device, threads or the loader), the word index, a digest of the source of the
+  code that defines the model and the objective (:func:`code_digest`), and a digest of the input
+  artifacts' files (:func:`inputs_digest`), so a changed model, loss or training set starts over
+  instead of resuming weights trained by other code or on other data.
 """
 
 from __future__ import annotations
@@ -92,9 +93,25 @@ def code_digest(objective: nn.Module) -> str:
     return digest.hexdigest()
 
 
-def fingerprint(train: TrainParams, run: RunParams, words: WordIndex, objective: nn.Module) -> str:
+def inputs_digest(paths: list[Path]) -> str:
+    """A digest of the files under ``paths`` (artifact directories or files): each one's name,
+    size and modification time. Any rewrite of an input changes it, so a checkpoint trained on
+    other data is never resumed (an input rewritten with the same bytes only costs a fresh start);
+    reading gigabytes of region features to hash their bytes would cost more than it saves."""
+    digest = hashlib.sha256()
+    for path in paths:
+        root = Path(path)
+        files = sorted(p for p in root.rglob("*") if p.is_file()) if root.is_dir() else [root]
+        for file in files:
+            stat = file.stat()
+            digest.update(f"{file.relative_to(root) if root.is_dir() else file.name}\0{stat.st_size}\0"
+                          f"{stat.st_mtime_ns}\0".encode())
+    return digest.hexdigest()
+
+
+def fingerprint(train: TrainParams, run: RunParams, words: WordIndex, objective: nn.Module, data: str = "") -> str:
     """What a checkpoint must share with this run to be resumed (not epochs, device, threads or
-    the loader's prefetch, which change no result)."""
+    the loader's prefetch, which change no result); ``data`` is the inputs' :func:`inputs_digest`."""
     shared = replace(train, epochs=0, device="", threads=0, prefetch_batches=0)
-    blob = json.dumps([asdict(shared), asdict(run), words.words, code_digest(objective)], sort_keys=True)
+    blob = json.dumps([asdict(shared), asdict(run), words.words, code_digest(objective), data], sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest()[:16]

@@ -17,7 +17,10 @@ Types are chosen by quota, not by whichever verifies first: each caption gets it
 the types it allows that have the fewest verified negatives so far in its task, so a rare type
 (two objects each with an attribute, for ``swap-att``) is made wherever the caption allows it.
 Each candidate is parsed with the same parser as ``parse_captions`` and kept as verified only
-when the typed diff of the two graphs is exactly the declared edit. Up to ``per_caption``
+when the typed diff of the two graphs is exactly the declared edit; with ``verify_with: either``
+a candidate that parser misses is also verified when the rules alone, steadier under small edits
+than the learned parser, read exactly that edit between the caption and the candidate (the
+negative's stored graph is still the first parser's). Up to ``per_caption``
 verified negatives per caption, over at most ``max_rounds`` rounds (a failed candidate is
 followed by the next one, and a caption whose candidates failed gets several at once: the parser
 misreads some captions whatever the edit); every candidate tried is written, with ``verified``
@@ -40,8 +43,8 @@ import random
 import time
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
 
 import pyarrow as pa
 
@@ -78,6 +81,9 @@ class NegativeParams:
     seed: NonNegativeInt
     captions_per_task: PositiveInt
     partition_rows: PositiveInt
+    # parser: verified when the caption's parser reads the declared edit; either: also when the rules
+    # alone (steadier under small edits) read it in both captions. The stored graph is the parser's.
+    verify_with: Literal["parser", "either"] = "parser"
 
 
 @dataclass(frozen=True)
@@ -115,6 +121,7 @@ class _Caption:
     verified: int = 0
     failed: int = 0  # candidates tried that did not verify
     careful: bool = True  # no edits of what the parser visibly misread (Editor's ``careful``), until none is left
+    rules_graph: dict[str, Any] | None = None  # the rules' reading of the caption, once a candidate needs it
     tried: set[str] = field(default_factory=set)  # negatives already parsed
 
     def queue(self, kind: str, params: NegativeParams, fitted: Fitted, categories: Categories) -> list[Negative]:
@@ -193,6 +200,8 @@ def negatives_for(rows: Sequence[dict[str, Any]], params: NegativeParams, config
                   fitted: Fitted) -> pa.Table:
     """Generate and verify the negatives of some captions (in this process or on a worker)."""
     parser = cached_parser(config)
+    rules = (cached_parser(replace(config, mode="rules"))
+             if params.verify_with == "either" and config.mode != "rules" else None)
     pending = [_Caption(row) for row in rows if row["error"] is None and row["objects"]]
     made: Counter[str] = Counter()  # verified, plus scheduled in this round
     out: list[dict[str, Any]] = []
@@ -203,9 +212,13 @@ def negatives_for(rows: Sequence[dict[str, Any]], params: NegativeParams, config
         tried = [(c, k, c.candidates[k].pop(0)) for c, k in batch]
         for c, _, neg in tried:
             c.tried.add(neg.text)
-        for (c, kind, neg), parsed in zip(tried, parser.parse([t[2].text for t in tried]), strict=True):
-            graph = parsed.graph.to_dict() if parsed.graph is not None else None
-            found = diff(c.row, graph)["type"] if graph is not None else "unparsed"
+        parsed = parser.parse([t[2].text for t in tried])
+        graphs = [p.graph.to_dict() if p.graph is not None else None for p in parsed]
+        founds = [diff(c.row, g)["type"] if g is not None else "unparsed"
+                  for (c, _, _), g in zip(tried, graphs, strict=True)]
+        if rules is not None:
+            founds = _second_reading(rules, tried, founds)
+        for (c, kind, neg), graph, found in zip(tried, graphs, founds, strict=True):
             ok = found == neg.type
             c.verified += ok
             c.failed += not ok
@@ -219,6 +232,21 @@ def negatives_for(rows: Sequence[dict[str, Any]], params: NegativeParams, config
                         "relations": graph["relations"] if graph else []})
         pending = [c for c in pending if c.verified < params.per_caption]
     return pa.Table.from_pylist(out, schema=NEGATIVES.arrow)
+
+
+def _second_reading(rules: Any, tried: Sequence[tuple[_Caption, str, Negative]], founds: list[str]) -> list[str]:
+    """``founds`` with the declared type wherever the parser missed it and the rules read exactly
+    that edit between the caption and the candidate (both parsed by the rules, in one batch each)."""
+    missed = [i for i, (t, f) in enumerate(zip(tried, founds, strict=True)) if f != t[2].type]
+    fresh = list({id(tried[i][0]): tried[i][0] for i in missed if tried[i][0].rules_graph is None}.values())
+    for c, parsed in zip(fresh, rules.parse([c.row["caption"] for c in fresh]), strict=True):
+        c.rules_graph = parsed.graph.to_dict() if parsed.graph is not None else {}
+    out = list(founds)
+    for i, parsed in zip(missed, rules.parse([tried[i][2].text for i in missed]), strict=True):
+        c, _, neg = tried[i]
+        if c.rules_graph and parsed.graph is not None:
+            out[i] = neg.type if diff(c.rules_graph, parsed.graph.to_dict())["type"] == neg.type else out[i]
+    return out
 
 
 def summarize(table: pa.Table, rows: Sequence[dict[str, Any]]) -> dict[str, Any]:

@@ -36,7 +36,7 @@ import torch
 
 from graph_models import inputs
 from graph_models.batches import PhraseBank, attach_negatives, caption_set
-from graph_models.checkpoint import fingerprint, save_model
+from graph_models.checkpoint import fingerprint, inputs_digest, save_model
 from graph_models.config import RunParams, TrainParams, build_objective, load_run
 from graph_models.engine import LiveLog, TrainingData, close_processes, fit, setup_processes, write_curves, write_plots
 from graph_models.regions import RegionStore
@@ -103,8 +103,10 @@ def _run(args: argparse.Namespace) -> None:
         if live is not None:
             live.log(history)
 
+    used = [*args.text_graphs, *args.regions, args.negatives, args.labels, args.caption_vectors]
+    data_digest = inputs_digest([Path(p) for p in used if p])
     history = fit(objective, data, settings, processes, Path(args.checkpoint_dir) / "last.pt",
-                  fingerprint(settings, run, words, objective), args.run, on_epoch)
+                  fingerprint(settings, run, words, objective, data_digest), args.run, on_epoch)
     if processes.rank == 0:
         save_model(args.out, args.run, objective.matcher, words, len(history))
         on_epoch(history)

@@ -15,6 +15,7 @@ from torch.testing import assert_close
 from graph_models.checkpoint import (
     MODEL_FORMAT,
     fingerprint,
+    inputs_digest,
     load_checkpoint,
     load_model,
     model_sources,
@@ -114,6 +115,20 @@ def test_the_fingerprint_ignores_epochs_device_threads_and_prefetch(shapes, make
     assert fingerprint(other, run, shapes.words, objective) == base
     assert fingerprint(dataclasses.replace(TRAIN, learning_rate=0.01), run, shapes.words, objective) != base
     assert fingerprint(TRAIN, run, WordIndex(["red"]), objective) != base
+
+
+def test_a_rewritten_input_artifact_changes_the_fingerprint(tmp_path, shapes, make_matcher, make_objective) -> None:
+    """New negatives (or any input) rewritten by their stage: the finished checkpoint is not resumed."""
+    run, objective = run_of(make_objective, make_matcher("fusion"))
+    negatives = tmp_path / "negatives"
+    negatives.mkdir()
+    (negatives / "part-00000.parquet").write_bytes(b"old")
+    before = fingerprint(TRAIN, run, shapes.words, objective, inputs_digest([negatives]))
+    assert fingerprint(TRAIN, run, shapes.words, objective, inputs_digest([negatives])) == before  # a resume
+    os.utime(negatives / "part-00000.parquet", ns=(1, 1))  # the same name and size, written again
+    assert fingerprint(TRAIN, run, shapes.words, objective, inputs_digest([negatives])) != before
+    (negatives / "part-00001.parquet").write_bytes(b"more")
+    assert inputs_digest([negatives]) != inputs_digest([negatives / "part-00000.parquet"])
 
 
 def test_the_model_code_digested_is_the_matchers_the_losses_and_the_data_modules(make_matcher,

@@ -93,3 +93,18 @@ def test_a_caption_with_no_careful_candidate_is_given_the_others(rows) -> None:
     c = _Caption(row)
     assert [k for _, k in _schedule([c], replace(PARAMS, types=("replace-att",)), fitted, Counter())] == ["replace-att"]
     assert not c.careful
+
+
+def test_with_verify_with_either_the_rules_can_verify_what_the_parser_missed() -> None:
+    """The parser's miss stands unless the rules read exactly the declared edit in both captions."""
+    from stages.generate_negatives import _Caption, _second_reading
+    from text.negatives.edits import Negative
+
+    rules = CaptionParser(replace(PARSE, mode="rules").parser_config())
+    caption = _Caption({"caption": "A man sitting on a bench."})
+    swapped = Negative("replace-obj", "A woman sitting on a bench.", "man", "woman", 2, 5)
+    mislabelled = Negative("replace-rel", "A woman sitting on a bench.", "man", "woman", 2, 5)
+    tried = [(caption, "replace-obj", swapped), (caption, "replace-rel", mislabelled)]
+    assert _second_reading(rules, tried, ["other", "other"]) == ["replace-obj", "other"]
+    assert _second_reading(rules, tried[:1], ["replace-obj"]) == ["replace-obj"]  # nothing to re-read
+    assert caption.rules_graph and caption.rules_graph["objects"][0]["name"] == "man"
