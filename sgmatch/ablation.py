@@ -42,7 +42,7 @@ from pipeline.params import read_yaml
 
 UPSTREAM = ("ingest", "parse_captions", "extract_labels", "generate_negatives", "caption_semantics", "detect_regions")
 PER_RUN = ("train", "evaluate")
-SEED_DIRS = ("models/", "checkpoints/", "plots/", "metrics/")  # outputs of train and evaluate: one copy a seed
+SEED_DIRS = ("models/", "checkpoints/", "plots/", "metrics/", "dvclive/")  # train and evaluate outputs: one copy a seed
 
 
 def merge(base: Any, override: Any) -> Any:

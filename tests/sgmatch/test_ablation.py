@@ -28,6 +28,8 @@ def test_steps_are_dvc_yamls_commands_with_data_shared_and_outputs_per_seed(tmp_
     assert train[:3] == ["python", "-m", "stages.train"]
     assert str(abl / "params/seed1.yaml") in train and str(abl / "data/regions") in train
     assert str(abl / "seed1/models/fusion_base.pt") in train and "fusion_base" in train
+    assert not [w for w in train if w.startswith(("dvclive/", "plots/", "checkpoints/"))]  # nothing shared by seeds
+    assert str(abl / "seed1/dvclive/fusion_base") in train
     evaluate = plan.steps["evaluate/fusion_base/seed1"]
     assert evaluate.words[-2:] == ["--seed", "1"]
     assert set(evaluate.after) == {"parse_captions", "extract_labels", "generate_negatives", "detect_regions",
