@@ -81,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
         what = f"{args.epochs} epochs of {', '.join(args.runs)} on {args.device}"
         times["dvc repro"] = step(f"dvc repro: the demo, {what}", [str(BIN / "dvc"), "repro"], ws)
         step("the runs' evaluation", [str(BIN / "sgmatch"), "compare",
-                                      *[f"metrics/evaluate/{r}.json" for r in args.runs]], ws)
+                                      *[f"metrics/evaluate/details/{r}.json" for r in args.runs]], ws)
     print("\n=== times: " + ", ".join(f"{k} {v:.1f} s" for k, v in times.items()))
     return 0
 
