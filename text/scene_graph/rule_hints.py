@@ -60,14 +60,8 @@ def relation_hints(graph: TextSceneGraph, objects: Sequence[tuple[int, int]], cl
 
     ``classes`` maps a predicate to its class (1-based, as the relation head counts them).
     """
-    which = [_rule_object(graph, s) for s in objects]
-    said = {(r.subject, r.object): r.predicate for r in graph.relations}
-    out = []
-    for a in which:
-        for b in which:
-            pred = said.get((a, b)) if a is not None and b is not None else None
-            out.append(NO_RELATION if pred is None else classes[pred] + 1 if pred in classes else OTHER_PREDICATE)
-    return out
+    return [NO_RELATION if r is None else classes[r.predicate] + 1 if r.predicate in classes else OTHER_PREDICATE
+            for r in pair_relations(graph, objects)]
 
 
 def pair_relations(graph: TextSceneGraph, objects: Sequence[tuple[int, int]]) -> list[TextRelation | None]:
@@ -95,14 +89,8 @@ def pair_predicates(graph: TextSceneGraph, doc: Sequence[Any], objects: Sequence
     """(k * k,) the rules' predicate and the words-between predicate of every ordered pair of
     the ``objects`` mention spans, row-major (None where there is none). ``doc`` is the spaCy
     doc (tokens with ``lower_``, ``lemma_``, ``pos_``)."""
-    which = [_rule_object(graph, s) for s in objects]
-    said = {(r.subject, r.object): r.predicate for r in graph.relations}
-    rules: list[str | None] = []
-    between: list[str | None] = []
-    for i, a in enumerate(which):
-        for j, b in enumerate(which):
-            rules.append(said.get((a, b)) if a is not None and b is not None else None)
-            between.append(words_between(doc, objects[i], objects[j]))
+    rules = [r.predicate if r is not None else None for r in pair_relations(graph, objects)]
+    between = [words_between(doc, s, o) for s in objects for o in objects]
     return rules, between
 
 
