@@ -109,6 +109,15 @@ def wired_paths(spec: StageSpec, entry: Mapping[str, Any]) -> dict[str, list[str
     return out
 
 
+def entry_paths(body: Mapping[str, Any], key: str) -> list[str]:
+    """The paths a ``dvc.yaml`` stage body lists under ``key`` (``deps``, ``outs``, ``metrics``,
+    ``plots``), in order: an entry is a path or a one-key mapping of a path to its options."""
+    out: list[str] = []
+    for item in body.get(key, []) or []:
+        out.extend(str(x) for x in (item if isinstance(item, dict) else [item]))
+    return out
+
+
 def check_dvc_entry(spec: StageSpec, entry: Mapping[str, Any]) -> list[str]:
     """What is wrong with a ``dvc.yaml`` stage entry (``foreach`` stages: their ``do``) for ``spec``.
 
@@ -133,13 +142,8 @@ def check_dvc_entry(spec: StageSpec, entry: Mapping[str, Any]) -> list[str]:
     problems += [f"{where}: required option {p.option} is missing" for p in spec.ports()
                  if p.required and p.option not in given]
 
-    def listed(key: str) -> set[str]:
-        out = set()
-        for item in body.get(key, []) or []:
-            out.update(item if isinstance(item, dict) else [item])
-        return {str(x) for x in out}
-
-    deps, outs = listed("deps"), listed("outs") | listed("metrics") | listed("plots")
+    deps = set(entry_paths(body, "deps"))
+    outs = {p for key in ("outs", "metrics", "plots") for p in entry_paths(body, key)}
     for port in spec.inputs:
         problems += [f"{where}: input {port.option} {path} is not among its deps"
                      for path in given.get(port.option, []) if path not in deps]

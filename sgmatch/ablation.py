@@ -39,6 +39,7 @@ import yaml
 import stages
 from pipeline.errors import InputError
 from pipeline.params import read_yaml
+from pipeline.stage import entry_paths
 
 UPSTREAM = ("ingest", "parse_captions", "extract_labels", "generate_negatives", "caption_semantics", "detect_regions")
 PER_RUN = ("train", "evaluate")
@@ -140,14 +141,8 @@ class Plan:
         words = [fill(w) for w in shlex.split(str(body["cmd"]))]
         words = [str(self.params_file(seed)) if w == "params.yaml" else self._move(w, seed) for w in words]
 
-        def listed(key: str) -> list[str]:
-            out = []
-            for x in body.get(key, []) or []:
-                out.extend(x if isinstance(x, dict) else [x])
-            return [fill(str(p)) for p in out]
-
-        outputs = [self._move(p, seed) for p in listed("outs") + listed("metrics") + listed("plots")]
-        return words, outputs, listed("deps")
+        outputs = [self._move(fill(p), seed) for key in ("outs", "metrics", "plots") for p in entry_paths(body, key)]
+        return words, outputs, [fill(p) for p in entry_paths(body, "deps")]
 
     # ------------------------------------------------------------ steps
 
