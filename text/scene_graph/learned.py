@@ -107,9 +107,11 @@ def rule_graph(doc: Any, lexicon: Lexicon) -> TextSceneGraph:
         return TextSceneGraph(tokens=[t.text for t in doc])
 
 
-def featurize(docs: Sequence[Any], vocab: Vocabularies, rules: Sequence[TextSceneGraph]) -> Batch:
+def featurize(docs: Sequence[Any], vocab: Vocabularies, rules: Sequence[TextSceneGraph],
+              context: Sequence[Tensor] | None = None) -> Batch:
     """Token features of spaCy ``docs`` (each with ``doc.tensor``) and their rules' graphs,
-    padded: see :class:`Batch`."""
+    padded: see :class:`Batch`. ``context``: each doc's MiniLM states, ``(len(doc), D)``
+    (:class:`~text.scene_graph.encoder.WordEncoder`), for a network that reads them."""
     n = max((len(d) for d in docs), default=1) or 1
     b = len(docs)
     words = torch.zeros(b, n, dtype=torch.long)
@@ -130,7 +132,11 @@ def featurize(docs: Sequence[Any], vocab: Vocabularies, rules: Sequence[TextScen
         if d.tensor.size:
             spacy[i, :k] = torch.tensor(d.tensor[:k])
     lengths = torch.tensor([max(len(d), 1) for d in docs])
-    return Batch(words, pos, tags, deps, offsets, roles, spacy, lengths)
+    padded = None
+    if context is not None:  # padded on the states' own device, keeping their gradients when training
+        padded = torch.nn.utils.rnn.pad_sequence([c.float() for c in context], batch_first=True)
+        padded = torch.nn.functional.pad(padded, (0, 0, 0, n - padded.shape[1]))
+    return Batch(words, pos, tags, deps, offsets, roles, spacy, lengths, padded)
 
 
 @dataclass
@@ -187,6 +193,11 @@ class LearnedParser:
         self._written: Tensor | None = None  # (1 + P + 2,) the classes unsaid_classes may rule out
         self._respelt: dict[str, str] = {}
         self._first_words: set[str] | None = None
+        self.encoder: Any = None  # the MiniLM word encoder, for a network that reads its states
+        if model.shape.context_dim:
+            from text.scene_graph.encoder import WordEncoder
+
+            self.encoder = WordEncoder(self.device, model.adapters)
         # English words (base forms) for telling a misspelling from a rare word; set by the
         # caller from its spaCy pipeline (english_words), else no word is respelt
         self.english: set[str] = set()
@@ -213,7 +224,8 @@ class LearnedParser:
             return []
         model = self.model
         rules = [rule_graph(d, self.lexicon) for d in docs]
-        h = model.encode(featurize(docs, self.vocab, rules).to(self.device))
+        context = self.encoder.states(docs) if self.encoder is not None else None
+        h = model.encode(featurize(docs, self.vocab, rules, context).to(self.device))
         tag_ids = model.tag_logits(h).argmax(-1).cpu().tolist()
         out = [Prediction(**bio_spans([TAGS[t] for t in row[:len(d)]])) for row, d in zip(tag_ids, docs, strict=True)]
         n_obj = [len(p.objects) for p in out]

@@ -11,8 +11,12 @@ Shape glossary (one batch):
 Per token the network reads what spaCy's small English pipeline computed anyway: its
 contextual token vectors (``doc.tensor``, 96-d), part of speech, fine tag, dependency label and
 the signed distance to the syntactic head, plus an embedding of the lower-cased word and the
-token's role in the rules' graph (:mod:`text.scene_graph.rule_hints`). A two-layer BiLSTM
-turns them into token states ``h`` (B, T, 2H). Four heads read ``h``:
+token's role in the rules' graph (:mod:`text.scene_graph.rule_hints`), and, when the shape's
+``context_dim`` is set, the token's MiniLM states (``context``, B x T x context_dim, from
+:mod:`text.scene_graph.encoder`), normalised and projected to ``context_proj``. With
+``adapter_rank`` the network also holds the encoder's LoRA updates
+(:class:`~text.scene_graph.encoder.Adapters`), trained with it. A two-layer BiLSTM turns the
+features into token states ``h`` (B, T, 2H). Four heads read ``h``:
 
 - **tags** (B, T, 5): BIO tags of object and attribute spans;
 - **links** (Pa,): does this attribute belong to this object (a logit; the rules' say is an input);
@@ -32,6 +36,7 @@ from dataclasses import asdict, dataclass
 import torch
 from torch import Tensor, nn
 
+from text.scene_graph.encoder import Adapters
 from text.scene_graph.rule_hints import ROLES
 
 TAGS = ("O", "B-OBJ", "I-OBJ", "B-ATT", "I-ATT")
@@ -58,6 +63,9 @@ class ModelShape:
     hidden: int = 160  # H: per direction
     span_dim: int = 256
     dropout: float = 0.2
+    context_dim: int = 0  # width of the MiniLM states read (text.scene_graph.encoder.DIM); 0: none
+    context_proj: int = 128  # what they are projected to before the BiLSTM
+    adapter_rank: int = 0  # rank of the LoRA updates of the MiniLM encoder trained with it; 0: frozen
 
     def to_dict(self) -> dict[str, int | float]:
         return asdict(self)
@@ -75,9 +83,10 @@ class Batch:
     roles: Tensor  # (B, T) long: rule_hints.ROLES
     spacy: Tensor  # (B, T, spacy_dim) float
     lengths: Tensor  # (B,) long
+    context: Tensor | None = None  # (B, T, context_dim) float, when the shape reads MiniLM states
 
     def to(self, device: torch.device | str) -> Batch:
-        return Batch(**{k: v.to(device) for k, v in vars(self).items()})
+        return Batch(**{k: None if v is None else v.to(device) for k, v in vars(self).items()})
 
 
 class SceneGraphTagger(nn.Module):
@@ -92,6 +101,11 @@ class SceneGraphTagger(nn.Module):
         self.head_offset = nn.Embedding(2 * HEAD_OFFSET_CLIP + 1, s.label_dim)
         self.role = nn.Embedding(len(ROLES), s.label_dim)
         features = s.spacy_dim + s.word_dim + 5 * s.label_dim
+        self.context = (nn.Sequential(nn.LayerNorm(s.context_dim), nn.Linear(s.context_dim, s.context_proj))
+                        if s.context_dim else None)
+        features += s.context_proj if s.context_dim else 0
+        # the encoder's own trained part (used by text.scene_graph.encoder.WordEncoder, saved with the rest)
+        self.adapters = Adapters(s.adapter_rank) if s.adapter_rank else None
         self.encoder = nn.LSTM(features, s.hidden, num_layers=2, bidirectional=True, batch_first=True,
                                dropout=s.dropout)
         state = 2 * s.hidden
@@ -107,8 +121,13 @@ class SceneGraphTagger(nn.Module):
 
     def encode(self, batch: Batch) -> Tensor:
         """Token states ``h`` (B, T, 2H)."""
-        x = torch.cat([batch.spacy, self.word(batch.words), self.pos(batch.pos), self.tag(batch.tags),
-                       self.dep(batch.deps), self.head_offset(batch.head_offsets), self.role(batch.roles)], dim=-1)
+        parts = [batch.spacy, self.word(batch.words), self.pos(batch.pos), self.tag(batch.tags),
+                 self.dep(batch.deps), self.head_offset(batch.head_offsets), self.role(batch.roles)]
+        if self.context is not None:
+            if batch.context is None:
+                raise ValueError("this network reads MiniLM states: the batch has no context")
+            parts.append(torch.relu(self.context(batch.context)))
+        x = torch.cat(parts, dim=-1)
         packed = nn.utils.rnn.pack_padded_sequence(self.drop(x), batch.lengths.cpu(), batch_first=True,
                                                    enforce_sorted=False)
         out, _ = self.encoder(packed)

@@ -3,11 +3,13 @@
     python -m text.scene_graph.training                       # ../shared/data/factual/train.csv
     python -m text.scene_graph.training --holdout 0.1 --out /tmp/dev_model.safetensors
 
-Steps: parse every caption with spaCy's small English pipeline (the features the parser reads
-at run time), align each caption's annotated facts to its tokens (twice: the second pass uses
-the spellings learned from the first, see :mod:`text.scene_graph.alignment`), build the
-vocabularies, then train the network of :mod:`text.scene_graph.learned_model` with Adam for
-a fixed number of epochs over length-bucketed batches. ``--holdout F`` keeps the last fraction
+Steps: parse every caption with spaCy's small English pipeline and encode it with MiniLM
+(:mod:`text.scene_graph.encoder`; the features the parser reads at run time), align each
+caption's annotated facts to its tokens (twice: the second pass uses the spellings learned
+from the first, see :mod:`text.scene_graph.alignment`), build the vocabularies, then train the
+network of :mod:`text.scene_graph.learned_model` with Adam for a fixed number of epochs over
+length-bucketed batches (``--adapter-rank R`` also tunes the encoder, by LoRA updates of rank
+R; otherwise its states are computed once before the first epoch). ``--holdout F`` keeps the last fraction
 F of the captions out of training and reports FACTUAL's set match on them after every epoch.
 The weights are written as safetensors, with a ``.json`` beside them holding the vocabularies,
 the network's shape and this recipe (arguments, data, timings, peak memory).
@@ -35,6 +37,8 @@ from torch import Tensor, nn
 
 from pipeline.artifacts import atomic_write_text
 from text.scene_graph.alignment import Alignment, Forms, align, learn_forms
+from text.scene_graph.encoder import DIM as CONTEXT_DIM
+from text.scene_graph.encoder import WordEncoder
 from text.scene_graph.graph import TextSceneGraph
 from text.scene_graph.learned import (
     BUILTIN_WEIGHTS,
@@ -67,6 +71,9 @@ class TrainConfig:
     min_implicit_count: int = 20  # implicit counts seen fewer times are not classes
     seed: int = 0
     threads: int = 1  # torch threads; the spaCy parse runs in --processes processes beside
+    context: bool = True  # the network also reads MiniLM word states (text.scene_graph.encoder)
+    adapter_rank: int = 0  # rank of the encoder's LoRA updates trained with the network; 0 keeps it frozen
+    adapter_learning_rate: float = 5e-4
 
 
 @dataclass
@@ -75,6 +82,7 @@ class Example:
     alignment: Alignment
     graph: str  # the annotated graph string
     rules: TextSceneGraph  # what the rules read (the network's hints)
+    context: Tensor | None = None  # (len(doc), encoder.DIM) float16 MiniLM states, when the network reads them
 
 
 def read_rows(path: Path) -> list[dict[str, str]]:
@@ -91,6 +99,12 @@ def parse_docs(texts: Sequence[str], processes: int) -> list[Any]:
 
     nlp = spacy.load(resolve_spacy_model("en_core_web_sm"), exclude=SPACY_EXCLUDE)
     return list(nlp.pipe(texts, batch_size=256, n_process=processes))
+
+
+def encode_all(docs: Sequence[Any], device: str) -> list[Tensor]:
+    """The MiniLM states of every doc (float16, on the CPU), computed once before training:
+    the encoder is frozen, so every epoch reads the same states."""
+    return [s.half() for s in WordEncoder(device).states(docs)]
 
 
 def align_all(docs: Sequence[Any], graphs: Sequence[str]) -> tuple[list[Alignment], Forms]:
@@ -197,9 +211,15 @@ def targets(examples: Sequence[Example], vocab: Vocabularies) -> dict[str, Tenso
 
 
 def loss_of(model: SceneGraphTagger, examples: Sequence[Example], vocab: Vocabularies,
-            device: torch.device) -> Tensor:
-    """The summed losses of the four heads on one batch, mentions and pairs from the alignment."""
-    batch = featurize([e.doc for e in examples], vocab, [e.rules for e in examples]).to(device)
+            device: torch.device, encoder: WordEncoder | None = None) -> Tensor:
+    """The summed losses of the four heads on one batch, mentions and pairs from the alignment;
+    ``encoder``: the MiniLM encoder being tuned (else the examples' precomputed states are read)."""
+    context = None
+    if encoder is not None:
+        context = encoder.states([e.doc for e in examples])
+    elif model.shape.context_dim:
+        context = [e.context for e in examples]
+    batch = featurize([e.doc for e in examples], vocab, [e.rules for e in examples], context).to(device)  # type: ignore[arg-type]
     gold = {k: v.to(device) if isinstance(v, Tensor) else v for k, v in targets(examples, vocab).items()}
     h = model.encode(batch)
     mask = torch.arange(h.shape[1], device=device)[None, :] < batch.lengths[:, None]
@@ -250,8 +270,10 @@ def train(rows: Sequence[dict[str, str]], config: TrainConfig, holdout: float = 
     docs = docs if docs is not None else parse_docs([r["caption"] for r in rows], processes)
     alignments, forms = align_all(docs, [r["scene_graph"] for r in rows])
     lexicon = load_lexicon("factual")
-    examples = [Example(d, a, r["scene_graph"], rule_graph(d, lexicon))
-                for d, a, r in zip(docs, alignments, rows, strict=True)]
+    tuned = config.context and config.adapter_rank > 0  # else the states are computed once, here
+    states = encode_all(docs, device) if config.context and not tuned else [None] * len(docs)
+    examples = [Example(d, a, r["scene_graph"], rule_graph(d, lexicon), c)
+                for d, a, r, c in zip(docs, alignments, rows, states, strict=True)]
     cut = len(examples) - int(len(examples) * holdout)
     train_set = [e for e in examples[:cut] if e.alignment.problem is None and len(e.doc)]
     held = examples[cut:]
@@ -259,23 +281,32 @@ def train(rows: Sequence[dict[str, str]], config: TrainConfig, holdout: float = 
     vocab.written, vocab.label_words = corpus_tables(docs[:cut], [r["scene_graph"] for r in rows[:cut]],
                                                      vocab.predicates)
     shape = ModelShape(words=len(vocab.words), pos=len(vocab.pos), tags=len(vocab.tags), deps=len(vocab.deps),
-                       predicates=len(vocab.predicates), implicit=len(vocab.implicit))
+                       predicates=len(vocab.predicates), implicit=len(vocab.implicit),
+                       context_dim=CONTEXT_DIM if config.context else 0,
+                       adapter_rank=config.adapter_rank if tuned else 0)
     model = SceneGraphTagger(shape).to(device)
-    optimizer = torch.optim.Adam(model.parameters(), lr=config.learning_rate)
+    adapters = list(model.adapters.parameters()) if model.adapters is not None else []
+    rest = [p for p in model.parameters() if all(p is not a for a in adapters)]
+    groups = [{"params": rest, "lr": config.learning_rate}]
+    groups += [{"params": adapters, "lr": config.adapter_learning_rate}] if adapters else []
+    optimizer = torch.optim.Adam(groups)
     steps = config.epochs * ((len(train_set) + config.batch_size - 1) // config.batch_size)
-    schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, config.learning_rate, total_steps=steps,
+    schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, [g["lr"] for g in groups], total_steps=steps,
                                                    pct_start=0.1)
+    encoder = WordEncoder(device, model.adapters, merge=False) if tuned else None
     log.info("%d captions: %d aligned for training (%d left out), %d held out; %d predicate classes",
              len(rows), len(train_set), cut - len(train_set), len(held), len(vocab.predicates))
     history = []
     parser = LearnedParser(model, vocab, device)
+    if encoder is not None:
+        parser.encoder = encoder  # the held-out captions are read with the adapters as they are now
     prepared = time.perf_counter() - started
     for epoch in range(config.epochs):
         model.train()
         total = 0.0
         for batch in batches(train_set, config.batch_size, rng):
             optimizer.zero_grad()
-            loss = loss_of(model, batch, vocab, torch.device(device))
+            loss = loss_of(model, batch, vocab, torch.device(device), encoder)
             loss.backward()
             nn.utils.clip_grad_norm_(model.parameters(), 5.0)
             optimizer.step()
@@ -287,6 +318,8 @@ def train(rows: Sequence[dict[str, str]], config: TrainConfig, holdout: float = 
             record["holdout_set_match"] = round(holdout_set_match(parser, held), 4)
         history.append(record)
         log.info("epoch %s", record)
+    if encoder is not None:
+        parser = LearnedParser(model, vocab, device)  # the trained updates added into the encoder's weights
     recipe = {
         "command": "python -m text.scene_graph.training",
         "config": asdict(config),
@@ -338,6 +371,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--epochs", type=int, default=TrainConfig.epochs)
     ap.add_argument("--processes", type=int, default=2, help="spaCy processes for the parse")
     ap.add_argument("--device", default="cpu")
+    ap.add_argument("--no-context", action="store_true", help="spaCy's features only: no MiniLM word states")
+    ap.add_argument("--threads", type=int, default=TrainConfig.threads, help="torch threads while training")
+    ap.add_argument("--adapter-rank", type=int, default=TrainConfig.adapter_rank,
+                    help="also tune the MiniLM encoder by LoRA updates of this rank (0: keep it frozen)")
     ap.add_argument("--tables-only", action="store_true",
                     help="keep the network at --out, recount only its decoding tables (corpus_tables) on the rows")
     args = ap.parse_args(argv)
@@ -348,7 +385,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     rows = read_rows(path)[: args.limit or None]
     if args.tables_only:
         return refresh_tables(rows, args.out, args.processes)
-    parser, recipe = train(rows, TrainConfig(epochs=args.epochs), args.holdout, args.processes, args.device)
+    config = TrainConfig(epochs=args.epochs, threads=args.threads, context=not args.no_context,
+                         adapter_rank=args.adapter_rank)
+    parser, recipe = train(rows, config, args.holdout, args.processes, args.device)
     recipe["data"]["file"] = path.name
     save(parser, recipe, args.out)
     log.info("wrote %s (%.1f MB)", args.out, args.out.stat().st_size / 1e6)
