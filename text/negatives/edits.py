@@ -58,6 +58,9 @@ NUMBERS = {"one", "two", "three", "four", "five", "six", "seven", "eight", "nine
 RELIABLE = 0.7  # a replacement the parser reads in its role at least this often in the corpus
 USUAL = 0.15  # add-obj: a noun said with the host in this share of its captions is most likely there anyway
 SWAPPED_SHARE = 0.2  # swap-obj: the corpus says the swapped triple at least this often as the original
+# replace-rel: the new (subject, predicate, object) said at least this often in the corpus; once is
+# mostly the parser's misreading ("a man wearing a kite" from "a man wearing a hat flying a kite")
+MIN_TRIPLE = 2
 WEAK = {"have", "with", "of"}  # predicates that say little ("a plate with food"): never replaced or swapped
 COPULAS = {"is", "are", "was", "were", "has", "have"}
 PREPOSITIONS = {"in", "on", "at", "by", "near", "under", "over", "above", "below", "behind", "beside", "across", "along",
@@ -394,8 +397,8 @@ class Editor:
                 old_part, new_part = _changed_part(r["predicate"], predicate)
                 if old_part in PATH_PREPOSITIONS and new_part in PATH_PREPOSITIONS and r["via"] == "verb":
                     continue  # "walks down the street" / "walks along the street": the same picture
-                if new_words[0] != verb and r["via"] == "verb" and self.words.triples[(s, predicate, o)] == 0:
-                    continue  # a new verb only as said of such a pair: never "kicking" -> "wearing a stick"
+                if self.words.triples[(s, predicate, o)] < MIN_TRIPLE:
+                    continue  # only as said of such a pair: never "wearing a stick", "runs inside the dirt"
                 if one_part and not self.related(old_part, new_part):
                     new = match_case(" ".join(new_words), self.g["tokens"][r["start"]])
                     neg = realise(self.caption, self.g, [(r["start"], r["end"], new)], "replace-rel")
@@ -548,14 +551,13 @@ def guessed_relations(graph: Graph) -> bool:
 
 
 def _changed_part(a: str, b: str) -> tuple[str, str]:
-    """The words of two predicates that differ: ("sit on", "stand on") -> ("sit", "stand")."""
+    """The words of two predicates that differ: ("sit on", "stand on") -> ("sit", "stand"); a word
+    is kept on each side, so "stand on" / "stand on top of" compares "on" with "on top of"."""
     x, y = a.split(), b.split()
-    while x and y and x[0] == y[0]:
+    while len(x) > 1 and len(y) > 1 and x[0] == y[0]:
         x, y = x[1:], y[1:]
-    while x and y and x[-1] == y[-1]:
+    while len(x) > 1 and len(y) > 1 and x[-1] == y[-1]:
         x, y = x[:-1], y[:-1]
-    if not x or not y:  # "on" / "on top of": compare them whole
-        return a, b
     return " ".join(x), " ".join(y)
 
 
