@@ -71,7 +71,18 @@ PREPOSITIONS = {"in", "on", "at", "by", "near", "under", "over", "above", "below
 # nouns that say almost nothing: "items" for "wooden spoons", "the ground" for "a snowy surface"
 GENERIC = {"item", "thing", "object", "stuff", "something", "ground", "surface", "area", "background", "place",
            "scene", "view", "picture", "image", "photo", "side", "part", "piece", "top", "front", "back"}
-SYMMETRIC = {"next to", "beside", "near", "by", "with", "across from", "alongside", "and", "between", "among"}
+SYMMETRIC = {"next to", "beside", "near", "by", "with", "across from", "alongside", "and", "between", "among",
+             "hug", "kiss", "embrace", "face", "talk to", "greet", "fight"}
+# swap-obj: two things of one of these kinds may take either role ("a man standing behind a woman",
+# "a dog chasing a cat", "a car in front of a bus") where each is seen in its new role in the corpus
+SWAP_KINDS = ("person", "animal", "vehicle")
+# words that end the phrase before a noun ("and cat", "of items", "with glasses"): the noun is
+# written on its own, not as part of a compound ("lounge chairs")
+FUNCTION_WORDS = {"and", "or", "of", "with", "while", "as", "that", "who", "which", "than", "but", "is", "are", "was",
+                  "were", "has", "have", "for", "from", "to", "into", "in", "on", "at", "by", "near", "under", "over",
+                  "behind", "beside", "across", "along", "around", "through", "onto", "inside", "outside", "toward",
+                  "towards", "past", "between", "against", "beneath", "underneath", "among", "off", "up", "down",
+                  "atop", "like", "without", "during", "above", "below"}
 SEXED = {"man", "boy", "guy", "gentleman", "woman", "girl", "lady", "men", "women", "child", "kid", "baby"}
 # a person replaced by one of the other sex would disagree with the caption's pronouns ("a girl ... his face")
 MALE = {"man", "boy", "guy", "gentleman", "male", "father", "husband", "groom", "king", "son", "dude", "men"}
@@ -189,14 +200,20 @@ class Editor:
             return None
         if " ".join(self.tokens[first:h + 1]) != o["name"].lower():
             return None
-        return (first, h) if first == 0 or self.plain_modifier(self.tokens[first - 1]) else None
+        return (first, h) if first == 0 or self.before_name(self.tokens[first - 1]) else None
 
     def single_word(self, o: dict[str, Any]) -> bool:
         """A one-word name whose head has nothing noun-like before it ("lounge chairs" is not)."""
         h = o["head"]
         if " " in o["name"] or h >= len(self.tokens) or self.g["offsets"][h] < 0:
             return False
-        return h == 0 or self.plain_modifier(self.tokens[h - 1])
+        return h == 0 or self.before_name(self.tokens[h - 1])
+
+    def before_name(self, t: str) -> bool:
+        """A word that may stand right before a name written on its own: a plain modifier, or a word
+        that ends the phrase before it ("a dog and cat", "a man with glasses", "riding bikes")."""
+        return (self.plain_modifier(t) or t in FUNCTION_WORDS
+                or (t.endswith("ing") and self.words.as_noun.get(t, 0.0) < 0.1))
 
     def plain_modifier(self, t: str) -> bool:
         return (t in DETERMINERS or t in NUMBERS or t.isdigit() or not any(c.isalnum() for c in t)
@@ -430,26 +447,42 @@ class Editor:
         objs = self.g["objects"]
         if self.unsure or self.guessed:  # two objects trade places: a misreading anywhere travels or stays
             return
+        lemmas = Counter(o["lemma"] for o in objs)
         for r in self.shuffled(self.g["relations"]):
             i, j = r["subject"], r["object"]
             s, o = objs[i], objs[j]
-            if (s["lemma"] == o["lemma"] or not self.single_word(s) or not self.single_word(o)
+            if (s["lemma"] == o["lemma"] or lemmas[s["lemma"]] > 1 or lemmas[o["lemma"]] > 1  # "women and women"
+                    or not self.single_word(s) or not self.single_word(o)
                     or not self.edited_noun(s) or not self.edited_noun(o)
                     or r["predicate"] in WEAK or r["via"] in ("of", "possessive")
                     or self.related(s["lemma"], o["lemma"])):
                 continue
             if any(r["predicate"] == x or r["predicate"].endswith(" " + x) for x in SYMMETRIC):
                 continue  # "a man next to a woman" and "a woman next to a man" are the same scene
-            # the swapped relation must be one the corpus says about as readily, the others must fit
+            # the swapped relation must be one the corpus says about as readily, or the two must be
+            # things of one kind each seen in its new role (fits_swapped); the others must fit too
             said = self.words.triples[(s["lemma"], r["predicate"], o["lemma"])]
             swapped = self.words.triples[(o["lemma"], r["predicate"], s["lemma"])]
-            if swapped >= 2 and swapped >= SWAPPED_SHARE * said and self.fits_swapped(i, j):
+            kind = self.swap_kind(s["lemma"])
+            alike = kind is not None and kind == self.swap_kind(o["lemma"])
+            seen = swapped >= 2 and swapped >= SWAPPED_SHARE * said
+            if (seen and self.fits_swapped(i, j)) or (alike and self.fits_swapped(i, j, swapped=r)):
                 neg = realise(self.caption, self.g, [(s["head"], s["head"] + 1, self.noun_for(o["lemma"], s)),
                                                      (o["head"], o["head"] + 1, self.noun_for(s["lemma"], o))], "swap-obj")
                 yield neg and _with_changed(neg, [(s["lemma"], o["lemma"])])
 
-    def fits_swapped(self, i: int, j: int) -> bool:
-        """With objects ``i`` and ``j`` exchanged, every attribute and relation still fits."""
+    def swap_kind(self, lemma: str) -> str | None:
+        """Which of :data:`SWAP_KINDS` the noun is (a man is a person, a puppy an animal), if any."""
+        return next((k for k in SWAP_KINDS
+                     if relation(k, lemma, self.words.coreferent, embeddings=False) in ("same", "hyponym")), None)
+
+    def fits_swapped(self, i: int, j: int, swapped: dict[str, Any] | None = None) -> bool:
+        """With objects ``i`` and ``j`` exchanged, every attribute and relation still fits. With
+        ``swapped`` (the relation whose roles are exchanged, between two things of one kind), that
+        relation needs the new subject seen doing it a few times and the new object seen receiving
+        it, and each other relation only the new noun seen once in its role there: a man and a woman
+        near a wall are as likely as each other, but a corpus of a few thousand captions says few
+        such things of each."""
         objs = self.g["objects"]
         name = {i: objs[j]["lemma"], j: objs[i]["lemma"]}
         if not (self.words.fits_noun(name[i], objs[i]["attributes"]) and self.words.fits_noun(name[j], objs[j]["attributes"])):
@@ -458,7 +491,16 @@ class Editor:
             if r["subject"] in name or r["object"] in name:
                 s = name.get(r["subject"], objs[r["subject"]]["lemma"])
                 o = name.get(r["object"], objs[r["object"]]["lemma"])
-                if not self.words.fits_relation(s, r["predicate"], o):
+                p = r["predicate"]
+                if r is swapped:
+                    fits = self.words.subject_predicates[(s, p)] >= 3 and self.words.predicate_objects[(p, o)] >= 1
+                elif swapped is not None:
+                    fits = self.words.fits_relation(s, p, o) or (
+                        (r["subject"] not in name or self.words.subject_predicates[(s, p)] >= 1)
+                        and (r["object"] not in name or self.words.predicate_objects[(p, o)] >= 1))
+                else:
+                    fits = self.words.fits_relation(s, p, o)
+                if not fits:
                     return False
         return True
 

@@ -268,3 +268,34 @@ def test_a_near_synonym_predicate_is_no_replacement(graph_of, corpus_of, caption
     of planes, and their embeddings are not close enough to refuse them."""
     words = corpus_of([caption, synonym, change] * 2)
     assert made("replace-rel", caption, graph_of(caption), words) == {change}
+
+
+# ---------------------------------------------------------------- swap-obj where both orders are plausible
+
+def test_swap_obj_between_two_of_a_kind_each_seen_in_its_new_role(graph_of, corpus_of) -> None:
+    """No caption says a woman stands behind a man, but women stand behind others and men are
+    stood behind: two people may take either role. Never a man standing behind a bench."""
+    words = corpus_of(["A man standing behind a woman.", "A man standing behind a bench."]
+                      + ["A woman standing behind a girl."] * 3 + ["A boy standing behind a man."]
+                      + ["A bench standing behind a tree."] * 3)
+    caption = "A man standing behind a woman."
+    assert made("swap-obj", caption, graph_of(caption), words) == {"A woman standing behind a man."}
+    caption = "A man standing behind a bench."
+    assert made("swap-obj", caption, graph_of(caption), words) == set()
+
+
+def test_swap_obj_not_where_a_name_is_said_twice(graph_of, corpus_of) -> None:
+    """"A woman speaks to a man and a woman" swapped would say "women and women"."""
+    words = corpus_of(["A woman speaks to a man.", "A man speaks to a girl.", "A girl speaks to a woman."] * 3)
+    caption = "A woman speaks to a man and a woman."
+    assert made("swap-obj", caption, graph_of(caption), words) == set()
+    caption = "A woman speaks to a man and a girl."
+    assert made("swap-obj", caption, graph_of(caption), words)
+
+
+def test_a_name_after_a_conjunction_or_preposition_is_replaced(graph_of, corpus_of) -> None:
+    """"a dog and cat": "cat" stands alone after "and" (no compound like "lounge chairs")."""
+    words = corpus_of(["A dog and cat on a couch.", "A dog and rabbit on a couch."] * 2
+                      + ["A rabbit on a couch."] * 3 + ["A cat on a couch."] * 3)
+    caption = "A dog and cat on a couch."
+    assert "A dog and rabbit on a couch." in made("replace-obj", caption, graph_of(caption), words)
