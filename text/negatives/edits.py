@@ -92,6 +92,24 @@ PLURAL_ONLY = {"people", "men", "women", "children", "folks", "persons", "cattle
 ADD_KINDS = ("color", "size", "material", "pattern", "age")  # attributes add-att may add
 # garments a person wears in almost every picture, named or not: "a man in a shirt" is most likely true
 WORN_ANYWAY = {"shirt", "top", "pants", "clothes", "clothing", "shoe", "outfit", "short", "shorts", "jean", "jeans"}
+# parts of a person or an animal, there in nearly every picture of it, named or not ("a man with an
+# arm", "a dog with a tail"); and what a dog wears anyway ("a dog with a collar")
+BODY_PARTS = {"head", "hand", "arm", "leg", "foot", "feet", "face", "hair", "eye", "mouth", "nose", "ear", "finger",
+              "shoulder", "neck", "knee", "back", "lap", "body", "skin", "tooth", "teeth", "lip", "chest", "belly",
+              "tail", "paw", "fur", "hoof", "wing", "beak", "trunk", "mane", "horn"}
+WORN_BY_ANIMALS = {"collar"}
+# a place: a scene has one, and a caption that names one gets no other ("a dog running through the
+# water on the grass", "people on the street hiking up an icy hillside")
+PLACE_KINDS = ("ground", "area", "room", "water", "building", "structure")
+PLACES = {"street", "road", "sidewalk", "wall", "beach", "field", "snow", "grass", "park", "city", "town", "yard",
+          "shore", "hill", "hillside", "mountain", "forest", "woods", "stage", "court", "track", "tracks", "lake",
+          "river", "ocean", "sea", "pool", "desert", "kitchen", "bathroom", "bedroom", "room", "market", "restaurant",
+          "store", "shop", "station", "airport", "runway", "parking lot", "lot", "sky", "air", "floor", "ground",
+          "campus", "trail", "path", "water", "dirt", "sand", "mud", "lawn", "garden", "backyard", "plaza", "square",
+          "alley", "highway", "intersection", "crowd", "area", "building", "house", "landscape", "weather", "rain",
+          "carpet", "rug"}
+# what many people or animals are not all on or with at once ("two men on a horse", "men with a beard")
+RIDDEN_KINDS = ("vehicle", "animal", "board")
 # how a path is taken, not where: "walks down / along / on the street" all hold of one picture
 PATH_PREPOSITIONS = {"down", "along", "up", "on", "around"}
 
@@ -296,6 +314,26 @@ class Editor:
                                                        embeddings=False) == "hyponym"
         return garment and (dependent in WORN_ANYWAY or self.is_plural(host))
 
+    def part_anyway(self, host: dict[str, Any], dependent: str) -> bool:
+        """A part of a person or an animal ("a man with an arm"), or a dog's collar: there anyway."""
+        animal = self.kind(host["lemma"], ("animal",)) is not None
+        return ((dependent in BODY_PARTS and (animal or self.is_person(host["lemma"])))
+                or (dependent in WORN_BY_ANIMALS and animal))
+
+    def is_place(self, lemma: str) -> bool:
+        return lemma in PLACES or self.kind(lemma, PLACE_KINDS) is not None
+
+    def kind(self, lemma: str, kinds: Sequence[str]) -> str | None:
+        """The first of ``kinds`` the noun is or is below in the curated hypernyms ("man": "person")."""
+        below = ("same", "hyponym")
+        return next((k for k in kinds if relation(k, lemma, self.words.coreferent, embeddings=False) in below), None)
+
+    def one_for_many(self, preposition: str, dependent: str) -> bool:
+        """One thing had, worn or ridden by many at once: "men with a beard", "two men in a costume",
+        "two men on a horse" (but many may be in one kitchen)."""
+        had = preposition in ("with", "in") and not self.is_place(dependent)
+        return had or self.kind(dependent, RIDDEN_KINDS) is not None
+
     def same_pronouns(self, old: str, new: str) -> bool:
         sex = {w: "male" for w in MALE} | {w: "female" for w in FEMALE}
         if sex.get(old) is None or sex.get(old) == sex.get(new):
@@ -463,18 +501,13 @@ class Editor:
             # things of one kind each seen in its new role (fits_swapped); the others must fit too
             said = self.words.triples[(s["lemma"], r["predicate"], o["lemma"])]
             swapped = self.words.triples[(o["lemma"], r["predicate"], s["lemma"])]
-            kind = self.swap_kind(s["lemma"])
-            alike = kind is not None and kind == self.swap_kind(o["lemma"])
+            kind = self.kind(s["lemma"], SWAP_KINDS)
+            alike = kind is not None and kind == self.kind(o["lemma"], SWAP_KINDS)
             seen = swapped >= 2 and swapped >= SWAPPED_SHARE * said
             if (seen and self.fits_swapped(i, j)) or (alike and self.fits_swapped(i, j, swapped=r)):
                 neg = realise(self.caption, self.g, [(s["head"], s["head"] + 1, self.noun_for(o["lemma"], s)),
                                                      (o["head"], o["head"] + 1, self.noun_for(s["lemma"], o))], "swap-obj")
                 yield neg and _with_changed(neg, [(s["lemma"], o["lemma"])])
-
-    def swap_kind(self, lemma: str) -> str | None:
-        """Which of :data:`SWAP_KINDS` the noun is (a man is a person, a puppy an animal), if any."""
-        return next((k for k in SWAP_KINDS
-                     if relation(k, lemma, self.words.coreferent, embeddings=False) in ("same", "hyponym")), None)
 
     def fits_swapped(self, i: int, j: int, swapped: dict[str, Any] | None = None) -> bool:
         """With objects ``i`` and ``j`` exchanged, every attribute and relation still fits. With
@@ -543,6 +576,7 @@ class Editor:
             return
         hosts = [o for o in self.g["objects"] if o["end"] == o["head"] + 1 and self.g["offsets"][o["head"]] >= 0
                  and self.edited_noun(o)]
+        has_place = any(self.is_place(x) for x in self.lemmas)
         for o in self.shuffled(hosts):
             after = self.tokens[o["end"]] if o["end"] < len(tokens) else "."
             if (after[:1].isalnum() or after.startswith("'")) and after not in COPULAS:
@@ -550,7 +584,10 @@ class Editor:
             for preposition, determiner, dependent in self.words.attachments(o["lemma"]):
                 if (determiner and self.new_object(dependent) and self.fits_scene(dependent, o["lemma"])
                         and self.words.together(o["lemma"], dependent) < USUAL * self.words.objects[o["lemma"]]
-                        and not self.worn_anyway(o, dependent)):
+                        and not self.worn_anyway(o, dependent) and not self.part_anyway(o, dependent)
+                        and not (self.is_place(dependent) and has_place)
+                        and not (determiner == "a" and self.is_plural(o)
+                                 and self.one_for_many(preposition, dependent))):
                     h = o["head"]
                     det = article_for(dependent) if determiner == "a" else determiner
                     phrase = " ".join(w for w in (tokens[h], preposition, det, dependent) if w)

@@ -299,3 +299,37 @@ def test_a_name_after_a_conjunction_or_preposition_is_replaced(graph_of, corpus_
                       + ["A rabbit on a couch."] * 3 + ["A cat on a couch."] * 3)
     caption = "A dog and cat on a couch."
     assert "A dog and rabbit on a couch." in made("replace-obj", caption, graph_of(caption), words)
+
+
+# ---------------------------------------------------------------- add-obj: still true, or no place for it
+
+def test_an_added_object_is_not_a_part_there_anyway(graph_of, corpus_of) -> None:
+    """Not "a man with an arm", "a dog with a tail" or "a dog with a collar": most likely true of
+    the picture, whatever the caption says; a hat or a ball is a real addition."""
+    words = corpus_of(["A man with a broken arm."] * 2 + ["A man with a hat."] * 2 + ["A man is sitting."] * 20
+                      + ["A dog with a collar."] * 2 + ["A dog with a long tail."] * 2 + ["A dog with a ball."] * 2
+                      + ["A dog is sitting."] * 20)
+    caption = "A man is sitting."
+    assert made("add-obj", caption, graph_of(caption), words) == {"A man with a hat is sitting."}
+    caption = "A dog is sitting."
+    assert made("add-obj", caption, graph_of(caption), words) == {"A dog with a ball is sitting."}
+
+
+def test_no_second_place_is_added(graph_of, corpus_of) -> None:
+    """"A dog running through the water" is somewhere already: not "... the water on the grass";
+    a bowl with no place said may be put on a table in a kitchen."""
+    words = corpus_of(["Water on the grass."] * 2 + ["A table in a kitchen."] * 2 + ["A dog running through the water."]
+                      + ["A bowl on a table."] * 2 + ["A table with a bowl."] * 20 + ["A kitchen with a bowl."]
+                      + ["A dog in a field."] * 10 + ["A boat on the water."] * 20 + ["A dog on the grass."])
+    caption = "A dog running through the water."
+    assert made("add-obj", caption, graph_of(caption), words) == set()
+    caption = "A bowl is on a table."
+    assert made("add-obj", caption, graph_of(caption), words) == {"A bowl is on a table in a kitchen."}
+
+
+def test_no_one_thing_is_added_to_many(graph_of, corpus_of) -> None:
+    """Not "two men on a horse", "men in a costume", "men with a beard"; many may be in one kitchen."""
+    words = corpus_of(["Men on a horse."] * 2 + ["Men in a costume."] * 2 + ["Men with a beard."] * 2
+                      + ["Men in a kitchen."] * 2 + ["Two men are talking."] * 20)
+    caption = "Two men are talking."
+    assert made("add-obj", caption, graph_of(caption), words) == {"Two men in a kitchen are talking."}
