@@ -86,6 +86,20 @@ class CorpusWords:
         "preposition") whose verb is in ``form`` ("ing", "s", ...), seen at least twice."""
         return self._written.get((predicate, via, form))
 
+    def received_share(self, predicate: str, obj: str) -> float:
+        """The share of the relations the noun is the object of that have this predicate ("wear":
+        most of a hat's, few of a bicycle's, however often the parser reads "a man wearing a
+        helmet riding a bicycle" as him wearing the bicycle)."""
+        total = self._received.get(obj, 0)
+        return self.predicate_objects[(predicate, obj)] / total if total else 0.0
+
+    @cached_property
+    def _received(self) -> Counter:
+        out: Counter = Counter()
+        for (_, o), n in self.predicate_objects.items():
+            out[o] += n
+        return out
+
     def attachments(self, host: str) -> list[tuple[str, str, str]]:
         """(preposition as written, determiner, dependent lemma) the corpus attaches to ``host``
         at least twice, commonest first: ("with", "a", "hat")."""

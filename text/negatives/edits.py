@@ -61,6 +61,9 @@ SWAPPED_SHARE = 0.2  # swap-obj: the corpus says the swapped triple at least thi
 # replace-rel: the new (subject, predicate, object) said at least this often in the corpus; once is
 # mostly the parser's misreading ("a man wearing a kite" from "a man wearing a hat flying a kite")
 MIN_TRIPLE = 2
+# replace-rel: "wear" only of what is mostly worn where it is named (a hat, glasses; not a guitar or a
+# bicycle, which the parser often reads as worn: "a man in a helmet riding a bicycle")
+WORN_SHARE = 0.3
 WEAK = {"have", "with", "of"}  # predicates that say little ("a plate with food"): never replaced or swapped
 COPULAS = {"is", "are", "was", "were", "has", "have"}
 PREPOSITIONS = {"in", "on", "at", "by", "near", "under", "over", "above", "below", "behind", "beside", "across", "along",
@@ -454,6 +457,8 @@ class Editor:
                     continue  # "walks down the street" / "walks along the street": the same picture
                 if self.words.triples[(s, predicate, o)] < MIN_TRIPLE:
                     continue  # only as said of such a pair: never "wearing a stick", "runs inside the dirt"
+                if predicate == "wear" and self.words.received_share(predicate, o) < WORN_SHARE:
+                    continue  # "a man wearing a guitar": the parser's misreading, said often enough
                 if one_part and not self.related(old_part, new_part):
                     new = match_case(" ".join(new_words), self.g["tokens"][r["start"]])
                     neg = realise(self.caption, self.g, [(r["start"], r["end"], new)], "replace-rel")
