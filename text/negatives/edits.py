@@ -58,8 +58,8 @@ NUMBERS = {"one", "two", "three", "four", "five", "six", "seven", "eight", "nine
 RELIABLE = 0.7  # a replacement the parser reads in its role at least this often in the corpus
 USUAL = 0.15  # add-obj: a noun said with the host in this share of its captions is most likely there anyway
 SWAPPED_SHARE = 0.2  # swap-obj: the corpus says the swapped triple at least this often as the original
-# replace-rel: the new (subject, predicate, object) said at least this often in the corpus; once is
-# mostly the parser's misreading ("a man wearing a kite" from "a man wearing a hat flying a kite")
+# replace-rel: a new verb's (subject, predicate, object) said at least this often in the corpus; once
+# is mostly the parser's misreading ("a man wearing a kite" from "a man wearing a hat flying a kite")
 MIN_TRIPLE = 2
 # replace-rel: "wear" only of what is mostly worn where it is named (a hat, glasses; not a guitar or a
 # bicycle, which the parser often reads as worn: "a man in a helmet riding a bicycle")
@@ -455,8 +455,10 @@ class Editor:
                 old_part, new_part = _changed_part(r["predicate"], predicate)
                 if old_part in PATH_PREPOSITIONS and new_part in PATH_PREPOSITIONS and r["via"] == "verb":
                     continue  # "walks down the street" / "walks along the street": the same picture
-                if self.words.triples[(s, predicate, o)] < MIN_TRIPLE:
-                    continue  # only as said of such a pair: never "wearing a stick", "runs inside the dirt"
+                if r["via"] == "verb" and new_words[0] != verb and self.words.triples[(s, predicate, o)] < MIN_TRIPLE:
+                    continue  # a new verb only as said of such a pair: never "wearing a kite"
+                if r["via"] == "preposition" and not (r["predicate"] in PREPOSITIONS and predicate in PREPOSITIONS):
+                    continue  # "with glasses", "in a hat" are worn: "in glasses", "in a bicycle" are no place
                 if predicate == "wear" and self.words.received_share(predicate, o) < WORN_SHARE:
                     continue  # "a man wearing a guitar": the parser's misreading, said often enough
                 if one_part and not self.related(old_part, new_part):

@@ -344,3 +344,14 @@ def test_wear_only_of_what_is_mostly_worn(graph_of, corpus_of) -> None:
     assert made("replace-rel", caption, graph_of(caption), words) == {"A man fixing a bicycle."}
     caption = "A man holding a hat."
     assert made("replace-rel", caption, graph_of(caption), words) == {"A man wearing a hat."}
+
+
+def test_a_worn_thing_is_not_put_in_a_place(graph_of, corpus_of) -> None:
+    """"A man with glasses" is read as the man wearing them: "a man in glasses" says the same, and
+    a spatial preposition is no replacement for wearing; a man in a car may be by the car."""
+    words = corpus_of(["A man with glasses."] * 2 + ["A man in a car."] * 3 + ["Wine in glasses."] * 3
+                      + ["A man by a car."] * 3 + ["Wine by glasses."] * 3)
+    caption = "A man with glasses."
+    assert made("replace-rel", caption, graph_of(caption), words) == set()
+    caption = "A man in a car."
+    assert made("replace-rel", caption, graph_of(caption), words) == {"A man by a car."}
