@@ -354,7 +354,8 @@ class Editor:
 
     def fits_everywhere(self, k: int, lemma: str) -> bool:
         """Object ``k`` named ``lemma`` still takes its attributes and fits each of its relations
-        (a weak one, "a plate of food", only as a triple the corpus has)."""
+        (a weak one, "a plate of food", only as a triple the corpus has; one the corpus says of few
+        nouns, by the new noun seen in that role, :meth:`CorpusWords.fits_role`)."""
         objs = self.g["objects"]
         if not self.words.fits_noun(lemma, objs[k]["attributes"]):
             return False
@@ -362,7 +363,10 @@ class Editor:
             s = lemma if r["subject"] == k else objs[r["subject"]]["lemma"]
             o = lemma if r["object"] == k else objs[r["object"]]["lemma"]
             strict = r["predicate"] in WEAK or r["via"] in ("of", "possessive")
-            if not self.words.fits_relation(s, r["predicate"], o, strict):
+            if self.words.fits_relation(s, r["predicate"], o, strict):
+                continue
+            if strict or r["subject"] == r["object"] or not self.words.fits_role(
+                    lemma, r["predicate"], "subject" if r["subject"] == k else "object"):
                 return False
         return True
 
@@ -586,7 +590,8 @@ class Editor:
         has_place = any(self.is_place(x) for x in self.lemmas)
         for o in self.shuffled(hosts):
             after = self.tokens[o["end"]] if o["end"] < len(tokens) else "."
-            if (after[:1].isalnum() or after.startswith("'")) and after not in COPULAS:
+            participle = after.endswith("ing") and self.words.as_noun.get(after, 0.0) < 0.1  # "a man in a hat standing"
+            if (after[:1].isalnum() or after.startswith("'")) and after not in COPULAS and not participle:
                 continue  # a phrase before a verb or another phrase would take them over, as the parser reads it
             for preposition, determiner, dependent in self.words.attachments(o["lemma"]):
                 if (determiner and self.new_object(dependent) and self.fits_scene(dependent, o["lemma"])

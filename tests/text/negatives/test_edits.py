@@ -355,3 +355,22 @@ def test_a_worn_thing_is_not_put_in_a_place(graph_of, corpus_of) -> None:
     assert made("replace-rel", caption, graph_of(caption), words) == set()
     caption = "A man in a car."
     assert made("replace-rel", caption, graph_of(caption), words) == {"A man by a car."}
+
+
+# ---------------------------------------------------------------- coverage: captions the corpus says little like
+
+def test_a_replacement_fits_a_relation_the_corpus_says_of_few_nouns(graph_of, corpus_of) -> None:
+    """Nothing in the corpus stands next to a car, but things sit next to cars: a car may replace
+    the bicycle the boy stands next to. A man, who neither stands next to anything nor stands at
+    all in this corpus, may not replace the boy."""
+    words = corpus_of(["A boy standing next to a bicycle."] + ["A dog sitting next to a car."] * 3
+                      + ["A man sitting on a car."] * 3)
+    caption = "A boy standing next to a bicycle."
+    assert made("replace-obj", caption, graph_of(caption), words) == {"A boy standing next to a car."}
+
+
+def test_an_object_is_added_before_a_participle(graph_of, corpus_of) -> None:
+    """"A man standing on a bench" -> "A man in a hat standing on a bench"."""
+    words = corpus_of(["A man in a hat."] * 2 + ["A man is sitting."] * 20)
+    caption = "A man standing on a bench."
+    assert made("add-obj", caption, graph_of(caption), words) == {"A man in a hat standing on a bench."}
