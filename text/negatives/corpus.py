@@ -72,6 +72,44 @@ class CorpusWords:
         return (not strict and self.subject_predicates[(subject, predicate)] >= 3
                 and self.predicate_objects[(predicate, obj)] >= 3)
 
+    def fits_role(self, noun: str, predicate: str, role: str) -> bool:
+        """The noun seen a few times as the ``role`` ("subject" or "object") of the predicate, or
+        of a predicate of the same verb ("stand", "stand on", for "stand next to") or, as its
+        object, ending in the same preposition ("next to", "sit next to"): what a noun that
+        replaces one side of a caption's relation needs, the other side being the caption's own
+        (a corpus of a few thousand captions says "stands next to a bike" of few nouns)."""
+        if self.triples_with(noun, predicate, role) >= 3:
+            return True
+        words = predicate.split()
+        if len(words) < 2:
+            return False
+        if role == "subject":
+            return self._by_verb.get((noun, words[0]), 0) >= 3
+        tail = " ".join(words[1:])
+        return self.predicate_objects[(tail, noun)] + self._by_tail.get((tail, noun), 0) >= 3
+
+    def triples_with(self, noun: str, predicate: str, role: str) -> int:
+        if role == "subject":
+            return self.subject_predicates[(noun, predicate)]
+        return self.predicate_objects[(predicate, noun)]
+
+    @cached_property
+    def _by_verb(self) -> Counter:
+        out: Counter = Counter()
+        for (s, p), n in self.subject_predicates.items():
+            out[(s, p.split()[0])] += n
+        return out
+
+    @cached_property
+    def _by_tail(self) -> Counter:
+        """(preposition, object) -> relations whose predicate is a verb and that preposition."""
+        out: Counter = Counter()
+        for (p, o), n in self.predicate_objects.items():
+            words = p.split()
+            if len(words) >= 2:
+                out[(" ".join(words[1:]), o)] += n
+        return out
+
     def together(self, a: str, b: str) -> int:
         return self.cooccurrence[(a, b) if a < b else (b, a)]
 
@@ -85,6 +123,20 @@ class CorpusWords:
         """The commonest words the corpus writes ``predicate`` with, as a ``via`` ("verb",
         "preposition") whose verb is in ``form`` ("ing", "s", ...), seen at least twice."""
         return self._written.get((predicate, via, form))
+
+    def received_share(self, predicate: str, obj: str) -> float:
+        """The share of the relations the noun is the object of that have this predicate ("wear":
+        most of a hat's, few of a bicycle's, however often the parser reads "a man wearing a
+        helmet riding a bicycle" as him wearing the bicycle)."""
+        total = self._received.get(obj, 0)
+        return self.predicate_objects[(predicate, obj)] / total if total else 0.0
+
+    @cached_property
+    def _received(self) -> Counter:
+        out: Counter = Counter()
+        for (_, o), n in self.predicate_objects.items():
+            out[o] += n
+        return out
 
     def attachments(self, host: str) -> list[tuple[str, str, str]]:
         """(preposition as written, determiner, dependent lemma) the corpus attaches to ``host``

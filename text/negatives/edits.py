@@ -58,6 +58,12 @@ NUMBERS = {"one", "two", "three", "four", "five", "six", "seven", "eight", "nine
 RELIABLE = 0.7  # a replacement the parser reads in its role at least this often in the corpus
 USUAL = 0.15  # add-obj: a noun said with the host in this share of its captions is most likely there anyway
 SWAPPED_SHARE = 0.2  # swap-obj: the corpus says the swapped triple at least this often as the original
+# replace-rel: a new verb's (subject, predicate, object) said at least this often in the corpus; once
+# is mostly the parser's misreading ("a man wearing a kite" from "a man wearing a hat flying a kite")
+MIN_TRIPLE = 2
+# replace-rel: "wear" only of what is mostly worn where it is named (a hat, glasses; not a guitar or a
+# bicycle, which the parser often reads as worn: "a man in a helmet riding a bicycle")
+WORN_SHARE = 0.3
 WEAK = {"have", "with", "of"}  # predicates that say little ("a plate with food"): never replaced or swapped
 COPULAS = {"is", "are", "was", "were", "has", "have"}
 PREPOSITIONS = {"in", "on", "at", "by", "near", "under", "over", "above", "below", "behind", "beside", "across", "along",
@@ -68,7 +74,18 @@ PREPOSITIONS = {"in", "on", "at", "by", "near", "under", "over", "above", "below
 # nouns that say almost nothing: "items" for "wooden spoons", "the ground" for "a snowy surface"
 GENERIC = {"item", "thing", "object", "stuff", "something", "ground", "surface", "area", "background", "place",
            "scene", "view", "picture", "image", "photo", "side", "part", "piece", "top", "front", "back"}
-SYMMETRIC = {"next to", "beside", "near", "by", "with", "across from", "alongside", "and", "between", "among"}
+SYMMETRIC = {"next to", "beside", "near", "by", "with", "across from", "alongside", "and", "between", "among",
+             "hug", "kiss", "embrace", "face", "talk to", "greet", "fight"}
+# swap-obj: two things of one of these kinds may take either role ("a man standing behind a woman",
+# "a dog chasing a cat", "a car in front of a bus") where each is seen in its new role in the corpus
+SWAP_KINDS = ("person", "animal", "vehicle")
+# words that end the phrase before a noun ("and cat", "of items", "with glasses"): the noun is
+# written on its own, not as part of a compound ("lounge chairs")
+FUNCTION_WORDS = {"and", "or", "of", "with", "while", "as", "that", "who", "which", "than", "but", "is", "are", "was",
+                  "were", "has", "have", "for", "from", "to", "into", "in", "on", "at", "by", "near", "under", "over",
+                  "behind", "beside", "across", "along", "around", "through", "onto", "inside", "outside", "toward",
+                  "towards", "past", "between", "against", "beneath", "underneath", "among", "off", "up", "down",
+                  "atop", "like", "without", "during", "above", "below"}
 SEXED = {"man", "boy", "guy", "gentleman", "woman", "girl", "lady", "men", "women", "child", "kid", "baby"}
 # a person replaced by one of the other sex would disagree with the caption's pronouns ("a girl ... his face")
 MALE = {"man", "boy", "guy", "gentleman", "male", "father", "husband", "groom", "king", "son", "dude", "men"}
@@ -78,6 +95,24 @@ PLURAL_ONLY = {"people", "men", "women", "children", "folks", "persons", "cattle
 ADD_KINDS = ("color", "size", "material", "pattern", "age")  # attributes add-att may add
 # garments a person wears in almost every picture, named or not: "a man in a shirt" is most likely true
 WORN_ANYWAY = {"shirt", "top", "pants", "clothes", "clothing", "shoe", "outfit", "short", "shorts", "jean", "jeans"}
+# parts of a person or an animal, there in nearly every picture of it, named or not ("a man with an
+# arm", "a dog with a tail"); and what a dog wears anyway ("a dog with a collar")
+BODY_PARTS = {"head", "hand", "arm", "leg", "foot", "feet", "face", "hair", "eye", "mouth", "nose", "ear", "finger",
+              "shoulder", "neck", "knee", "back", "lap", "body", "skin", "tooth", "teeth", "lip", "chest", "belly",
+              "tail", "paw", "fur", "hoof", "wing", "beak", "trunk", "mane", "horn"}
+WORN_BY_ANIMALS = {"collar"}
+# a place: a scene has one, and a caption that names one gets no other ("a dog running through the
+# water on the grass", "people on the street hiking up an icy hillside")
+PLACE_KINDS = ("ground", "area", "room", "water", "building", "structure")
+PLACES = {"street", "road", "sidewalk", "wall", "beach", "field", "snow", "grass", "park", "city", "town", "yard",
+          "shore", "hill", "hillside", "mountain", "forest", "woods", "stage", "court", "track", "tracks", "lake",
+          "river", "ocean", "sea", "pool", "desert", "kitchen", "bathroom", "bedroom", "room", "market", "restaurant",
+          "store", "shop", "station", "airport", "runway", "parking lot", "lot", "sky", "air", "floor", "ground",
+          "campus", "trail", "path", "water", "dirt", "sand", "mud", "lawn", "garden", "backyard", "plaza", "square",
+          "alley", "highway", "intersection", "crowd", "area", "building", "house", "landscape", "weather", "rain",
+          "carpet", "rug"}
+# what many people or animals are not all on or with at once ("two men on a horse", "men with a beard")
+RIDDEN_KINDS = ("vehicle", "animal", "board")
 # how a path is taken, not where: "walks down / along / on the street" all hold of one picture
 PATH_PREPOSITIONS = {"down", "along", "up", "on", "around"}
 
@@ -186,14 +221,20 @@ class Editor:
             return None
         if " ".join(self.tokens[first:h + 1]) != o["name"].lower():
             return None
-        return (first, h) if first == 0 or self.plain_modifier(self.tokens[first - 1]) else None
+        return (first, h) if first == 0 or self.before_name(self.tokens[first - 1]) else None
 
     def single_word(self, o: dict[str, Any]) -> bool:
         """A one-word name whose head has nothing noun-like before it ("lounge chairs" is not)."""
         h = o["head"]
         if " " in o["name"] or h >= len(self.tokens) or self.g["offsets"][h] < 0:
             return False
-        return h == 0 or self.plain_modifier(self.tokens[h - 1])
+        return h == 0 or self.before_name(self.tokens[h - 1])
+
+    def before_name(self, t: str) -> bool:
+        """A word that may stand right before a name written on its own: a plain modifier, or a word
+        that ends the phrase before it ("a dog and cat", "a man with glasses", "riding bikes")."""
+        return (self.plain_modifier(t) or t in FUNCTION_WORDS
+                or (t.endswith("ing") and self.words.as_noun.get(t, 0.0) < 0.1))
 
     def plain_modifier(self, t: str) -> bool:
         return (t in DETERMINERS or t in NUMBERS or t.isdigit() or not any(c.isalnum() for c in t)
@@ -276,6 +317,26 @@ class Editor:
                                                        embeddings=False) == "hyponym"
         return garment and (dependent in WORN_ANYWAY or self.is_plural(host))
 
+    def part_anyway(self, host: dict[str, Any], dependent: str) -> bool:
+        """A part of a person or an animal ("a man with an arm"), or a dog's collar: there anyway."""
+        animal = self.kind(host["lemma"], ("animal",)) is not None
+        return ((dependent in BODY_PARTS and (animal or self.is_person(host["lemma"])))
+                or (dependent in WORN_BY_ANIMALS and animal))
+
+    def is_place(self, lemma: str) -> bool:
+        return lemma in PLACES or self.kind(lemma, PLACE_KINDS) is not None
+
+    def kind(self, lemma: str, kinds: Sequence[str]) -> str | None:
+        """The first of ``kinds`` the noun is or is below in the curated hypernyms ("man": "person")."""
+        below = ("same", "hyponym")
+        return next((k for k in kinds if relation(k, lemma, self.words.coreferent, embeddings=False) in below), None)
+
+    def one_for_many(self, preposition: str, dependent: str) -> bool:
+        """One thing had, worn or ridden by many at once: "men with a beard", "two men in a costume",
+        "two men on a horse" (but many may be in one kitchen)."""
+        had = preposition in ("with", "in") and not self.is_place(dependent)
+        return had or self.kind(dependent, RIDDEN_KINDS) is not None
+
     def same_pronouns(self, old: str, new: str) -> bool:
         sex = {w: "male" for w in MALE} | {w: "female" for w in FEMALE}
         if sex.get(old) is None or sex.get(old) == sex.get(new):
@@ -293,7 +354,8 @@ class Editor:
 
     def fits_everywhere(self, k: int, lemma: str) -> bool:
         """Object ``k`` named ``lemma`` still takes its attributes and fits each of its relations
-        (a weak one, "a plate of food", only as a triple the corpus has)."""
+        (a weak one, "a plate of food", only as a triple the corpus has; one the corpus says of few
+        nouns, by the new noun seen in that role, :meth:`CorpusWords.fits_role`)."""
         objs = self.g["objects"]
         if not self.words.fits_noun(lemma, objs[k]["attributes"]):
             return False
@@ -301,7 +363,10 @@ class Editor:
             s = lemma if r["subject"] == k else objs[r["subject"]]["lemma"]
             o = lemma if r["object"] == k else objs[r["object"]]["lemma"]
             strict = r["predicate"] in WEAK or r["via"] in ("of", "possessive")
-            if not self.words.fits_relation(s, r["predicate"], o, strict):
+            if self.words.fits_relation(s, r["predicate"], o, strict):
+                continue
+            if strict or r["subject"] == r["object"] or not self.words.fits_role(
+                    lemma, r["predicate"], "subject" if r["subject"] == k else "object"):
                 return False
         return True
 
@@ -394,8 +459,12 @@ class Editor:
                 old_part, new_part = _changed_part(r["predicate"], predicate)
                 if old_part in PATH_PREPOSITIONS and new_part in PATH_PREPOSITIONS and r["via"] == "verb":
                     continue  # "walks down the street" / "walks along the street": the same picture
-                if new_words[0] != verb and r["via"] == "verb" and self.words.triples[(s, predicate, o)] == 0:
-                    continue  # a new verb only as said of such a pair: never "kicking" -> "wearing a stick"
+                if r["via"] == "verb" and new_words[0] != verb and self.words.triples[(s, predicate, o)] < MIN_TRIPLE:
+                    continue  # a new verb only as said of such a pair: never "wearing a kite"
+                if r["via"] == "preposition" and not (r["predicate"] in PREPOSITIONS and predicate in PREPOSITIONS):
+                    continue  # "with glasses", "in a hat" are worn: "in glasses", "in a bicycle" are no place
+                if predicate == "wear" and self.words.received_share(predicate, o) < WORN_SHARE:
+                    continue  # "a man wearing a guitar": the parser's misreading, said often enough
                 if one_part and not self.related(old_part, new_part):
                     new = match_case(" ".join(new_words), self.g["tokens"][r["start"]])
                     neg = realise(self.caption, self.g, [(r["start"], r["end"], new)], "replace-rel")
@@ -427,26 +496,37 @@ class Editor:
         objs = self.g["objects"]
         if self.unsure or self.guessed:  # two objects trade places: a misreading anywhere travels or stays
             return
+        lemmas = Counter(o["lemma"] for o in objs)
         for r in self.shuffled(self.g["relations"]):
             i, j = r["subject"], r["object"]
             s, o = objs[i], objs[j]
-            if (s["lemma"] == o["lemma"] or not self.single_word(s) or not self.single_word(o)
+            if (s["lemma"] == o["lemma"] or lemmas[s["lemma"]] > 1 or lemmas[o["lemma"]] > 1  # "women and women"
+                    or not self.single_word(s) or not self.single_word(o)
                     or not self.edited_noun(s) or not self.edited_noun(o)
                     or r["predicate"] in WEAK or r["via"] in ("of", "possessive")
                     or self.related(s["lemma"], o["lemma"])):
                 continue
             if any(r["predicate"] == x or r["predicate"].endswith(" " + x) for x in SYMMETRIC):
                 continue  # "a man next to a woman" and "a woman next to a man" are the same scene
-            # the swapped relation must be one the corpus says about as readily, the others must fit
+            # the swapped relation must be one the corpus says about as readily, or the two must be
+            # things of one kind each seen in its new role (fits_swapped); the others must fit too
             said = self.words.triples[(s["lemma"], r["predicate"], o["lemma"])]
             swapped = self.words.triples[(o["lemma"], r["predicate"], s["lemma"])]
-            if swapped >= 2 and swapped >= SWAPPED_SHARE * said and self.fits_swapped(i, j):
+            kind = self.kind(s["lemma"], SWAP_KINDS)
+            alike = kind is not None and kind == self.kind(o["lemma"], SWAP_KINDS)
+            seen = swapped >= 2 and swapped >= SWAPPED_SHARE * said
+            if (seen and self.fits_swapped(i, j)) or (alike and self.fits_swapped(i, j, swapped=r)):
                 neg = realise(self.caption, self.g, [(s["head"], s["head"] + 1, self.noun_for(o["lemma"], s)),
                                                      (o["head"], o["head"] + 1, self.noun_for(s["lemma"], o))], "swap-obj")
                 yield neg and _with_changed(neg, [(s["lemma"], o["lemma"])])
 
-    def fits_swapped(self, i: int, j: int) -> bool:
-        """With objects ``i`` and ``j`` exchanged, every attribute and relation still fits."""
+    def fits_swapped(self, i: int, j: int, swapped: dict[str, Any] | None = None) -> bool:
+        """With objects ``i`` and ``j`` exchanged, every attribute and relation still fits. With
+        ``swapped`` (the relation whose roles are exchanged, between two things of one kind), that
+        relation needs the new subject seen doing it a few times and the new object seen receiving
+        it, and each other relation only the new noun seen once in its role there: a man and a woman
+        near a wall are as likely as each other, but a corpus of a few thousand captions says few
+        such things of each."""
         objs = self.g["objects"]
         name = {i: objs[j]["lemma"], j: objs[i]["lemma"]}
         if not (self.words.fits_noun(name[i], objs[i]["attributes"]) and self.words.fits_noun(name[j], objs[j]["attributes"])):
@@ -455,7 +535,16 @@ class Editor:
             if r["subject"] in name or r["object"] in name:
                 s = name.get(r["subject"], objs[r["subject"]]["lemma"])
                 o = name.get(r["object"], objs[r["object"]]["lemma"])
-                if not self.words.fits_relation(s, r["predicate"], o):
+                p = r["predicate"]
+                if r is swapped:
+                    fits = self.words.subject_predicates[(s, p)] >= 3 and self.words.predicate_objects[(p, o)] >= 1
+                elif swapped is not None:
+                    fits = self.words.fits_relation(s, p, o) or (
+                        (r["subject"] not in name or self.words.subject_predicates[(s, p)] >= 1)
+                        and (r["object"] not in name or self.words.predicate_objects[(p, o)] >= 1))
+                else:
+                    fits = self.words.fits_relation(s, p, o)
+                if not fits:
                     return False
         return True
 
@@ -498,14 +587,19 @@ class Editor:
             return
         hosts = [o for o in self.g["objects"] if o["end"] == o["head"] + 1 and self.g["offsets"][o["head"]] >= 0
                  and self.edited_noun(o)]
+        has_place = any(self.is_place(x) for x in self.lemmas)
         for o in self.shuffled(hosts):
             after = self.tokens[o["end"]] if o["end"] < len(tokens) else "."
-            if (after[:1].isalnum() or after.startswith("'")) and after not in COPULAS:
+            participle = after.endswith("ing") and self.words.as_noun.get(after, 0.0) < 0.1  # "a man in a hat standing"
+            if (after[:1].isalnum() or after.startswith("'")) and after not in COPULAS and not participle:
                 continue  # a phrase before a verb or another phrase would take them over, as the parser reads it
             for preposition, determiner, dependent in self.words.attachments(o["lemma"]):
                 if (determiner and self.new_object(dependent) and self.fits_scene(dependent, o["lemma"])
                         and self.words.together(o["lemma"], dependent) < USUAL * self.words.objects[o["lemma"]]
-                        and not self.worn_anyway(o, dependent)):
+                        and not self.worn_anyway(o, dependent) and not self.part_anyway(o, dependent)
+                        and not (self.is_place(dependent) and has_place)
+                        and not (determiner == "a" and self.is_plural(o)
+                                 and self.one_for_many(preposition, dependent))):
                     h = o["head"]
                     det = article_for(dependent) if determiner == "a" else determiner
                     phrase = " ".join(w for w in (tokens[h], preposition, det, dependent) if w)
@@ -548,14 +642,13 @@ def guessed_relations(graph: Graph) -> bool:
 
 
 def _changed_part(a: str, b: str) -> tuple[str, str]:
-    """The words of two predicates that differ: ("sit on", "stand on") -> ("sit", "stand")."""
+    """The words of two predicates that differ: ("sit on", "stand on") -> ("sit", "stand"); a word
+    is kept on each side, so "stand on" / "stand on top of" compares "on" with "on top of"."""
     x, y = a.split(), b.split()
-    while x and y and x[0] == y[0]:
+    while len(x) > 1 and len(y) > 1 and x[0] == y[0]:
         x, y = x[1:], y[1:]
-    while x and y and x[-1] == y[-1]:
+    while len(x) > 1 and len(y) > 1 and x[-1] == y[-1]:
         x, y = x[:-1], y[:-1]
-    if not x or not y:  # "on" / "on top of": compare them whole
-        return a, b
     return " ".join(x), " ".join(y)
 
 
