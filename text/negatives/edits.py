@@ -111,6 +111,7 @@ PLACES = {"street", "road", "sidewalk", "wall", "beach", "field", "snow", "grass
           "campus", "trail", "path", "water", "dirt", "sand", "mud", "lawn", "garden", "backyard", "plaza", "square",
           "alley", "highway", "intersection", "crowd", "area", "building", "house", "landscape", "weather", "rain",
           "carpet", "rug"}
+LOCATIVE = {"in", "on", "at", "inside", "into", "onto", "through", "along", "across", "around", "outside", "atop"}
 # what many people or animals are not all on or with at once ("two men on a horse", "men with a beard")
 RIDDEN_KINDS = ("vehicle", "animal", "board")
 # how a path is taken, not where: "walks down / along / on the street" all hold of one picture
@@ -588,7 +589,14 @@ class Editor:
         hosts = [o for o in self.g["objects"] if o["end"] == o["head"] + 1 and self.g["offsets"][o["head"]] >= 0
                  and self.edited_noun(o)]
         has_place = any(self.is_place(x) for x in self.lemmas)
+        objects = self.g["objects"]
         for o in self.shuffled(hosts):
+            # somewhere already: a place named, or the host in, on or at something ("jumping through
+            # a hoop", "in a club dancing", "sitting at a table"), though what it is on may be placed
+            located = has_place or any(
+                objects[r["subject"]] is o and (r["predicate"].split()[-1] in LOCATIVE
+                                                or r["predicate"].endswith(("top of", "front of")))
+                for r in self.g["relations"])
             after = self.tokens[o["end"]] if o["end"] < len(tokens) else "."
             participle = after.endswith("ing") and self.words.as_noun.get(after, 0.0) < 0.1  # "a man in a hat standing"
             if (after[:1].isalnum() or after.startswith("'")) and after not in COPULAS and not participle:
@@ -597,7 +605,7 @@ class Editor:
                 if (determiner and self.new_object(dependent) and self.fits_scene(dependent, o["lemma"])
                         and self.words.together(o["lemma"], dependent) < USUAL * self.words.objects[o["lemma"]]
                         and not self.worn_anyway(o, dependent) and not self.part_anyway(o, dependent)
-                        and not (self.is_place(dependent) and has_place)
+                        and not (self.is_place(dependent) and located)
                         and not (determiner == "a" and self.is_plural(o)
                                  and self.one_for_many(preposition, dependent))):
                     h = o["head"]
