@@ -50,14 +50,13 @@ def model_path() -> Path:
 
 @lru_cache(maxsize=4)
 def load_minilm(device: str = "cpu") -> tuple[Any, Any]:
-    """The pinned package's tokenizer and model (eval mode, no gradients, layers past
-    ``max(LAYERS)`` cut), loaded once per process and device; callers never change it."""
+    """The pinned package's tokenizer and model (eval mode, no gradients), loaded once per
+    process and device; callers never change it."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")  # a local folder: nothing is fetched
     from transformers import AutoModel, AutoTokenizer
 
     path = model_path()
     model = AutoModel.from_pretrained(path).eval().to(device).requires_grad_(False)
-    model.encoder.layer = model.encoder.layer[:max(LAYERS)]  # layers past the last one read never run
     return AutoTokenizer.from_pretrained(path), model
 
 
@@ -84,8 +83,6 @@ class WordEncoder:
     parser's network is when training). With ``adapters``, their updates are added into a copy of
     the weights once (``merge``, for parsing) or on every call, so that gradients reach them
     (``merge=False``, for training)."""
-
-    dim = DIM
 
     def __init__(self, device: str | torch.device = "cpu", adapters: Adapters | None = None,
                  merge: bool = True) -> None:

@@ -182,7 +182,8 @@ class LearnedParser:
     """The shipped network and its vocabularies, on one device."""
 
     def __init__(self, model: SceneGraphTagger, vocab: Vocabularies, device: str | torch.device = "cpu",
-                 recipe: dict[str, Any] | None = None, lexicon: Lexicon | None = None) -> None:
+                 recipe: dict[str, Any] | None = None, lexicon: Lexicon | None = None,
+                 encoder: Any = None) -> None:
         self.vocab = vocab
         self.lexicon = lexicon or load_lexicon("factual")
         self.classes = {p: k + 1 for k, p in enumerate(vocab.predicates)}
@@ -193,8 +194,10 @@ class LearnedParser:
         self._written: Tensor | None = None  # (1 + P + 2,) the classes unsaid_classes may rule out
         self._respelt: dict[str, str] = {}
         self._first_words: set[str] | None = None
-        self.encoder: Any = None  # the MiniLM word encoder, for a network that reads its states
-        if model.shape.context_dim:
+        # the MiniLM word encoder, for a network that reads its states: the caller's (training
+        # passes one that reads the adapters live), else one with the network's adapters merged in
+        self.encoder: Any = encoder
+        if encoder is None and model.shape.context_dim:
             from text.scene_graph.encoder import WordEncoder
 
             self.encoder = WordEncoder(self.device, model.adapters)

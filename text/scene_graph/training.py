@@ -297,9 +297,8 @@ def train(rows: Sequence[dict[str, str]], config: TrainConfig, holdout: float = 
     log.info("%d captions: %d aligned for training (%d left out), %d held out; %d predicate classes",
              len(rows), len(train_set), cut - len(train_set), len(held), len(vocab.predicates))
     history = []
-    parser = LearnedParser(model, vocab, device)
-    if encoder is not None:
-        parser.encoder = encoder  # the held-out captions are read with the adapters as they are now
+    # held-out captions are read with the adapters as they are now
+    parser = LearnedParser(model, vocab, device, encoder=encoder)
     prepared = time.perf_counter() - started
     for epoch in range(config.epochs):
         model.train()
