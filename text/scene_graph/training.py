@@ -3,14 +3,15 @@
     python -m text.scene_graph.training                       # ../shared/data/factual/train.csv
     python -m text.scene_graph.training --holdout 0.1 --out /tmp/dev_model.safetensors
 
-Steps: parse every caption with spaCy's small English pipeline and encode it with MiniLM
-(:mod:`text.scene_graph.encoder`; the features the parser reads at run time), align each
-caption's annotated facts to its tokens (twice: the second pass uses the spellings learned
-from the first, see :mod:`text.scene_graph.alignment`), build the vocabularies, then train the
-network of :mod:`text.scene_graph.learned_model` with Adam for a fixed number of epochs over
-length-bucketed batches (``--adapter-rank R`` also tunes the encoder, by LoRA updates of rank
-R; otherwise its states are computed once before the first epoch). ``--holdout F`` keeps the last fraction
-F of the captions out of training and reports FACTUAL's set match on them after every epoch.
+Steps: parse every caption with spaCy's small English pipeline (with ``--context``, also
+encode it with MiniLM, :mod:`text.scene_graph.encoder`: the features the parser reads at run
+time), align each caption's annotated facts to its tokens (twice: the second pass uses the
+spellings learned from the first, see :mod:`text.scene_graph.alignment`), build the
+vocabularies, then train the network of :mod:`text.scene_graph.learned_model` with Adam for a
+fixed number of epochs over length-bucketed batches. With ``--context`` the MiniLM states are
+computed once before the first epoch; ``--adapter-rank R`` tunes the encoder instead, by LoRA
+updates of rank R. ``--holdout F`` keeps the last fraction F of the captions out of training
+and reports FACTUAL's set match on them after every epoch.
 The weights are written as safetensors, with a ``.json`` beside them holding the vocabularies,
 the network's shape and this recipe (arguments, data, timings, peak memory).
 """
@@ -71,8 +72,8 @@ class TrainConfig:
     min_implicit_count: int = 20  # implicit counts seen fewer times are not classes
     seed: int = 0
     threads: int = 1  # torch threads; the spaCy parse runs in --processes processes beside
-    context: bool = True  # the network also reads MiniLM word states (text.scene_graph.encoder)
-    adapter_rank: int = 0  # rank of the encoder's LoRA updates trained with the network; 0 keeps it frozen
+    context: bool = False  # also read MiniLM word states (text.scene_graph.encoder); the shipped network does not
+    adapter_rank: int = 0  # rank of the encoder's LoRA updates trained with the network (reads MiniLM states)
     adapter_learning_rate: float = 5e-4
 
 
@@ -270,8 +271,9 @@ def train(rows: Sequence[dict[str, str]], config: TrainConfig, holdout: float = 
     docs = docs if docs is not None else parse_docs([r["caption"] for r in rows], processes)
     alignments, forms = align_all(docs, [r["scene_graph"] for r in rows])
     lexicon = load_lexicon("factual")
-    tuned = config.context and config.adapter_rank > 0  # else the states are computed once, here
-    states = encode_all(docs, device) if config.context and not tuned else [None] * len(docs)
+    tuned = config.adapter_rank > 0  # the encoder is tuned, so its states are computed batch by batch
+    reads = config.context or tuned  # the network reads MiniLM states
+    states = encode_all(docs, device) if reads and not tuned else [None] * len(docs)
     examples = [Example(d, a, r["scene_graph"], rule_graph(d, lexicon), c)
                 for d, a, r, c in zip(docs, alignments, rows, states, strict=True)]
     cut = len(examples) - int(len(examples) * holdout)
@@ -282,8 +284,7 @@ def train(rows: Sequence[dict[str, str]], config: TrainConfig, holdout: float = 
                                                      vocab.predicates)
     shape = ModelShape(words=len(vocab.words), pos=len(vocab.pos), tags=len(vocab.tags), deps=len(vocab.deps),
                        predicates=len(vocab.predicates), implicit=len(vocab.implicit),
-                       context_dim=CONTEXT_DIM if config.context else 0,
-                       adapter_rank=config.adapter_rank if tuned else 0)
+                       context_dim=CONTEXT_DIM if reads else 0, adapter_rank=config.adapter_rank)
     model = SceneGraphTagger(shape).to(device)
     adapters = list(model.adapters.parameters()) if model.adapters is not None else []
     rest = [p for p in model.parameters() if all(p is not a for a in adapters)]
@@ -370,7 +371,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--epochs", type=int, default=TrainConfig.epochs)
     ap.add_argument("--processes", type=int, default=2, help="spaCy processes for the parse")
     ap.add_argument("--device", default="cpu")
-    ap.add_argument("--no-context", action="store_true", help="spaCy's features only: no MiniLM word states")
+    ap.add_argument("--context", action="store_true",
+                    help="also read MiniLM word states (default: spaCy's features only)")
     ap.add_argument("--threads", type=int, default=TrainConfig.threads, help="torch threads while training")
     ap.add_argument("--adapter-rank", type=int, default=TrainConfig.adapter_rank,
                     help="also tune the MiniLM encoder by LoRA updates of this rank (0: keep it frozen)")
@@ -384,7 +386,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     rows = read_rows(path)[: args.limit or None]
     if args.tables_only:
         return refresh_tables(rows, args.out, args.processes)
-    config = TrainConfig(epochs=args.epochs, threads=args.threads, context=not args.no_context,
+    config = TrainConfig(epochs=args.epochs, threads=args.threads, context=args.context,
                          adapter_rank=args.adapter_rank)
     parser, recipe = train(rows, config, args.holdout, args.processes, args.device)
     recipe["data"]["file"] = path.name

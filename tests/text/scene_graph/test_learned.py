@@ -31,10 +31,11 @@ def test_spans_are_read_off_bio_tags() -> None:
     assert predicate_span("the man 's head".split(), (1, 2), (3, 4)) == (2, 3)
 
 
-def test_a_model_trained_on_a_tiny_slice_learns_it_and_loads_back(tmp_path) -> None:
+@pytest.mark.parametrize("context", [False, True], ids=["spacy", "minilm"])
+def test_a_model_trained_on_a_tiny_slice_learns_it_and_loads_back(tmp_path, context) -> None:
     rows = [{"caption": c, "scene_graph": g} for c, g in TINY] * 4
     config = TrainConfig(epochs=25, batch_size=8, learning_rate=5e-3, min_word_count=1, min_predicate_count=1,
-                         threads=1)
+                         threads=1, context=context)
     parser, recipe = train(rows, config, processes=1)
     assert recipe["data"]["trained_on"] == len(rows) and len(recipe["history"]) == 25
     out = tmp_path / "tiny.safetensors"
