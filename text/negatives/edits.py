@@ -234,8 +234,11 @@ class Editor:
     def before_name(self, t: str) -> bool:
         """A word that may stand right before a name written on its own: a plain modifier, or a word
         that ends the phrase before it ("a dog and cat", "a man with glasses", "riding bikes")."""
-        return (self.plain_modifier(t) or t in FUNCTION_WORDS
-                or (t.endswith("ing") and self.words.as_noun.get(t, 0.0) < 0.1))
+        return self.plain_modifier(t) or t in FUNCTION_WORDS or self.participle(t)
+
+    def participle(self, t: str) -> bool:
+        """An -ing word the corpus (almost) never uses as a noun: "riding", "standing"; not "building"."""
+        return t.endswith("ing") and self.words.as_noun.get(t, 0.0) < 0.1
 
     def plain_modifier(self, t: str) -> bool:
         return (t in DETERMINERS or t in NUMBERS or t.isdigit() or not any(c.isalnum() for c in t)
@@ -598,8 +601,8 @@ class Editor:
                                                 or r["predicate"].endswith(("top of", "front of")))
                 for r in self.g["relations"])
             after = self.tokens[o["end"]] if o["end"] < len(tokens) else "."
-            participle = after.endswith("ing") and self.words.as_noun.get(after, 0.0) < 0.1  # "a man in a hat standing"
-            if (after[:1].isalnum() or after.startswith("'")) and after not in COPULAS and not participle:
+            if ((after[:1].isalnum() or after.startswith("'")) and after not in COPULAS
+                    and not self.participle(after)):  # "a man in a hat standing" takes a phrase before the verb
                 continue  # a phrase before a verb or another phrase would take them over, as the parser reads it
             for preposition, determiner, dependent in self.words.attachments(o["lemma"]):
                 if (determiner and self.new_object(dependent) and self.fits_scene(dependent, o["lemma"])
