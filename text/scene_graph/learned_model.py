@@ -12,8 +12,8 @@ Per token the network reads what spaCy's small English pipeline computed anyway:
 contextual token vectors (``doc.tensor``, 96-d), part of speech, fine tag, dependency label and
 the signed distance to the syntactic head, plus an embedding of the lower-cased word and the
 token's role in the rules' graph (:mod:`text.scene_graph.rule_hints`), and, when the shape's
-``context_dim`` is set, the token's MiniLM states (``context``, B x T x context_dim, from
-:mod:`text.scene_graph.encoder`), normalised and projected to ``context_proj``. With
+``context_dim`` is set, the token's MiniLM states of ``context_layers`` (``context``,
+B x T x context_dim, from :mod:`text.scene_graph.encoder`), normalised and projected to ``context_proj``. With
 ``adapter_rank`` the network also holds the encoder's LoRA updates
 (:class:`~text.scene_graph.encoder.Adapters`), trained with it. A two-layer BiLSTM turns the
 features into token states ``h`` (B, T, 2H). Four heads read ``h``:
@@ -36,7 +36,7 @@ from dataclasses import asdict, dataclass
 import torch
 from torch import Tensor, nn
 
-from text.scene_graph.encoder import Adapters
+from text.scene_graph.encoder import LAYERS, Adapters, state_dim
 from text.scene_graph.rule_hints import ROLES
 
 TAGS = ("O", "B-OBJ", "I-OBJ", "B-ATT", "I-ATT")
@@ -63,12 +63,19 @@ class ModelShape:
     hidden: int = 160  # H: per direction
     span_dim: int = 256
     dropout: float = 0.2
-    context_dim: int = 0  # width of the MiniLM states read (text.scene_graph.encoder.DIM); 0: none
+    context_dim: int = 0  # width of the MiniLM states read (encoder.state_dim(context_layers)); 0: none
     context_proj: int = 128  # what they are projected to before the BiLSTM
     adapter_rank: int = 0  # rank of the LoRA updates of the MiniLM encoder trained with it; 0: frozen
+    context_layers: tuple[int, ...] = LAYERS  # the MiniLM layers whose states are read (with context_dim)
+    context_drop: float = 0.0  # in training, the share of captions read without their MiniLM states
 
-    def to_dict(self) -> dict[str, int | float]:
-        return asdict(self)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "context_layers", tuple(self.context_layers))  # a JSON list when loaded
+        if self.context_dim and self.context_dim != state_dim(self.context_layers):
+            raise ValueError(f"context_dim {self.context_dim} is not the width of layers {self.context_layers}")
+
+    def to_dict(self) -> dict[str, int | float | list[int]]:
+        return {**asdict(self), "context_layers": list(self.context_layers)}
 
 
 @dataclass
@@ -105,7 +112,7 @@ class SceneGraphTagger(nn.Module):
                         if s.context_dim else None)
         features += s.context_proj if s.context_dim else 0
         # the encoder's own trained part (used by text.scene_graph.encoder.WordEncoder, saved with the rest)
-        self.adapters = Adapters(s.adapter_rank) if s.adapter_rank else None
+        self.adapters = Adapters(s.adapter_rank, s.context_layers) if s.adapter_rank else None
         self.encoder = nn.LSTM(features, s.hidden, num_layers=2, bidirectional=True, batch_first=True,
                                dropout=s.dropout)
         state = 2 * s.hidden
@@ -126,7 +133,11 @@ class SceneGraphTagger(nn.Module):
         if self.context is not None:
             if batch.context is None:
                 raise ValueError("this network reads MiniLM states: the batch has no context")
-            parts.append(torch.relu(self.context(batch.context)))
+            context = torch.relu(self.context(batch.context))
+            if self.training and self.shape.context_drop:  # so spaCy's features are not ignored
+                kept = torch.rand(context.shape[0], 1, 1, device=context.device) >= self.shape.context_drop
+                context = context * kept
+            parts.append(context)
         x = torch.cat(parts, dim=-1)
         packed = nn.utils.rnn.pack_padded_sequence(self.drop(x), batch.lengths.cpu(), batch_first=True,
                                                    enforce_sorted=False)

@@ -38,8 +38,7 @@ from torch import Tensor, nn
 
 from pipeline.artifacts import atomic_write_text
 from text.scene_graph.alignment import Alignment, Forms, align, learn_forms
-from text.scene_graph.encoder import DIM as CONTEXT_DIM
-from text.scene_graph.encoder import WordEncoder
+from text.scene_graph.encoder import LAYERS, WordEncoder, state_dim
 from text.scene_graph.graph import TextSceneGraph
 from text.scene_graph.learned import (
     BUILTIN_WEIGHTS,
@@ -75,6 +74,8 @@ class TrainConfig:
     context: bool = False  # also read MiniLM word states (text.scene_graph.encoder); the shipped network does not
     adapter_rank: int = 0  # rank of the encoder's LoRA updates trained with the network (reads MiniLM states)
     adapter_learning_rate: float = 5e-4
+    context_layers: tuple[int, ...] = LAYERS  # the MiniLM layers read (only those up to the deepest are run)
+    context_drop: float = 0.0  # share of training captions read without their MiniLM states
 
 
 @dataclass
@@ -83,7 +84,7 @@ class Example:
     alignment: Alignment
     graph: str  # the annotated graph string
     rules: TextSceneGraph  # what the rules read (the network's hints)
-    context: Tensor | None = None  # (len(doc), encoder.DIM) float16 MiniLM states, when the network reads them
+    context: Tensor | None = None  # (len(doc), state_dim(layers)) float16 MiniLM states, when the network reads them
 
 
 def read_rows(path: Path) -> list[dict[str, str]]:
@@ -102,10 +103,10 @@ def parse_docs(texts: Sequence[str], processes: int) -> list[Any]:
     return list(nlp.pipe(texts, batch_size=256, n_process=processes))
 
 
-def encode_all(docs: Sequence[Any], device: str) -> list[Tensor]:
-    """The MiniLM states of every doc (float16, on the CPU), computed once before training:
-    the encoder is frozen, so every epoch reads the same states."""
-    return [s.half() for s in WordEncoder(device).states(docs)]
+def encode_all(docs: Sequence[Any], device: str, layers: Sequence[int]) -> list[Tensor]:
+    """The MiniLM states of ``layers`` for every doc (float16, on the CPU), computed once before
+    training: the encoder is frozen, so every epoch reads the same states."""
+    return [s.half() for s in WordEncoder(device, layers=layers).states(docs)]
 
 
 def align_all(docs: Sequence[Any], graphs: Sequence[str]) -> tuple[list[Alignment], Forms]:
@@ -273,7 +274,7 @@ def train(rows: Sequence[dict[str, str]], config: TrainConfig, holdout: float = 
     lexicon = load_lexicon("factual")
     tuned = config.adapter_rank > 0  # the encoder is tuned, so its states are computed batch by batch
     reads = config.context or tuned  # the network reads MiniLM states
-    states = encode_all(docs, device) if reads and not tuned else [None] * len(docs)
+    states = encode_all(docs, device, config.context_layers) if reads and not tuned else [None] * len(docs)
     examples = [Example(d, a, r["scene_graph"], rule_graph(d, lexicon), c)
                 for d, a, r, c in zip(docs, alignments, rows, states, strict=True)]
     cut = len(examples) - int(len(examples) * holdout)
@@ -284,7 +285,9 @@ def train(rows: Sequence[dict[str, str]], config: TrainConfig, holdout: float = 
                                                      vocab.predicates)
     shape = ModelShape(words=len(vocab.words), pos=len(vocab.pos), tags=len(vocab.tags), deps=len(vocab.deps),
                        predicates=len(vocab.predicates), implicit=len(vocab.implicit),
-                       context_dim=CONTEXT_DIM if reads else 0, adapter_rank=config.adapter_rank)
+                       context_dim=state_dim(config.context_layers) if reads else 0,
+                       adapter_rank=config.adapter_rank, context_layers=config.context_layers,
+                       context_drop=config.context_drop)
     model = SceneGraphTagger(shape).to(device)
     adapters = list(model.adapters.parameters()) if model.adapters is not None else []
     rest = [p for p in model.parameters() if all(p is not a for a in adapters)]
@@ -294,7 +297,7 @@ def train(rows: Sequence[dict[str, str]], config: TrainConfig, holdout: float = 
     steps = config.epochs * ((len(train_set) + config.batch_size - 1) // config.batch_size)
     schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, [g["lr"] for g in groups], total_steps=steps,
                                                    pct_start=0.1)
-    encoder = WordEncoder(device, model.adapters, merge=False) if tuned else None
+    encoder = WordEncoder(device, model.adapters, merge=False, layers=config.context_layers) if tuned else None
     log.info("%d captions: %d aligned for training (%d left out), %d held out; %d predicate classes",
              len(rows), len(train_set), cut - len(train_set), len(held), len(vocab.predicates))
     history = []
@@ -373,6 +376,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--context", action="store_true",
                     help="also read MiniLM word states (default: spaCy's features only)")
+    ap.add_argument("--context-layers", type=int, nargs="+", default=list(LAYERS), metavar="K",
+                    help="the MiniLM layers read, 1 to 6 (default: 3 6); only those up to the deepest are run")
+    ap.add_argument("--context-drop", type=float, default=TrainConfig.context_drop, metavar="P",
+                    help="read this share of training captions without their MiniLM states (default: 0)")
     ap.add_argument("--threads", type=int, default=TrainConfig.threads, help="torch threads while training")
     ap.add_argument("--adapter-rank", type=int, default=TrainConfig.adapter_rank,
                     help="also tune the MiniLM encoder by LoRA updates of this rank (0: keep it frozen)")
@@ -387,7 +394,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.tables_only:
         return refresh_tables(rows, args.out, args.processes)
     config = TrainConfig(epochs=args.epochs, threads=args.threads, context=args.context,
-                         adapter_rank=args.adapter_rank)
+                         adapter_rank=args.adapter_rank, context_layers=tuple(args.context_layers),
+                         context_drop=args.context_drop)
     parser, recipe = train(rows, config, args.holdout, args.processes, args.device)
     recipe["data"]["file"] = path.name
     save(parser, recipe, args.out)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from text.scene_graph.encoder import BATCH, DIM, Adapters, WordEncoder, pool
+from text.scene_graph.encoder import BATCH, HIDDEN, LAYERS, Adapters, WordEncoder, pool, state_dim
 
 
 def test_a_token_gets_the_mean_of_the_word_pieces_it_covers() -> None:
@@ -29,7 +29,7 @@ def test_states_line_up_with_spacy_tokens_and_do_not_depend_on_the_batch(nlp) ->
     docs = list(nlp.pipe(["a man's skateboard", "two  dogs on the grass near a very long fence"]))
     encoder = WordEncoder()
     together = encoder.states(docs)
-    assert [tuple(s.shape) for s in together] == [(len(d), DIM) for d in docs]
+    assert [tuple(s.shape) for s in together] == [(len(d), state_dim(LAYERS)) for d in docs]
     alone = encoder.states(docs[:1])[0]
     assert torch.allclose(alone, together[0], atol=1e-4)  # padding in the batch changes nothing
     space = [t.i for t in docs[1] if t.is_space]
@@ -57,3 +57,12 @@ def test_tuned_updates_read_the_same_merged_as_live_and_start_as_nothing(nlp) ->
     assert torch.allclose(WordEncoder().states(docs)[0], pristine)  # the shared model is left as shipped
     live.sum().backward()
     assert all(a.grad is not None and a.grad.abs().sum() > 0 for a in adapters.a)
+
+
+def test_a_shallow_encoder_runs_only_the_layers_it_reads_and_reads_them_alike(nlp) -> None:
+    docs = list(nlp.pipe(["a woman laying on a sofa laughing"]))
+    full = WordEncoder(layers=(3, 6)).states(docs)[0]
+    shallow = WordEncoder(layers=(3,))
+    assert len(shallow.model.encoder.layer) == 3
+    assert len(WordEncoder().model.encoder.layer) == 6  # the full model is cached apart, untouched
+    assert torch.allclose(shallow.states(docs)[0], full[:, :HIDDEN], atol=1e-4)  # layer 3 is layer 3
