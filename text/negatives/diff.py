@@ -6,7 +6,8 @@ Both views read one :func:`~text.negatives.alignment.align` of the two graphs.
 :func:`diff` is the strict verifier: the pair differs by exactly one unit of one declared type,
 and nothing else, or it is ``other`` (``none`` for the same graph):
 
-- ``replace-obj``: one object's head noun changed;
+- ``replace-obj``: one object's head noun changed (with the compound words of its name: "a teddy
+  bear" / "a cat");
 - ``swap-obj``: two objects traded places: their names exchanged with everything else in place
   ("a dog chasing a cat" / "a cat chasing a dog"), or their roles in the relations exchanged
   with their attributes travelling along;
@@ -61,10 +62,11 @@ def _strict(al: Alignment, u: Units) -> dict[str, Any] | None:
     relations_changed = bool(u.relations_gone or u.relations_came)
     if not objects_changed and not modifiers_changed and not relations_changed:
         return {"type": "none", "edits": []}
-    if not u.removed and not u.added and not modifiers_changed and not relations_changed:
-        if len(u.renamed) == 1:
-            (i, j), = u.renamed
+    if not u.removed and not u.added and not relations_changed and len(u.renamed) == 1:
+        (i, j), = u.renamed
+        if _name_words_only(u, i, ta[i].lemma, tb[j].lemma):  # "a teddy bear" / "a cat": one name for another
             return _typed("replace-obj", "object", ta[i].lemma, tb[j].lemma)
+    if not u.removed and not u.added and not modifiers_changed and not relations_changed:
         if len(u.renamed) == 2:
             (i1, j1), (i2, j2) = u.renamed
             if ta[i1].head == tb[j2].head and ta[i2].head == tb[j1].head:
@@ -104,6 +106,15 @@ def _strict(al: Alignment, u: Units) -> dict[str, Any] | None:
         if all(new in (s, o) for s, _, o in u.relations_came):
             return _typed("add-obj", "object", None, tb[new].lemma)
     return None
+
+
+def _name_words_only(u: Units, i: int, name_a: str, name_b: str) -> bool:
+    """The only modifiers that changed are the compound words of A's object ``i`` and of its new
+    name (``name_a``, ``name_b``), which go with the head noun they name."""
+    if (set(u.gone) | set(u.came)) - {i}:
+        return False
+    return (not u.gone.get(i, Counter()) - Counter(name_a.split()[:-1])
+            and not u.came.get(i, Counter()) - Counter(name_b.split()[:-1]))
 
 
 def _fact(tb: list, rel: tuple) -> list[str]:

@@ -330,6 +330,20 @@ class Editor:
     def is_place(self, lemma: str) -> bool:
         return lemma in PLACES or self.kind(lemma, PLACE_KINDS) is not None
 
+    def is_animate(self, lemma: str) -> bool:
+        return self.is_person(lemma) or self.kind(lemma, ("animal",)) is not None
+
+    def keeps_role(self, k: int, new: str) -> bool:
+        """What the caption says of object ``k`` beyond its relations still holds of ``new``: a
+        person or an animal that is no relation's object may be the subject of a verb the graph
+        does not hold ("as two animals run", never "two shovels"), so it stays animate; a place
+        something is in or on stays a place ("in the desert", never "in the harness")."""
+        old, rels = self.g["objects"][k]["lemma"], self.relations_of(k)
+        if self.is_animate(old) and not any(r["object"] == k for r in rels) and not self.is_animate(new):
+            return False
+        located = any(r["object"] == k and r["predicate"].split()[-1] in LOCATIVE for r in rels)
+        return not (located and self.is_place(old) and not self.is_place(new))
+
     def kind(self, lemma: str, kinds: Sequence[str]) -> str | None:
         """The first of ``kinds`` the noun is or is below in the curated hypernyms ("man": "person")."""
         below = ("same", "hyponym")
@@ -404,7 +418,7 @@ class Editor:
             pool = list(self.words.neighbours.get(o["lemma"], ())) + list(self.cats.objects.get(kind, ()) if kind else ())
             for w in dict.fromkeys(pool):
                 if (self.words.objects[w] >= 3 and (w not in PLURAL_ONLY or self.is_plural(o))
-                        and self.fits_everywhere(k, w) and self.new_object(w, o["lemma"])
+                        and self.fits_everywhere(k, w) and self.keeps_role(k, w) and self.new_object(w, o["lemma"])
                         and self.fits_scene(w, o["lemma"]) and self.same_pronouns(o["lemma"], w)
                         and self.person_swap_visible(o["lemma"], w)):
                     first, h = self.name_span(o)  # a compound is replaced whole: "a dump truck" -> "a bus"
@@ -483,8 +497,12 @@ class Editor:
         items = [(k, a, t) for k, o in enumerate(self.g["objects"]) if k not in self.unsure for a in o["attributes"]
                  if " " not in a and (t := self.attribute_token(o, a)) is not None and self.whole_word(t)]
         objs = self.g["objects"]
+        kind = {a: self.cats.kind_of(a, "attributes") for _, a, _ in items}
+        # two attributes of one kind, or of kinds the categories do not know: "long black hair in a
+        # pink shirt" never becomes "pink black hair in a long shirt"
         pairs = [(x, y) for x in items for y in items if x[0] < y[0] and x[1] != y[1] and x[2] != y[2]
                  and objs[x[0]]["lemma"] != objs[y[0]]["lemma"]
+                 and (kind[x[1]] == kind[y[1]] or kind[x[1]] is None or kind[y[1]] is None)
                  and y[1] not in objs[x[0]]["attributes"] and x[1] not in objs[y[0]]["attributes"]
                  and self.words.takes(objs[x[0]]["lemma"], y[1]) > 0
                  and self.words.takes(objs[y[0]]["lemma"], x[1]) > 0]

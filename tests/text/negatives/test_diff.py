@@ -38,6 +38,16 @@ def test_strict_types(expected: str, other: dict) -> None:
     assert bool(result["edits"]) == (expected != "none")
 
 
+def test_a_name_replaced_whole_is_one_replace_obj() -> None:
+    """"A teddy bear on a table" / "A cat on a table": the compound word goes with the name it was
+    part of; an attribute lost beside a new name is still a second edit."""
+    base = g([("teddy bear", ["brown"]), ("table", [])], [(0, "on", 1)])
+    assert diff(base, g([("cat", ["brown"]), ("table", [])], [(0, "on", 1)]))["type"] == "replace-obj"
+    assert diff(base, g([("dump truck", ["brown"]), ("table", [])], [(0, "on", 1)]))["type"] == "replace-obj"
+    assert diff(base, g([("cat", []), ("table", [])], [(0, "on", 1)]))["type"] == "other"
+    assert diff(base, g([("teddy bear", ["brown"]), ("kitchen table", [])], [(0, "on", 1)]))["type"] == "add-att"
+
+
 def test_instances_are_aligned_so_one_of_two_equal_objects_can_change() -> None:
     a = g([("triangle", ["red"]), ("triangle", ["red"])], [(0, "left of", 1)])
     b = g([("triangle", ["red"]), ("circle", ["red"])], [(0, "left of", 1)])

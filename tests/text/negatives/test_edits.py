@@ -376,3 +376,34 @@ def test_an_object_is_added_before_a_participle(graph_of, corpus_of) -> None:
     words = corpus_of(["A man in a hat."] * 2 + ["A man is sitting."] * 20)
     caption = "A man standing on a bench."
     assert made("add-obj", caption, graph_of(caption), words) == {"A man in a hat standing on a bench."}
+
+
+def test_an_agent_is_replaced_by_an_agent(graph_of, corpus_of) -> None:
+    """"Two dogs run": the dogs run, though the graph holds no relation for it (a verb without an
+    object), so shovels the corpus puts in the sand just as often do not replace them; cats do."""
+    words = corpus_of(["Two dogs on the sand.", "Two shovels on the sand.", "Two cats on the sand.",
+                       "A dog in the sand.", "A shovel in the sand.", "A cat in the sand."] * 3)
+    caption = "Two dogs run."
+    negs = made("replace-obj", caption, graph_of(caption), words)
+    assert "Two cats run." in negs
+    assert not any("shovel" in n for n in negs)
+
+
+def test_a_place_something_is_in_is_replaced_by_a_place(graph_of, corpus_of) -> None:
+    """"Filling jugs in the desert" never becomes "in the harness", though a harness is something
+    the corpus says things are in, as it says of the desert and the beach."""
+    words = corpus_of(["A man in the desert.", "A man in a harness.", "A man in the beach.", "A dog in the desert.",
+                       "A dog in a harness.", "A dog in the beach.", "A man with jugs."] * 3)
+    caption = "A man filling jugs in the desert."
+    negs = made("replace-obj", caption, graph_of(caption), words)
+    assert "A man filling jugs in the beach." in negs
+    assert not any("harness" in n for n in negs)
+
+
+def test_swap_att_exchanges_attributes_of_one_kind(graph_of, corpus_of) -> None:
+    """Not "a woman with pink hair in a long shirt": a length and a colour do not trade places."""
+    words = corpus_of(["A woman with long hair.", "A woman with pink hair.", "A woman with black hair.",
+                       "A pink shirt.", "A long shirt.", "A black shirt."] * 3)
+    caption = "A woman with long black hair in a pink shirt."
+    negs = made("swap-att", caption, graph_of(caption), words)
+    assert negs == {"A woman with long pink hair in a black shirt."}
