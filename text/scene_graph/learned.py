@@ -231,6 +231,8 @@ class LearnedParser:
         h = model.encode(featurize(docs, self.vocab, rules, context).to(self.device))
         tag_ids = model.tag_logits(h).argmax(-1).cpu().tolist()
         out = [Prediction(**bio_spans([TAGS[t] for t in row[:len(d)]])) for row, d in zip(tag_ids, docs, strict=True)]
+        for p, d, g in zip(out, docs, rules, strict=True):
+            p.objects = kept_subjects(p, d, g)
         n_obj = [len(p.objects) for p in out]
         n_att = [len(p.attributes) for p in out]
         obj_base = [sum(n_obj[:c]) for c in range(len(docs))]
@@ -408,6 +410,18 @@ class LearnedParser:
             obj.attributes.append(value)
         if span[1] <= obj.span[0] and obj.span[0] - span[1] <= 1:
             obj.span = (span[0], obj.span[1])
+
+
+def kept_subjects(p: Prediction, doc: Any, rules: TextSceneGraph) -> list[tuple[int, int]]:
+    """The network's object spans plus the head of each object the rules read as the subject of
+    a verb that no span of the network covers: a clause's subject is a thing in the annotation
+    even where the words around it mislead the network ("An older many in a shirt holds an infant":
+    "many" is a misspelt "man", not a quantity)."""
+    covered = {i for s, e in p.objects + p.attributes for i in range(s, e)}
+    extra = [(o.head, o.head + 1) for o in rules.objects
+             if o.head not in covered and doc[o.head].dep_ in ("nsubj", "nsubjpass")
+             and doc[o.head].head.pos_ in ("VERB", "AUX")]
+    return sorted(p.objects + extra) if extra else p.objects
 
 
 def construction(doc: Any, span: tuple[int, int], predicate: str) -> str:

@@ -8,7 +8,16 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
-from text.scene_graph.learned import BUILTIN_WEIGHTS, LearnedParser, bio_spans, predicate_span
+from text.scene_graph.learned import (
+    BUILTIN_WEIGHTS,
+    LearnedParser,
+    Prediction,
+    bio_spans,
+    kept_subjects,
+    predicate_span,
+    rule_graph,
+)
+from text.scene_graph.lexicon import load_lexicon
 from text.scene_graph.parser import CaptionParser, ParserConfig
 from text.scene_graph.scoring import set_match
 from text.scene_graph.training import TrainConfig, save, train
@@ -29,6 +38,22 @@ def test_spans_are_read_off_bio_tags() -> None:
     assert bio_spans(["B-ATT", "B-OBJ", "I-OBJ", "O", "I-OBJ"]) == {"objects": [(1, 3), (4, 5)], "attributes": [(0, 1)]}
     assert predicate_span("man sitting on a bench".split(), (0, 1), (4, 5)) == (1, 3)
     assert predicate_span("the man 's head".split(), (1, 2), (3, 4)) == (2, 3)
+
+
+def test_a_subject_the_network_missed_is_kept_as_an_object() -> None:
+    """"An older many ... holds an infant": a network that reads "many" as a quantity loses the
+    subject and with it "holds an infant"; the rules' subject of the verb comes back as an object."""
+    import spacy
+
+    from text.scene_graph.backends import SPACY_EXCLUDE, resolve_spacy_model
+
+    nlp = spacy.load(resolve_spacy_model("en_core_web_sm"), exclude=SPACY_EXCLUDE)
+    doc = nlp("An older many in a navy blue polo shirt holds an infant")
+    rules = rule_graph(doc, load_lexicon("factual"))
+    missed = Prediction(objects=[(6, 9), (11, 12)], attributes=[(1, 2), (5, 6)])  # "many" in no span
+    assert kept_subjects(missed, doc, rules) == [(2, 3), (6, 9), (11, 12)]
+    found = Prediction(objects=[(2, 3), (6, 9), (11, 12)], attributes=[(1, 2)])
+    assert kept_subjects(found, doc, rules) == found.objects  # nothing added where the network has it
 
 
 @pytest.mark.parametrize("context", [False, True], ids=["spacy", "minilm"])
