@@ -91,6 +91,9 @@ SEXED = {"man", "boy", "guy", "gentleman", "woman", "girl", "lady", "men", "wome
 MALE = {"man", "boy", "guy", "gentleman", "male", "father", "husband", "groom", "king", "son", "dude", "men"}
 FEMALE = {"woman", "girl", "lady", "female", "mother", "wife", "bride", "queen", "daughter", "women"}
 PRONOUNS = {"male": {"he", "his", "him", "himself"}, "female": {"she", "her", "hers", "herself"}}
+# words that stand for an object named elsewhere (the parser may give "she" the object "woman"):
+# never replaced by a noun ("as she plays" -> "as man plays") nor given a phrase
+STAND_INS = {"he", "him", "she", "her", "it", "they", "them", "someone", "somebody", "something", "one", "ones"}
 PLURAL_ONLY = {"people", "men", "women", "children", "folks", "persons", "cattle", "police", "clothes"}
 ADD_KINDS = ("color", "size", "material", "pattern", "age")  # attributes add-att may add
 # garments a person wears in almost every picture, named or not: "a man in a shirt" is most likely true
@@ -412,7 +415,8 @@ class Editor:
     def _replace_obj(self) -> Iterator[Negative | None]:
         # "sheep" is one or many: its replacement could not agree with the verb
         objs = [(k, o) for k, o in enumerate(self.g["objects"]) if k not in self.unsure
-                and self.name_span(o) is not None and plural(o["lemma"]) != o["lemma"] and self.edited_noun(o)]
+                and self.name_span(o) is not None and plural(o["lemma"]) != o["lemma"] and self.edited_noun(o)
+                and self.tokens[o["head"]] not in STAND_INS]
         for k, o in self.shuffled(objs):
             kind = self.cats.kind_of(o["lemma"], "objects")
             pool = list(self.words.neighbours.get(o["lemma"], ())) + list(self.cats.objects.get(kind, ()) if kind else ())
@@ -608,7 +612,7 @@ class Editor:
         if self.unsure or self.guessed:  # a new phrase re-reads the caption around it: a misreading moves
             return
         hosts = [o for o in self.g["objects"] if o["end"] == o["head"] + 1 and self.g["offsets"][o["head"]] >= 0
-                 and self.edited_noun(o)]
+                 and self.edited_noun(o) and self.tokens[o["head"]] not in STAND_INS]
         has_place = any(self.is_place(x) for x in self.lemmas)
         objects = self.g["objects"]
         for o in self.shuffled(hosts):
@@ -631,7 +635,9 @@ class Editor:
                                  and self.one_for_many(preposition, dependent))):
                     h = o["head"]
                     det = article_for(dependent) if determiner == "a" else determiner
-                    phrase = " ".join(w for w in (tokens[h], preposition, det, dependent) if w)
+                    added = " ".join(w for w in (preposition, det, dependent) if w)
+                    capitals = len(tokens[h]) > 1 and tokens[h].isupper()  # "A MAN ON A HORSE IS ..."
+                    phrase = f"{tokens[h]} {added.upper() if capitals else added}"
                     neg = realise(self.caption, self.g, [(h, h + 1, phrase)], "add-obj")
                     yield neg and _with_changed(neg, [(x, dependent) for x in self.lemmas], [f"o:{dependent}"])
 

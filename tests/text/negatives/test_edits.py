@@ -407,3 +407,19 @@ def test_swap_att_exchanges_attributes_of_one_kind(graph_of, corpus_of) -> None:
     caption = "A woman with long black hair in a pink shirt."
     negs = made("swap-att", caption, graph_of(caption), words)
     assert negs == {"A woman with long pink hair in a black shirt."}
+
+
+def test_a_pronoun_is_neither_replaced_nor_given_a_phrase(graph_of, corpus_of) -> None:
+    """"A woman makes a face as she plays a game" never becomes "as man plays": a pronoun stands
+    for an object named elsewhere, though the parser reads it as an object of its own."""
+    caption = "A woman smiles as she plays a game."
+    words = corpus_of(["A man plays a game.", "A woman plays a game.", "A man in a hat plays a game.",
+                       "A man and a woman play a game.", "A woman in a hat smiles.", caption] * 3)
+    negs = made("replace-obj", caption, graph_of(caption), words) | made("add-obj", caption, graph_of(caption), words)
+    assert not any(" she " not in n for n in negs), negs
+
+
+def test_an_added_phrase_is_in_capitals_in_a_caption_written_in_capitals(graph_of, corpus_of) -> None:
+    words = corpus_of(["A man on a horse."] * 6 + ["A man smiles."] * 50)
+    caption = "A MAN IS SMILING"
+    assert made("add-obj", caption, graph_of(caption), words) == {"A MAN ON A HORSE IS SMILING"}
