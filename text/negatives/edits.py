@@ -104,6 +104,14 @@ BODY_PARTS = {"head", "hand", "arm", "leg", "foot", "feet", "face", "hair", "eye
               "shoulder", "neck", "knee", "back", "lap", "body", "skin", "tooth", "teeth", "lip", "chest", "belly",
               "tail", "paw", "fur", "hoof", "wing", "beak", "trunk", "mane", "horn"}
 WORN_BY_ANIMALS = {"collar"}
+# what a room or a machine has in nearly every picture of it, said or not
+FIXTURES = {
+    "kitchen": {"sink", "stove", "oven", "refrigerator", "fridge", "cabinet", "counter", "microwave", "faucet"},
+    "bathroom": {"sink", "toilet", "tub", "bathtub", "mirror", "shower", "faucet", "towel"},
+    "restroom": {"sink", "toilet", "mirror"},
+    "laptop": {"keyboard", "screen"},
+    "computer": {"keyboard", "monitor", "screen", "mouse"},
+}
 # a place: a scene has one, and a caption that names one gets no other ("a dog running through the
 # water on the grass", "people on the street hiking up an icy hillside")
 PLACE_KINDS = ("ground", "area", "room", "water", "building", "structure")
@@ -325,10 +333,13 @@ class Editor:
         return garment and (dependent in WORN_ANYWAY or self.is_plural(host))
 
     def part_anyway(self, host: dict[str, Any], dependent: str) -> bool:
-        """A part of a person or an animal ("a man with an arm"), or a dog's collar: there anyway."""
+        """A part of a person or an animal ("a man with an arm"), a dog's collar, or a fixture of
+        a room or a machine the caption names ("a kitchen with a sink", "a laptop with a
+        keyboard"): there anyway."""
         animal = self.kind(host["lemma"], ("animal",)) is not None
         return ((dependent in BODY_PARTS and (animal or self.is_person(host["lemma"])))
-                or (dependent in WORN_BY_ANIMALS and animal))
+                or (dependent in WORN_BY_ANIMALS and animal)
+                or any(dependent in FIXTURES.get(x, ()) for x in self.lemmas))
 
     def is_place(self, lemma: str) -> bool:
         return lemma in PLACES or self.kind(lemma, PLACE_KINDS) is not None
@@ -414,9 +425,12 @@ class Editor:
 
     def _replace_obj(self) -> Iterator[Negative | None]:
         # "sheep" is one or many: its replacement could not agree with the verb
+        # "a giraffe sitting while another giraffe eats": one of two named alike is not renamed alone
+        twice = {x for x, n in Counter(o["lemma"] for o in self.g["objects"]).items() if n > 1} if (
+            {"another", "other", "others"} & set(self.tokens)) else set()
         objs = [(k, o) for k, o in enumerate(self.g["objects"]) if k not in self.unsure
                 and self.name_span(o) is not None and plural(o["lemma"]) != o["lemma"] and self.edited_noun(o)
-                and self.tokens[o["head"]] not in STAND_INS]
+                and self.tokens[o["head"]] not in STAND_INS and o["lemma"] not in twice]
         for k, o in self.shuffled(objs):
             kind = self.cats.kind_of(o["lemma"], "objects")
             pool = list(self.words.neighbours.get(o["lemma"], ())) + list(self.cats.objects.get(kind, ()) if kind else ())
@@ -540,7 +554,11 @@ class Editor:
             swapped = self.words.triples[(o["lemma"], r["predicate"], s["lemma"])]
             kind = self.kind(s["lemma"], SWAP_KINDS)
             alike = kind is not None and kind == self.kind(o["lemma"], SWAP_KINDS)
-            seen = swapped >= 2 and swapped >= SWAPPED_SHARE * said
+            # where a preposition joins them, both orders said of things of two kinds tell one scene
+            # ("riding a wave on a surfboard" / "riding a surfboard on a wave"): only two of a kind swap
+            places = self.cats.relations["spatial"]
+            spatial = r["predicate"] in places or r["predicate"].split()[-1] in places
+            seen = swapped >= 2 and swapped >= SWAPPED_SHARE * said and not spatial
             if (seen and self.fits_swapped(i, j)) or (alike and self.fits_swapped(i, j, swapped=r)):
                 neg = realise(self.caption, self.g, [(s["head"], s["head"] + 1, self.noun_for(o["lemma"], s)),
                                                      (o["head"], o["head"] + 1, self.noun_for(s["lemma"], o))], "swap-obj")

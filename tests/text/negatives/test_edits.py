@@ -258,6 +258,9 @@ NEAR_SYNONYM_PREDICATES = [  # (caption, a near-synonym of its predicate, a real
     ("A cat resting on a bed.", "A cat sitting on a bed.", "A cat jumping on a bed."),
     ("A cat resting on a bed.", "A cat laying on a bed.", "A cat jumping on a bed."),
     ("A man carrying a backpack.", "A man wearing a backpack.", "A man throwing a backpack."),
+    ("A man riding a wave.", "A man surfing a wave.", "A man watching a wave."),
+    ("A man walking a herd of sheep.", "A man herding a herd of sheep.", "A man feeding a herd of sheep."),
+    ("A train on top of a bridge.", "A train over a bridge.", "A train under a bridge."),
 ]
 
 
@@ -423,3 +426,29 @@ def test_an_added_phrase_is_in_capitals_in_a_caption_written_in_capitals(graph_o
     words = corpus_of(["A man on a horse."] * 6 + ["A man smiles."] * 50)
     caption = "A MAN IS SMILING"
     assert made("add-obj", caption, graph_of(caption), words) == {"A MAN ON A HORSE IS SMILING"}
+
+
+def test_swap_obj_not_where_both_orders_tell_one_scene(graph_of, corpus_of) -> None:
+    """"A man riding a wave on a surfboard" / "... a surfboard on a wave": the corpus says both, of
+    the same pictures; a preposition between things of two kinds is no swap."""
+    words = corpus_of(["A man riding a wave on a surfboard in the ocean.",
+                       "A man riding a surfboard on a wave in the ocean."] * 4)
+    caption = "A man riding a wave on a surfboard in the ocean."
+    assert made("swap-obj", caption, graph_of(caption), words) == set()
+
+
+def test_one_of_two_named_alike_is_not_renamed_alone(graph_of, corpus_of) -> None:
+    """"A giraffe sitting while another giraffe eats" never becomes "A boy sitting while another
+    giraffe eats": "another" says the first is a giraffe too."""
+    words = corpus_of(["A giraffe sitting in the grass.", "A boy sitting in the grass.", "A giraffe eats grass.",
+                       "A boy eats grass."] * 3)
+    caption = "A giraffe sitting while another giraffe eats grass."
+    assert not any(n.startswith("A boy") for n in made("replace-obj", caption, graph_of(caption), words))
+
+
+def test_an_added_object_is_not_a_fixture_there_anyway(graph_of, corpus_of) -> None:
+    """"A pizza on a counter in a kitchen with a sink": a kitchen has one, said or not."""
+    words = corpus_of(["A kitchen with a sink.", "A kitchen with a window.", "A pizza near a sink.",
+                       "A pizza near a window."] * 3 + ["A pizza in a kitchen."] * 30)
+    caption = "A pizza in a kitchen."
+    assert made("add-obj", caption, graph_of(caption), words) == {"A pizza in a kitchen with a window."}
