@@ -73,7 +73,7 @@ PREPOSITIONS = {"in", "on", "at", "by", "near", "under", "over", "above", "below
                 "to the left of", "to the right of", "across from", "alongside", "beyond", "upon", "within", "for"}
 # nouns that say almost nothing: "items" for "wooden spoons", "the ground" for "a snowy surface"
 GENERIC = {"item", "thing", "object", "stuff", "something", "ground", "surface", "area", "background", "place",
-           "scene", "view", "picture", "image", "photo", "side", "part", "piece", "top", "front", "back"}
+           "scene", "view", "picture", "image", "photo", "side", "part", "piece", "top", "front", "back", "room"}
 SYMMETRIC = {"next to", "beside", "near", "by", "with", "across from", "alongside", "and", "between", "among",
              "hug", "kiss", "embrace", "face", "talk to", "greet", "fight"}
 # swap-obj: two things of one of these kinds may take either role ("a man standing behind a woman",
@@ -640,6 +640,8 @@ class Editor:
                 objects[r["subject"]] is o and (r["predicate"].split()[-1] in LOCATIVE
                                                 or r["predicate"].endswith(("top of", "front of")))
                 for r in self.g["relations"])
+            # a rider is on what it rides: never also "on a bench" or "in a chair"
+            rides = any(objects[r["subject"]] is o and r["predicate"].split()[0] == "ride" for r in self.g["relations"])
             after = self.tokens[o["end"]] if o["end"] < len(tokens) else "."
             if ((after[:1].isalnum() or after.startswith("'")) and after not in COPULAS
                     and not self.participle(after)):  # "a man in a hat standing" takes a phrase before the verb
@@ -648,7 +650,7 @@ class Editor:
                 if (determiner and self.new_object(dependent) and self.fits_scene(dependent, o["lemma"])
                         and self.words.together(o["lemma"], dependent) < USUAL * self.words.objects[o["lemma"]]
                         and not self.worn_anyway(o, dependent) and not self.part_anyway(o, dependent)
-                        and not (self.is_place(dependent) and located)
+                        and not (self.is_place(dependent) and located) and not (rides and preposition in LOCATIVE)
                         and not (determiner == "a" and self.is_plural(o)
                                  and self.one_for_many(preposition, dependent))):
                     h = o["head"]
