@@ -554,11 +554,14 @@ class Editor:
             swapped = self.words.triples[(o["lemma"], r["predicate"], s["lemma"])]
             kind = self.kind(s["lemma"], SWAP_KINDS)
             alike = kind is not None and kind == self.kind(o["lemma"], SWAP_KINDS)
-            # where a preposition joins them, both orders said of things of two kinds tell one scene
-            # ("riding a wave on a surfboard" / "riding a surfboard on a wave"): only two of a kind swap
+            # two things of two kinds a preposition joins that a third one also deals with: both orders
+            # tell one scene ("riding a wave on a surfboard" / "riding a surfboard on a wave"), so
+            # only two of a kind swap there ("a circle left of a square" alone still does)
             places = self.cats.relations["spatial"]
-            spatial = r["predicate"] in places or r["predicate"].split()[-1] in places
-            seen = swapped >= 2 and swapped >= SWAPPED_SHARE * said and not spatial
+            spatial = any(r["predicate"] == x or r["predicate"].endswith(" " + x) for x in places)
+            third = any({q["subject"], q["object"]} & {i, j} and {q["subject"], q["object"]} - {i, j}
+                        for q in self.g["relations"])
+            seen = swapped >= 2 and swapped >= SWAPPED_SHARE * said and not (spatial and third)
             if (seen and self.fits_swapped(i, j)) or (alike and self.fits_swapped(i, j, swapped=r)):
                 neg = realise(self.caption, self.g, [(s["head"], s["head"] + 1, self.noun_for(o["lemma"], s)),
                                                      (o["head"], o["head"] + 1, self.noun_for(s["lemma"], o))], "swap-obj")

@@ -430,11 +430,14 @@ def test_an_added_phrase_is_in_capitals_in_a_caption_written_in_capitals(graph_o
 
 def test_swap_obj_not_where_both_orders_tell_one_scene(graph_of, corpus_of) -> None:
     """"A man riding a wave on a surfboard" / "... a surfboard on a wave": the corpus says both, of
-    the same pictures; a preposition between things of two kinds is no swap."""
+    the same pictures; things of two kinds a preposition joins and the man deals with do not swap."""
     words = corpus_of(["A man riding a wave on a surfboard in the ocean.",
                        "A man riding a surfboard on a wave in the ocean."] * 4)
     caption = "A man riding a wave on a surfboard in the ocean."
     assert made("swap-obj", caption, graph_of(caption), words) == set()
+    words = corpus_of(["A circle to the left of a square.", "A square to the left of a circle."] * 4)
+    caption = "A circle to the left of a square."  # nothing else deals with them: a swap
+    assert made("swap-obj", caption, graph_of(caption), words) == {"A square to the left of a circle."}
 
 
 def test_one_of_two_named_alike_is_not_renamed_alone(graph_of, corpus_of) -> None:
