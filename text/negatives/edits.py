@@ -639,12 +639,14 @@ class Editor:
         for o in self.shuffled(hosts):
             # somewhere already: a place named, or the host in, on or at something ("jumping through
             # a hoop", "in a club dancing", "sitting at a table"), though what it is on may be placed
-            located = has_place or any(
-                objects[r["subject"]] is o and (r["predicate"].split()[-1] in LOCATIVE
-                                                or r["predicate"].endswith(("top of", "front of")))
-                for r in self.g["relations"])
-            # a rider is on what it rides: never also "on a bench" or "in a chair"
-            rides = any(objects[r["subject"]] is o and r["predicate"].split()[0] == "ride" for r in self.g["relations"])
+            placed = any(objects[r["subject"]] is o and (r["predicate"].split()[-1] in LOCATIVE
+                                                         or r["predicate"].endswith(("top of", "front of")))
+                         for r in self.g["relations"])
+            located = has_place or placed
+            # what is on or in something already, or rides it, is not also "on a bench" or "in a chair"
+            # ("a man on a bench sitting on a horse"); it may still be "with a hat"
+            placed = placed or any(objects[r["subject"]] is o and r["predicate"].split()[0] == "ride"
+                                   for r in self.g["relations"])
             after = self.tokens[o["end"]] if o["end"] < len(tokens) else "."
             if ((after[:1].isalnum() or after.startswith("'")) and after not in COPULAS
                     and not self.participle(after)):  # "a man in a hat standing" takes a phrase before the verb
@@ -653,7 +655,7 @@ class Editor:
                 if (determiner and self.new_object(dependent) and self.fits_scene(dependent, o["lemma"])
                         and self.words.together(o["lemma"], dependent) < USUAL * self.words.objects[o["lemma"]]
                         and not self.worn_anyway(o, dependent) and not self.part_anyway(o, dependent)
-                        and not (self.is_place(dependent) and located) and not (rides and preposition in LOCATIVE)
+                        and not (self.is_place(dependent) and located) and not (placed and preposition in LOCATIVE)
                         and not (determiner == "a" and self.is_plural(o)
                                  and self.one_for_many(preposition, dependent))):
                     h = o["head"]
