@@ -323,6 +323,11 @@ class Editor:
         return lemma in SEXED or lemma in PLURAL_ONLY or relation("person", lemma, self.words.coreferent,
                                                                    embeddings=False) in ("hyponym", "same")
 
+    def worn(self, noun: str) -> bool:
+        """Something mostly worn ("in a hat"): a phrase that places nothing."""
+        return self.words.received_share("wear", noun) >= WORN_SHARE or relation(
+            "clothing", noun, self.words.coreferent, embeddings=False) == "hyponym"
+
     def worn_anyway(self, host: dict[str, Any], dependent: str) -> bool:
         """A garment added to a person that is most likely there anyway ("a man in a shirt"), or one
         garment for many ("children in a shirt")."""
@@ -644,7 +649,7 @@ class Editor:
                          for r in self.g["relations"])
             located = has_place or placed
             # what is on or in something already, or rides it, is not also "on a bench" or "in a chair"
-            # ("a man on a bench sitting on a horse"); it may still be "with a hat"
+            # ("a man on a bench sitting on a horse"); it may still be "in a hat" or "with a dog"
             placed = placed or any(objects[r["subject"]] is o and r["predicate"].split()[0] == "ride"
                                    for r in self.g["relations"])
             after = self.tokens[o["end"]] if o["end"] < len(tokens) else "."
@@ -655,7 +660,7 @@ class Editor:
                 if (determiner and self.new_object(dependent) and self.fits_scene(dependent, o["lemma"])
                         and self.words.together(o["lemma"], dependent) < USUAL * self.words.objects[o["lemma"]]
                         and not self.worn_anyway(o, dependent) and not self.part_anyway(o, dependent)
-                        and not (self.is_place(dependent) and located) and not (placed and preposition in LOCATIVE)
+                        and not (self.is_place(dependent) and located) and not (placed and preposition in LOCATIVE and not self.worn(dependent))
                         and not (determiner == "a" and self.is_plural(o)
                                  and self.one_for_many(preposition, dependent))):
                     h = o["head"]
