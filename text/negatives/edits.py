@@ -650,8 +650,8 @@ class Editor:
             located = has_place or placed
             # what is on or in something already, or rides it, is not also "on a bench" or "in a chair"
             # ("a man on a bench sitting on a horse"); it may still be "in a hat" or "with a dog"
-            placed = placed or any(objects[r["subject"]] is o and r["predicate"].split()[0] == "ride"
-                                   for r in self.g["relations"])
+            settled = placed or any(objects[r["subject"]] is o and r["predicate"].split()[0] == "ride"
+                                    for r in self.g["relations"])
             after = self.tokens[o["end"]] if o["end"] < len(tokens) else "."
             if ((after[:1].isalnum() or after.startswith("'")) and after not in COPULAS
                     and not self.participle(after)):  # "a man in a hat standing" takes a phrase before the verb
@@ -660,7 +660,8 @@ class Editor:
                 if (determiner and self.new_object(dependent) and self.fits_scene(dependent, o["lemma"])
                         and self.words.together(o["lemma"], dependent) < USUAL * self.words.objects[o["lemma"]]
                         and not self.worn_anyway(o, dependent) and not self.part_anyway(o, dependent)
-                        and not (self.is_place(dependent) and located) and not (placed and preposition in LOCATIVE and not self.worn(dependent))
+                        and not (self.is_place(dependent) and located)
+                        and not (settled and preposition in LOCATIVE and not self.worn(dependent))
                         and not (determiner == "a" and self.is_plural(o)
                                  and self.one_for_many(preposition, dependent))):
                     h = o["head"]
