@@ -66,11 +66,10 @@ def _strict(al: Alignment, u: Units) -> dict[str, Any] | None:
         (i, j), = u.renamed
         if _name_words_only(u, i, ta[i].lemma, tb[j].lemma):  # "a teddy bear" / "a cat": one name for another
             return _typed("replace-obj", "object", ta[i].lemma, tb[j].lemma)
-    if not u.removed and not u.added and not modifiers_changed and not relations_changed:
-        if len(u.renamed) == 2:
-            (i1, j1), (i2, j2) = u.renamed
-            if ta[i1].head == tb[j2].head and ta[i2].head == tb[j1].head:
-                return _typed("swap-obj", "object", [ta[i1].lemma, ta[i2].lemma], [tb[j1].lemma, tb[j2].lemma])
+    if not u.removed and not u.added and not modifiers_changed and not relations_changed and len(u.renamed) == 2:
+        (i1, j1), (i2, j2) = u.renamed
+        if ta[i1].head == tb[j2].head and ta[i2].head == tb[j1].head:
+            return _typed("swap-obj", "object", [ta[i1].lemma, ta[i2].lemma], [tb[j1].lemma, tb[j2].lemma])
     if objects_changed and not (u.added and not u.removed and not u.renamed):
         return None
     if not objects_changed and not relations_changed:

@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -207,6 +207,7 @@ class Editor:
         self.rng = rng
         self.limit = limit
         self.lemmas = {o["lemma"] for o in graph["objects"]}
+        self.named = Counter(o["lemma"] for o in graph["objects"])  # how many objects bear each name
         # careful: nothing the parser visibly misread is edited, and where it guessed a relation no
         # unit is inserted or swapped (re-read, the whole caption changes)
         self.unsure = misread_objects(graph) if careful else set()
@@ -323,18 +324,24 @@ class Editor:
         return lemma in SEXED or lemma in PLURAL_ONLY or relation("person", lemma, self.words.coreferent,
                                                                    embeddings=False) in ("hyponym", "same")
 
+    def is_garment(self, noun: str) -> bool:
+        return relation("clothing", noun, self.words.coreferent, embeddings=False) == "hyponym"
+
+    def mostly_worn(self, noun: str) -> bool:
+        """What the corpus mostly says is worn ("a hat", not "a guitar", however often the parser
+        reads "a man wearing a helmet holding a guitar" as him wearing the guitar)."""
+        return self.words.received_share("wear", noun) >= WORN_SHARE
+
     def worn(self, noun: str) -> bool:
-        """Something mostly worn ("in a hat"): a phrase that places nothing."""
-        return self.words.received_share("wear", noun) >= WORN_SHARE or relation(
-            "clothing", noun, self.words.coreferent, embeddings=False) == "hyponym"
+        """Something worn ("in a hat"): a phrase that places nothing."""
+        return self.mostly_worn(noun) or self.is_garment(noun)
 
     def worn_anyway(self, host: dict[str, Any], dependent: str) -> bool:
         """A garment added to a person that is most likely there anyway ("a man in a shirt"), or one
         garment for many ("children in a shirt")."""
         if not self.is_person(host["lemma"]):
             return False
-        garment = dependent in WORN_ANYWAY or relation("clothing", dependent, self.words.coreferent,
-                                                       embeddings=False) == "hyponym"
+        garment = dependent in WORN_ANYWAY or self.is_garment(dependent)
         return garment and (dependent in WORN_ANYWAY or self.is_plural(host))
 
     def part_anyway(self, host: dict[str, Any], dependent: str) -> bool:
@@ -431,8 +438,8 @@ class Editor:
     def _replace_obj(self) -> Iterator[Negative | None]:
         # "sheep" is one or many: its replacement could not agree with the verb
         # "a giraffe sitting while another giraffe eats": one of two named alike is not renamed alone
-        twice = {x for x, n in Counter(o["lemma"] for o in self.g["objects"]).items() if n > 1} if (
-            {"another", "other", "others"} & set(self.tokens)) else set()
+        alike = {"another", "other", "others"} & set(self.tokens)
+        twice = {x for x, n in self.named.items() if n > 1} if alike else set()
         objs = [(k, o) for k, o in enumerate(self.g["objects"]) if k not in self.unsure
                 and self.name_span(o) is not None and plural(o["lemma"]) != o["lemma"] and self.edited_noun(o)
                 and self.tokens[o["head"]] not in STAND_INS and o["lemma"] not in twice]
@@ -504,7 +511,7 @@ class Editor:
                     continue  # a new verb only as said of such a pair: never "wearing a kite"
                 if r["via"] == "preposition" and not (r["predicate"] in PREPOSITIONS and predicate in PREPOSITIONS):
                     continue  # "with glasses", "in a hat" are worn: "in glasses", "in a bicycle" are no place
-                if predicate == "wear" and self.words.received_share(predicate, o) < WORN_SHARE:
+                if predicate == "wear" and not self.mostly_worn(o):
                     continue  # "a man wearing a guitar": the parser's misreading, said often enough
                 if one_part and not self.related(old_part, new_part):
                     new = match_case(" ".join(new_words), self.g["tokens"][r["start"]])
@@ -541,17 +548,17 @@ class Editor:
         objs = self.g["objects"]
         if self.unsure or self.guessed:  # two objects trade places: a misreading anywhere travels or stays
             return
-        lemmas = Counter(o["lemma"] for o in objs)
         for r in self.shuffled(self.g["relations"]):
             i, j = r["subject"], r["object"]
             s, o = objs[i], objs[j]
-            if (s["lemma"] == o["lemma"] or lemmas[s["lemma"]] > 1 or lemmas[o["lemma"]] > 1  # "women and women"
+            named_twice = self.named[s["lemma"]] > 1 or self.named[o["lemma"]] > 1  # "women and women"
+            if (s["lemma"] == o["lemma"] or named_twice
                     or not self.single_word(s) or not self.single_word(o)
                     or not self.edited_noun(s) or not self.edited_noun(o)
                     or r["predicate"] in WEAK or r["via"] in ("of", "possessive")
                     or self.related(s["lemma"], o["lemma"])):
                 continue
-            if any(r["predicate"] == x or r["predicate"].endswith(" " + x) for x in SYMMETRIC):
+            if _says(r["predicate"], SYMMETRIC):
                 continue  # "a man next to a woman" and "a woman next to a man" are the same scene
             # the swapped relation must be one the corpus says about as readily, or the two must be
             # things of one kind each seen in its new role (fits_swapped); the others must fit too
@@ -562,8 +569,7 @@ class Editor:
             # two things of two kinds a preposition joins that a third one also deals with: both orders
             # tell one scene ("riding a wave on a surfboard" / "riding a surfboard on a wave"), so
             # only two of a kind swap there ("a circle left of a square" alone still does)
-            places = self.cats.relations["spatial"]
-            spatial = any(r["predicate"] == x or r["predicate"].endswith(" " + x) for x in places)
+            spatial = _says(r["predicate"], self.cats.relations["spatial"])
             third = any({q["subject"], q["object"]} & {i, j} and {q["subject"], q["object"]} - {i, j}
                         for q in self.g["relations"])
             seen = swapped >= 2 and swapped >= SWAPPED_SHARE * said and not (spatial and third)
@@ -705,6 +711,11 @@ def guessed_relations(graph: Graph) -> bool:
     """The parser stated a relation no construction of the words says (its own guess, ``via``
     "learned"): re-read after a word is added or two are exchanged, such guesses come and go."""
     return any(r.get("via") == "learned" for r in graph["relations"])
+
+
+def _says(predicate: str, phrases: Iterable[str]) -> bool:
+    """The predicate is one of the phrases or ends with one ("walk next to": "next to")."""
+    return any(predicate == x or predicate.endswith(" " + x) for x in phrases)
 
 
 def _changed_part(a: str, b: str) -> tuple[str, str]:
