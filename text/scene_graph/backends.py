@@ -76,13 +76,25 @@ def import_spacy(keep_torch_out: bool = False) -> Any:
     return spacy
 
 
+def load_spacy(model: str = "en_core_web_sm", keep_torch_out: bool = False) -> Any:
+    """The spaCy pipeline the parser runs: ``model`` (see :func:`resolve_spacy_model`) without
+    :data:`SPACY_EXCLUDE`, its attribute ruler and lemmatizer replaced by cached ones that leave
+    every doc exactly as spaCy's would, in less time (:mod:`text.scene_graph.cached_pipes`)."""
+    from text.scene_graph.cached_pipes import speed_up
+
+    spacy = import_spacy(keep_torch_out)
+    nlp = spacy.load(resolve_spacy_model(model), exclude=SPACY_EXCLUDE)
+    speed_up(nlp)
+    return nlp
+
+
 class SpacyBackend:
     name = "spacy"
 
     def __init__(self, model: str = "en_core_web_sm", keep_torch_out: bool = False) -> None:
         spacy = import_spacy(keep_torch_out)
         resolved = resolve_spacy_model(model)
-        self.nlp = spacy.load(resolved, exclude=SPACY_EXCLUDE)
+        self.nlp = load_spacy(model, keep_torch_out)
         self.version = f"spacy {spacy.__version__} {self.nlp.meta.get('name', resolved)} {self.nlp.meta.get('version', '')}"
 
     def parse(self, texts: Iterable[str], batch_size: int = 256) -> Iterator[Parse]:

@@ -53,14 +53,15 @@ class Parse:
 
 def from_spacy(doc: Any) -> Parse:
     """A spaCy ``Doc`` (or ``Span``) as a :class:`Parse`."""
-    offset = doc[0].i if len(doc) else 0
+    tokens = list(doc)  # each pass over a doc makes its Token objects anew: one pass
+    offset = tokens[0].i if tokens else 0
     return Parse(
-        text=[t.text for t in doc],
-        lemma=[t.lemma_.lower() for t in doc],
-        pos=[t.pos_ for t in doc],
-        tag=[t.tag_ for t in doc],
-        dep=[t.dep_ for t in doc],
-        head=[t.head.i - offset for t in doc],
+        text=[t.text for t in tokens],
+        lemma=[t.lemma_.lower() for t in tokens],
+        pos=[t.pos_ for t in tokens],
+        tag=[t.tag_ for t in tokens],
+        dep=[t.dep_ for t in tokens],
+        head=[t.head.i - offset for t in tokens],
     )
 
 

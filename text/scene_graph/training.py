@@ -95,12 +95,9 @@ def read_rows(path: Path) -> list[dict[str, str]]:
 
 def parse_docs(texts: Sequence[str], processes: int) -> list[Any]:
     """spaCy docs (with their token vectors) of ``texts``, as the parser makes them at run time."""
-    import spacy
+    from text.scene_graph.backends import load_spacy
 
-    from text.scene_graph.backends import SPACY_EXCLUDE, resolve_spacy_model
-
-    nlp = spacy.load(resolve_spacy_model("en_core_web_sm"), exclude=SPACY_EXCLUDE)
-    return list(nlp.pipe(texts, batch_size=256, n_process=processes))
+    return list(load_spacy().pipe(texts, batch_size=256, n_process=processes))
 
 
 def encode_all(docs: Sequence[Any], device: str, layers: Sequence[int]) -> list[Tensor]:
