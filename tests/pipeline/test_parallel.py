@@ -25,6 +25,14 @@ def test_local_cluster_keeps_order_and_raises_the_first_failure() -> None:
         assert map_partitions(square_plus, items, client, "t", offset=0) == [i * i for i in items]
         with pytest.raises(ValueError, match="thirteen"):
             map_partitions(square_plus, [1, 13, 2], client, "t", offset=0)
+        # the workers' own processes run without the stack sampler that would take the GIL every 10 ms
+        assert set(client.run(worker_profiles).values()) == {False}
+
+
+def worker_profiles() -> bool:
+    import dask
+
+    return dask.config.get("distributed.worker.profile.enabled")
 
 
 @pytest.mark.slow
