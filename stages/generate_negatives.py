@@ -61,7 +61,7 @@ from text.negatives.edits import EDITS, Editor, Negative, facts_of
 from text.negatives.language_model import HeldOutLanguageModel
 from text.negatives.verify import breakdown
 from text.negatives.words import Categories, load_categories
-from text.scene_graph.parser import ParseParams, ParserConfig, cached_parser
+from text.scene_graph.parser import ParseParams, Parsed, ParserConfig, cached_parser
 
 log = logging.getLogger(__name__)
 
@@ -212,12 +212,12 @@ def negatives_for(rows: Sequence[dict[str, Any]], params: NegativeParams, config
         tried = [(c, k, c.candidates[k].pop(0)) for c, k in batch]
         for c, _, neg in tried:
             c.tried.add(neg.text)
-        parsed = parser.parse([t[2].text for t in tried])
+        parsed = list(parser.parse([t[2].text for t in tried]))
         graphs = [p.graph.to_dict() if p.graph is not None else None for p in parsed]
         founds = [diff(c.row, g)["type"] if g is not None else "unparsed"
                   for (c, _, _), g in zip(tried, graphs, strict=True)]
         if rules is not None:
-            founds = _second_reading(rules, tried, founds)
+            founds = _second_reading(rules, tried, founds, parsed if config.lexicon == "factual" else None)
         for (c, kind, neg), graph, found in zip(tried, graphs, founds, strict=True):
             ok = found == neg.type
             c.verified += ok
@@ -234,18 +234,25 @@ def negatives_for(rows: Sequence[dict[str, Any]], params: NegativeParams, config
     return pa.Table.from_pylist(out, schema=NEGATIVES.arrow)
 
 
-def _second_reading(rules: Any, tried: Sequence[tuple[_Caption, str, Negative]], founds: list[str]) -> list[str]:
+def _second_reading(rules: Any, tried: Sequence[tuple[_Caption, str, Negative]], founds: list[str],
+                    read: Sequence[Parsed] | None = None) -> list[str]:
     """``founds`` with the declared type wherever the parser missed it and the rules read exactly
-    that edit between the caption and the candidate (both parsed by the rules, in one batch each)."""
+    that edit between the caption and the candidate. The captions are parsed by the rules (in one
+    batch); the candidates too, unless ``read`` holds the learned parser's readings of them, which
+    carry the rules' graph of the same doc (:class:`~text.scene_graph.parser.Parsed`)."""
     missed = [i for i, (t, f) in enumerate(zip(tried, founds, strict=True)) if f != t[2].type]
     fresh = list({id(tried[i][0]): tried[i][0] for i in missed if tried[i][0].rules_graph is None}.values())
     for c, parsed in zip(fresh, rules.parse([c.row["caption"] for c in fresh]), strict=True):
         c.rules_graph = parsed.graph.to_dict() if parsed.graph is not None else {}
+    if read is not None:
+        candidates = [read[i].rules for i in missed]
+    else:
+        candidates = [p.graph for p in rules.parse([tried[i][2].text for i in missed])]
     out = list(founds)
-    for i, parsed in zip(missed, rules.parse([tried[i][2].text for i in missed]), strict=True):
+    for i, graph in zip(missed, candidates, strict=True):
         c, _, neg = tried[i]
-        if c.rules_graph and parsed.graph is not None:
-            out[i] = neg.type if diff(c.rules_graph, parsed.graph.to_dict())["type"] == neg.type else out[i]
+        if c.rules_graph and graph is not None:
+            out[i] = neg.type if diff(c.rules_graph, graph.to_dict())["type"] == neg.type else out[i]
     return out
 
 

@@ -9,7 +9,7 @@ from dataclasses import replace
 import pytest
 
 from stages.generate_negatives import NegativeParams, fit, negatives_for
-from text.scene_graph.parser import CaptionParser, ParseParams
+from text.scene_graph.parser import CaptionParser, ParseParams, Parsed
 
 PARSE = ParseParams(backend="spacy", spacy_model="en_core_web_sm", stanza_dir="", lexicon="factual",
                     batch_size=16, max_chars=1000, texts_per_task=100, partition_rows=100)
@@ -108,3 +108,9 @@ def test_with_verify_with_either_the_rules_can_verify_what_the_parser_missed() -
     assert _second_reading(rules, tried, ["other", "other"]) == ["replace-obj", "other"]
     assert _second_reading(rules, tried[:1], ["replace-obj"]) == ["replace-obj"]  # nothing to re-read
     assert caption.rules_graph and caption.rules_graph["objects"][0]["name"] == "man"
+    # the learned parser's readings carry the rules' graph of each candidate: read, not re-parsed
+    own, edited = (p.graph for p in rules.parse(["A man sitting on a bench.", "A woman sitting on a bench."]))
+    read = [Parsed(own, None, rules=edited), Parsed(own, None, rules=edited)]
+    assert _second_reading(rules, tried, ["other", "other"], read) == ["replace-obj", "other"]
+    read = [Parsed(edited, None, rules=own), Parsed(edited, None, rules=own)]
+    assert _second_reading(rules, tried, ["other", "other"], read) == ["other", "other"]

@@ -122,12 +122,13 @@ def featurize(docs: Sequence[Any], vocab: Vocabularies, rules: Sequence[TextScen
         k = len(d)
         if not k:
             continue
-        words[i, :k] = torch.tensor(vocab.ids("words", [t.lower_ for t in d]))
-        pos[i, :k] = torch.tensor(vocab.ids("pos", [t.pos_ for t in d]))
-        tags[i, :k] = torch.tensor(vocab.ids("tags", [t.tag_ for t in d]))
-        deps[i, :k] = torch.tensor(vocab.ids("deps", [t.dep_ for t in d]))
+        tokens = list(d)  # one pass: each makes the doc's Token objects anew
+        words[i, :k] = torch.tensor(vocab.ids("words", [t.lower_ for t in tokens]))
+        pos[i, :k] = torch.tensor(vocab.ids("pos", [t.pos_ for t in tokens]))
+        tags[i, :k] = torch.tensor(vocab.ids("tags", [t.tag_ for t in tokens]))
+        deps[i, :k] = torch.tensor(vocab.ids("deps", [t.dep_ for t in tokens]))
         offsets[i, :k] = torch.tensor([max(-HEAD_OFFSET_CLIP, min(HEAD_OFFSET_CLIP, t.head.i - t.i)) + HEAD_OFFSET_CLIP
-                                       for t in d])
+                                       for t in tokens])
         roles[i, :k] = torch.tensor(token_roles(rules[i], k))
         if d.tensor.size:
             spacy[i, :k] = torch.tensor(d.tensor[:k])
@@ -149,6 +150,7 @@ class Prediction:
     links: list[float] = field(default_factory=list)  # a * k: P(attribute i belongs to object j)
     implicit: list[int] = field(default_factory=list)  # k implicit count classes (0: none)
     said: list[TextRelation | None] = field(default_factory=list)  # k * k: the rules' relation of each pair
+    rules: TextSceneGraph | None = None  # the rules' graph of the caption, which the network read as hints
 
 
 def bio_spans(tags: Sequence[str]) -> dict[str, list[tuple[int, int]]]:
@@ -218,7 +220,12 @@ class LearnedParser:
 
     def graphs(self, docs: Sequence[Any]) -> list[TextSceneGraph]:
         """One graph per spaCy doc, in order."""
-        return [self._graph(d, p) for d, p in zip(docs, self.predict(docs), strict=True)]
+        return [g for g, _ in self.readings(docs)]
+
+    def readings(self, docs: Sequence[Any]) -> list[tuple[TextSceneGraph, TextSceneGraph | None]]:
+        """Per spaCy doc, in order: the network's graph, and the rules' graph it read as hints
+        (what the rules mode reads in the same doc with this parser's lexicon)."""
+        return [(self._graph(d, p), p.rules) for d, p in zip(docs, self.predict(docs), strict=True)]
 
     @torch.inference_mode()
     def predict(self, docs: Sequence[Any]) -> list[Prediction]:
@@ -233,6 +240,7 @@ class LearnedParser:
         out = [Prediction(**bio_spans([TAGS[t] for t in row[:len(d)]])) for row, d in zip(tag_ids, docs, strict=True)]
         for p, d, g in zip(out, docs, rules, strict=True):
             p.objects = kept_subjects(p, d, g)
+            p.rules = g
         n_obj = [len(p.objects) for p in out]
         n_att = [len(p.attributes) for p in out]
         obj_base = [sum(n_obj[:c]) for c in range(len(docs))]

@@ -72,6 +72,9 @@ class ParseParams:
 class Parsed:
     graph: TextSceneGraph | None
     error: str | None
+    # learned mode: the rules' graph of the same spaCy doc with the built-in lexicon (the rules
+    # mode's reading when ``lexicon`` is ``factual``), which the network read as hints; for free
+    rules: TextSceneGraph | None = None
 
 
 def check_mode(config: ParserConfig) -> None:
@@ -117,8 +120,9 @@ class CaptionParser:
                 yield Parsed(None, problem)
                 continue
             item = next(graphs)
-            if item.graph is not None:
-                item.graph.offsets = token_offsets(text, item.graph.tokens)
+            for graph in (item.graph, item.rules):
+                if graph is not None:
+                    graph.offsets = token_offsets(text, graph.tokens)
             yield item
 
     def _rules(self, texts: Sequence[str]) -> Iterator[Parsed]:
@@ -133,16 +137,17 @@ class CaptionParser:
         docs = self.backend.docs(texts, batch_size=self.config.batch_size)
         while chunk := [d for _, d in zip(range(self.config.batch_size), docs, strict=False)]:
             try:
-                graphs = self.network.graphs(chunk)
+                readings = self.network.readings(chunk)
             except Exception:  # find the caption that fails; the others still get their graph
                 log.debug("the learned parser failed on a batch", exc_info=True)
                 yield from (self._one(d) for d in chunk)
                 continue
-            yield from (Parsed(g, None) for g in graphs)
+            yield from (Parsed(g, None, rules) for g, rules in readings)
 
     def _one(self, doc: Any) -> Parsed:
         try:
-            return Parsed(self.network.graphs([doc])[0], None)
+            graph, rules = self.network.readings([doc])[0]
+            return Parsed(graph, None, rules)
         except Exception as exc:
             log.debug("the learned parser failed on %r", doc.text, exc_info=True)
             return Parsed(None, f"parse: {type(exc).__name__}: {exc}")

@@ -107,6 +107,14 @@ def test_both_modes_are_one_setting_apart() -> None:
         assert item.graph.facts() == [["man", "hold", "cup"]]
 
 
+def test_the_learned_mode_hands_back_the_rules_reading_of_each_caption() -> None:
+    texts = ["A man riding a horse next to a woman.", "three pairs of shoes", "The cat is not on the mat."]
+    learned = list(CaptionParser(ParserConfig()).parse(texts))
+    rules = list(CaptionParser(ParserConfig(mode="rules")).parse(texts))
+    assert [p.rules.to_dict() for p in learned] == [p.graph.to_dict() for p in rules]
+    assert all(p.rules is None for p in rules)
+
+
 @pytest.mark.parametrize(("caption", "words", "via"), [
     ("A man riding a horse.", ["riding"], "verb"),
     ("A cat sitting under a table.", ["sitting", "under"], "verb"),
