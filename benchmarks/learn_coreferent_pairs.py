@@ -6,7 +6,7 @@ Parses the five captions of every Flickr8k training image (``Flickr8k.token.txt`
 ``Flickr_8k.trainImages.txt`` of ``../shared/data/flickr8k``) and keeps the pairs of object
 lemmas that describe the same image in different captions far more often than chance yet
 almost never appear in one caption together (:func:`text.negatives.lexical.coreferent_pairs`):
-"guy" / "man", "boy" / "child". :func:`text.negatives.lexical.relation` uses them when it is
+"guy" / "man", "boy" / "child"; and the pairs of verbs that do so ("ride" / "sit"). :func:`text.negatives.lexical.relation` uses them when it is
 given no corpus of its own.
 """
 
@@ -17,7 +17,7 @@ import json
 from pathlib import Path
 
 from benchmarks.factual import DEFAULT_DATA
-from text.negatives.lexical import SHIPPED_PAIRS, coreferent_pairs
+from text.negatives.lexical import SHIPPED_PAIRS, coreferent_pairs, verbs
 from text.scene_graph.parser import ParserConfig, cached_parser
 
 
@@ -34,9 +34,10 @@ def main() -> None:
         if image in train and text.strip():
             pairs.append((image, text.strip()))
     parsed = cached_parser(ParserConfig()).parse([t for _, t in pairs])
-    graphs = [{"image_id": image, "objects": p.graph.to_dict()["objects"] if p.graph else []}
+    graphs = [{"image_id": image, **({k: g[k] for k in ("objects", "relations")} if (g := p.graph and p.graph.to_dict())
+                                     else {"objects": [], "relations": []})}
               for (image, _), p in zip(pairs, parsed, strict=True)]
-    found = sorted(sorted(p) for p in coreferent_pairs(graphs))
+    found = sorted(sorted(p) for p in coreferent_pairs(graphs) | coreferent_pairs(graphs, words=verbs))
     args.out.write_text(json.dumps({"source": "Flickr8k training captions (Flickr_8k.trainImages.txt), "
                                               f"{len(pairs)} captions of {len(train)} images",
                                     "pairs": found}, indent=0) + "\n", encoding="utf-8")

@@ -56,7 +56,7 @@ from pipeline.schemas import NEGATIVES, TEXT_GRAPHS
 from pipeline.stage import METRICS, Port, StageSpec, run_stage
 from text.negatives import lexical
 from text.negatives.corpus import CorpusWords
-from text.negatives.diff import TYPES, diff
+from text.negatives.diff import TYPES, diff, embed_words
 from text.negatives.edits import EDITS, Editor, Negative, facts_of
 from text.negatives.language_model import HeldOutLanguageModel
 from text.negatives.verify import breakdown
@@ -214,6 +214,7 @@ def negatives_for(rows: Sequence[dict[str, Any]], params: NegativeParams, config
             c.tried.add(neg.text)
         parsed = list(parser.parse([t[2].text for t in tried]))
         graphs = [p.graph.to_dict() if p.graph is not None else None for p in parsed]
+        embed_words([c.row for c, _, _ in tried] + [g for g in graphs if g is not None])
         founds = [diff(c.row, g)["type"] if g is not None else "unparsed"
                   for (c, _, _), g in zip(tried, graphs, strict=True)]
         if rules is not None:

@@ -5,10 +5,10 @@ attributes a noun takes (a person is tall or young, not metal), which predicates
 subjects and objects ("a dog runs in the dirt", never "inside the dirt"), which phrases attach
 to which nouns ("a man with a hat", "a bench next to a tree"), how each predicate is written,
 which nouns are used alike (distributional neighbours, the candidates of ``replace-obj``), which
-name one thing across the captions of an image (co-reference, see
-:func:`text.negatives.lexical.coreferent_pairs`), and how reliably the parser reads a word
-as a noun or an attribute: a word it misreads in real captions would make a negative it
-cannot verify.
+name one thing across the captions of an image and which verbs say one thing of it ("sit" /
+"ride" a horse: co-reference, see :func:`text.negatives.lexical.coreferent_pairs`), and how
+reliably the parser reads a word as a noun or an attribute: a word it misreads in real captions
+would make a negative it cannot verify.
 
 Shapes: rows as in the ``text_graphs`` artifact (``image_id``, ``tokens``, ``objects``,
 ``relations``).
@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 
-from text.negatives.lexical import Pairs, coreferent_pairs, shipped_pairs
+from text.negatives.lexical import Pairs, coreferent_pairs, shipped_pairs, verbs
 
 VERB_SUFFIXES = ("ing", "ed", "s")
 ARTICLES = {"a", "an", "the", "some"}
@@ -231,7 +231,7 @@ class CorpusWords:
         as_attribute = {w: min(1.0, modifiers[w] / n) for w, n in tokens_seen.items() if modifiers[w]}
         return cls(objects, plurals, attributes, noun_attributes, triples, subject_predicates, predicate_objects,
                    surfaces, phrases, cooccurrence, _neighbours(objects, noun_attributes, triples, neighbours_per_word),
-                   as_noun, as_attribute, coreferent_pairs(rows) | shipped_pairs())
+                   as_noun, as_attribute, coreferent_pairs(rows) | coreferent_pairs(rows, words=verbs) | shipped_pairs())
 
 
 def _common(pairs: Iterable[tuple[tuple[str, str], int]], min_count: int = 3) -> dict[str, frozenset[str]]:

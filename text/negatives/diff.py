@@ -26,11 +26,12 @@ that explains the change with the fewest units (see :mod:`text.negatives.dominan
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from typing import Any
 
 from text.negatives.alignment import Alignment, Graph, Units, WordTags, align, exchanges
 from text.negatives.dominant import dominant
-from text.negatives.lexical import relation
+from text.negatives.lexical import embed, relation
 
 TYPES = ("replace-obj", "replace-att", "replace-rel", "swap-att", "swap-obj", "add-obj", "add-att")
 
@@ -40,6 +41,14 @@ def related(a: str, b: str) -> bool:
     co-referent or near in embedding space): the test the generator refuses replacements with
     (:func:`text.negatives.lexical.relation`). The one place the diff asks it."""
     return relation(a, b) is not None
+
+
+def embed_words(graphs: Iterable[Graph]) -> None:
+    """Embed, in one batch, every word and object name of these graphs that :func:`related` may
+    compare by embeddings, so that diffing many graphs costs a few batched forward passes of the
+    model rather than one for each new pair of words."""
+    embed([w.lower().strip() for g in graphs for w in (*g.get("tokens", ()), *(o["lemma"] for o in g["objects"]))
+           if any(c.isalpha() for c in w)])
 
 
 def _typed(kind: str, unit: str, before: Any, after: Any) -> dict[str, Any]:

@@ -26,7 +26,7 @@ from __future__ import annotations
 import json
 import logging
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -135,9 +135,20 @@ def _head(phrase: str) -> str:
     return phrase.rsplit(" ", 1)[-1]
 
 
+def object_lemmas(graph: dict[str, Any]) -> set[str]:
+    return {o["lemma"] for o in graph["objects"]}
+
+
+def verbs(graph: dict[str, Any]) -> set[str]:
+    """The verbs of a graph's relations written with one ("sit" of "sit on", "ride")."""
+    return {r["predicate"].split()[0] for r in graph["relations"] if r.get("via") == "verb" and r["predicate"]}
+
+
 def coreferent_pairs(graphs: Iterable[dict[str, Any]], min_images: int = 3, max_together: float = 0.15,
-                     min_lift: float = 3.0) -> Pairs:
-    """Pairs of object lemmas that name the same thing in a corpus of several captions per image.
+                     min_lift: float = 3.0, words: Callable[[dict[str, Any]], set[str]] = object_lemmas) -> Pairs:
+    """Pairs of words that say the same thing in a corpus of several captions per image: by
+    default object lemmas ("guy" / "man"); with ``words=verbs``, the verbs of relations ("drive" /
+    "travel", "sit" / "ride": what one caption says a man does on a horse, another says too).
 
     A pair qualifies when both occur among the captions of at least ``min_images`` images, at
     least ``min_lift`` times as often as chance, and in one caption together in at most
@@ -145,7 +156,7 @@ def coreferent_pairs(graphs: Iterable[dict[str, Any]], min_images: int = 3, max_
     are two things: "a man and a woman")."""
     by_image: dict[str, list[set[str]]] = {}
     for g in graphs:
-        by_image.setdefault(g["image_id"], []).append({o["lemma"] for o in g["objects"]})
+        by_image.setdefault(g["image_id"], []).append(words(g))
     has: Counter[str] = Counter()
     both: Counter[tuple[str, str]] = Counter()
     together: Counter[tuple[str, str]] = Counter()

@@ -273,6 +273,17 @@ def test_a_near_synonym_predicate_is_no_replacement(graph_of, corpus_of, caption
     assert made("replace-rel", caption, graph_of(caption), words) == {change}
 
 
+def test_a_verb_other_captions_of_the_image_use_instead_is_no_replacement(graph_of, corpus_of) -> None:
+    """Where one caption of an image says a car drives down the road and another that it travels
+    down it, both are true of such pictures: "traveling" is no negative of "driving", "speeding" is."""
+    images = [["A car driving down the road.", "A car traveling down the road."]] * 4
+    images += [["A car speeding down the road.", "A car speeding down the road."]] * 4
+    images += [["A cat on a bed.", "A cat on a bed."]] * 8
+    words = corpus_of([c for captions in images for c in captions], per_image=2)
+    caption = "A car driving down the road."
+    assert made("replace-rel", caption, graph_of(caption), words) == {"A car speeding down the road."}
+
+
 # ---------------------------------------------------------------- swap-obj where both orders are plausible
 
 def test_swap_obj_between_two_of_a_kind_each_seen_in_its_new_role(graph_of, corpus_of) -> None:
