@@ -6,8 +6,9 @@ Parses the five captions of every Flickr8k training image (``Flickr8k.token.txt`
 ``Flickr_8k.trainImages.txt`` of ``../shared/data/flickr8k``) and keeps the pairs of object
 lemmas that describe the same image in different captions far more often than chance yet
 almost never appear in one caption together (:func:`text.negatives.lexical.coreferent_pairs`):
-"guy" / "man", "boy" / "child"; and the pairs of verbs that do so ("ride" / "sit"). :func:`text.negatives.lexical.relation` uses them when it is
-given no corpus of its own.
+"guy" / "man", "boy" / "child"; and the pairs of verbs that do so ("ride" / "sit").
+:func:`text.negatives.lexical.relation` uses them when it is given no corpus of its own, and the
+negatives' corpus statistics add them to a corpus's own.
 """
 
 from __future__ import annotations

@@ -61,7 +61,7 @@ from text.negatives.edits import EDITS, Editor, Negative, facts_of
 from text.negatives.language_model import HeldOutLanguageModel
 from text.negatives.verify import breakdown
 from text.negatives.words import Categories, load_categories
-from text.scene_graph.parser import ParseParams, Parsed, ParserConfig, cached_parser
+from text.scene_graph.parser import Parsed, ParseParams, ParserConfig, cached_parser
 
 log = logging.getLogger(__name__)
 

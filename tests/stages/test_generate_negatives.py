@@ -9,7 +9,7 @@ from dataclasses import replace
 import pytest
 
 from stages.generate_negatives import NegativeParams, fit, negatives_for
-from text.scene_graph.parser import CaptionParser, ParseParams, Parsed
+from text.scene_graph.parser import CaptionParser, Parsed, ParseParams
 
 PARSE = ParseParams(backend="spacy", spacy_model="en_core_web_sm", stanza_dir="", lexicon="factual",
                     batch_size=16, max_chars=1000, texts_per_task=100, partition_rows=100)

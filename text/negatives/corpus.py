@@ -231,7 +231,8 @@ class CorpusWords:
         as_attribute = {w: min(1.0, modifiers[w] / n) for w, n in tokens_seen.items() if modifiers[w]}
         return cls(objects, plurals, attributes, noun_attributes, triples, subject_predicates, predicate_objects,
                    surfaces, phrases, cooccurrence, _neighbours(objects, noun_attributes, triples, neighbours_per_word),
-                   as_noun, as_attribute, coreferent_pairs(rows) | coreferent_pairs(rows, words=verbs) | shipped_pairs())
+                   as_noun, as_attribute,
+                   coreferent_pairs(rows) | coreferent_pairs(rows, words=verbs) | shipped_pairs())
 
 
 def _common(pairs: Iterable[tuple[tuple[str, str], int]], min_count: int = 3) -> dict[str, frozenset[str]]:
