@@ -29,6 +29,10 @@ from text.negatives.lexical import Pairs, coreferent_pairs, shipped_pairs, verbs
 
 VERB_SUFFIXES = ("ing", "ed", "s")
 ARTICLES = {"a", "an", "the", "some"}
+# a phrase said at least this often, of one noun in at least this share, is said of that noun
+# ("on a leash": dogs): another noun takes it only as the corpus says it of that noun too
+SELECTIVE_MIN = 5
+SELECTIVE_SHARE = 0.6
 
 
 def verb_form(word: str) -> str:
@@ -87,6 +91,26 @@ class CorpusWords:
             return self._by_verb.get((noun, words[0]), 0) >= 3
         tail = " ".join(words[1:])
         return self.predicate_objects[(tail, noun)] + self._by_tail.get((tail, noun), 0) >= 3
+
+    def said_of(self, predicate: str, other: str, role: str) -> tuple[str, float] | None:
+        """The noun the corpus says a phrase of mostly, and its share: "on a leash" is said of dogs
+        (``said_of("on", "leash", "subject")``), "wearing a hat" of people. ``None`` when the phrase
+        is rare (under :data:`SELECTIVE_MIN` times) or said of many nouns alike."""
+        return self._said_of.get((predicate, other, role))
+
+    @cached_property
+    def _said_of(self) -> dict[tuple[str, str, str], tuple[str, float]]:
+        partners: dict[tuple[str, str, str], Counter] = {}
+        for (s, p, o), n in self.triples.items():
+            partners.setdefault((p, o, "subject"), Counter())[s] += n
+            partners.setdefault((p, s, "object"), Counter())[o] += n
+        out = {}
+        for key, found in partners.items():
+            total = sum(found.values())
+            noun, n = found.most_common(1)[0]
+            if total >= SELECTIVE_MIN and n >= SELECTIVE_SHARE * total:
+                out[key] = (noun, n / total)
+        return out
 
     def triples_with(self, noun: str, predicate: str, role: str) -> int:
         if role == "subject":

@@ -44,11 +44,11 @@ def related(a: str, b: str) -> bool:
 
 
 def embed_words(graphs: Iterable[Graph]) -> None:
-    """Embed, in one batch, every word and object name of these graphs that :func:`related` may
-    compare by embeddings, so that diffing many graphs costs a few batched forward passes of the
-    model rather than one for each new pair of words."""
-    embed([w.lower().strip() for g in graphs for w in (*g.get("tokens", ()), *(o["lemma"] for o in g["objects"]))
-           if any(c.isalpha() for c in w)])
+    """Embed, in one batch, every object name of these graphs and its head word (what
+    :func:`related` compares), so that diffing many graphs costs a few batched forward passes of
+    the model rather than one for each new pair of words."""
+    names = {o["lemma"].lower().strip() for g in graphs for o in g["objects"]}
+    embed([w for n in names for w in {n, n.rsplit(" ", 1)[-1]} if any(c.isalpha() for c in w)])
 
 
 def _typed(kind: str, unit: str, before: Any, after: Any) -> dict[str, Any]:

@@ -39,7 +39,7 @@ CASES = [
      ["A man on a bench."] + ["A wooden bench in a park."] * 2,
      {"A man on a wooden bench."}),
     ("add-obj", "A man sitting on a bench.",
-     ["A man sitting on a bench."] + ["A bench next to a tree."] * 2 + ["A bench in a park."] * 12,
+     ["A man sitting on a bench."] + ["A bench next to a tree."] * 2 + ["A bench in a park."] * 12 + ["A bench."] * 20,
      {"A man sitting on a bench next to a tree."}),
 ]
 
@@ -77,7 +77,7 @@ def test_an_attribute_most_likely_true_is_not_added(graph_of, corpus_of) -> None
 def test_an_added_object_is_a_phrase_the_corpus_attaches_to_its_noun(graph_of, corpus_of) -> None:
     """Not "... and a pizza" at the end: the phrase lands right after a noun it is said of."""
     words = corpus_of(["A pizza on a plate."] * 3 + ["A bench next to a tree."] * 2 + ["A man sitting on a bench."]
-                      + ["A bench in a park."] * 12)
+                      + ["A bench in a park."] * 12 + ["A bench."] * 20)
     caption = "A man sitting on a bench."
     negs = made("add-obj", caption, graph_of(caption), words)
     assert negs == {"A man sitting on a bench next to a tree."}
@@ -100,14 +100,14 @@ def test_replacements_still_true_of_the_image_are_refused(graph_of, corpus_of) -
 
 
 def test_a_replaced_relation_is_one_the_corpus_says_between_such_nouns(graph_of, corpus_of) -> None:
-    """Not "runs under the dirt": dogs run across the dirt in this corpus; cats sit under tables,
+    """Not "runs under the car": dogs run behind cars in this corpus; cats sit under tables,
     cups stand on them and balls lie under chairs."""
-    words = corpus_of(["A dog runs in the dirt."] + ["A dog runs across the dirt."] * 2
+    words = corpus_of(["A dog runs by the car."] + ["A dog runs behind the car."] * 2
                       + ["A cat sitting under a table."] * 3
                       + ["A cat behind a box.", "A cup on a table.", "A ball under a chair."] * 3
-                      + ["A dog runs across the grass."] * 2)
-    caption = "A dog runs in the dirt."
-    assert made("replace-rel", caption, graph_of(caption), words) == {"A dog runs across the dirt."}
+                      + ["A dog runs behind the truck."] * 2)
+    caption = "A dog runs by the car."
+    assert made("replace-rel", caption, graph_of(caption), words) == {"A dog runs behind the car."}
 
 
 def test_swap_obj_only_where_the_corpus_says_both_orders(graph_of, corpus_of) -> None:
@@ -334,7 +334,8 @@ def test_no_second_place_is_added(graph_of, corpus_of) -> None:
     nor "a dog in the snow is jumping through a hoop"; the table a bowl is on may be put in a kitchen."""
     words = corpus_of(["Water on the grass."] * 2 + ["A table in a kitchen."] * 2 + ["A dog running through the water."]
                       + ["A bowl on a table."] * 2 + ["A table with a bowl."] * 20 + ["A kitchen with a bowl."]
-                      + ["A dog in a field."] * 10 + ["A boat on the water."] * 20 + ["A dog on the grass."])
+                      + ["A dog in a field."] * 10 + ["A boat on the water."] * 20 + ["A dog on the grass."]
+                      + ["A table."] * 10)
     caption = "A dog running through the water."
     assert made("add-obj", caption, graph_of(caption), words) == set()
     caption = "A bowl is on a table."
@@ -463,7 +464,7 @@ def test_one_of_two_named_alike_is_not_renamed_alone(graph_of, corpus_of) -> Non
 def test_an_added_object_is_not_a_fixture_there_anyway(graph_of, corpus_of) -> None:
     """"A pizza on a counter in a kitchen with a sink": a kitchen has one, said or not."""
     words = corpus_of(["A kitchen with a sink.", "A kitchen with a window.", "A pizza near a sink.",
-                       "A pizza near a window."] * 3 + ["A pizza in a kitchen."] * 30)
+                       "A pizza near a window."] * 3 + ["A pizza in a kitchen."] * 30 + ["A kitchen.", "A pizza."] * 20)
     caption = "A pizza in a kitchen."
     assert made("add-obj", caption, graph_of(caption), words) == {"A pizza in a kitchen with a window."}
 
@@ -473,10 +474,83 @@ def test_a_rider_is_not_put_somewhere_else_nor_anything_in_a_room(graph_of, corp
     and "a bed in a room" is true of every bedroom."""
     words = corpus_of(["A man on a bench.", "A man with a hat.", "A bed in a room.", "A bed under a window.",
                        "A man with a hat riding a horse.", "A man on a bench near a horse."] * 3
-                      + ["A man riding a horse.", "A man sitting on a horse."] * 15 + ["A bed."] * 30)
+                      + ["A man riding a horse.", "A man sitting on a horse."] * 15 + ["A bed."] * 40)
     caption = "A man riding a horse."
     assert made("add-obj", caption, graph_of(caption), words) == {"A man with a hat riding a horse."}
     caption = "A man sitting on a horse."
     assert made("add-obj", caption, graph_of(caption), words) == {"A man with a hat sitting on a horse."}
     caption = "A bed."
     assert made("add-obj", caption, graph_of(caption), words) == {"A bed under a window."}
+
+
+def test_a_phrase_said_of_one_kind_of_thing_goes_to_its_kin_only(graph_of, corpus_of) -> None:
+    """"A dog on a leash" may become "a cat on a leash", never "a man on a leash": the corpus says
+    "on a leash" of dogs, though men and cats are both on many things and both seen with leashes."""
+    words = corpus_of(["A dog on a leash."] * 6 + ["A man on a bench.", "A cat on a bench.", "A dog on a bench.",
+                                                   "A man on a couch.", "A cat on a couch.", "A dog on a couch.",
+                                                   "A man holding a leash.", "A cat with a leash."] * 3)
+    caption = "A dog on a leash."
+    negs = made("replace-obj", caption, graph_of(caption), words)
+    assert "A cat on a leash." in negs
+    assert not any(n.startswith(("A man", "A woman")) for n in negs), negs
+
+
+def test_the_first_word_of_a_compound_read_as_the_thing_is_not_replaced(graph_of, corpus_of) -> None:
+    """"Two doughnut holes on a plate" read as doughnuts on a plate: not "two cakes holes"."""
+    words = corpus_of(["Holes in a wall.", "Two holes in the road.", "Cakes on a plate.", "A doughnut on a plate.",
+                       "A cake on a plate.", "Cakes in a box.", "Doughnuts in a box."] * 3)
+    caption = "Two doughnut holes on a plate."
+    graph = graph_of(caption)
+    assert [o["lemma"] for o in graph["objects"]][0] == "doughnut"  # the misreading this guards against
+    assert not any(n.startswith("Two cake") for n in made("replace-obj", caption, graph, words))
+
+
+def test_a_place_keeps_its_preposition_unless_the_picture_changes(graph_of, corpus_of) -> None:
+    """A book "on", "in" or "along" a street is one picture, and nothing is "in front of a street";
+    "near a street" is another picture."""
+    words = corpus_of(["A book in a street.", "A book along a street.", "A book in front of a street.",
+                       "A book near a street.", "A book on a street."] * 3)
+    caption = "A book on a street."
+    assert made("replace-rel", caption, graph_of(caption), words) == {"A book near a street."}
+
+
+def test_swap_att_only_between_attributes_of_a_known_kind(graph_of, corpus_of) -> None:
+    """"An old stone building with an outside wall" never becomes "an outside building with a stone
+    wall": "outside" is an attribute of no kind, and trades places with none."""
+    caption = "A stone building with an outside wall."
+    words = corpus_of(["An outside building.", "A stone wall.", caption] * 3)
+    assert made("swap-att", caption, graph_of(caption), words) == set()
+
+
+def test_an_added_object_is_not_one_the_scene_most_likely_has(graph_of, corpus_of) -> None:
+    """"A man making a burrito" is in a kitchen whether it says so or not: the corpus names a
+    kitchen with most burritos (though with few men). A hat is a real addition."""
+    words = corpus_of(["A burrito in a kitchen."] * 12 + ["A burrito with cheese."] * 4 + ["A man in a kitchen."] * 2
+                      + ["A man with a hat."] * 2 + ["A man is cooking."] * 30
+                      + ["A man with a hat and a kitchen and a burrito."])
+    caption = "A man making a burrito."
+    assert made("add-obj", caption, graph_of(caption), words) == {"A man with a hat making a burrito."}
+    # a thing's usual surroundings go unsaid more often than a person's: a table under a banana
+    # said in a tenth of its captions is there anyway, a cup beside it in a fifteenth is not
+    words = corpus_of(["A banana on a table."] * 3 + ["A banana next to a cup."] * 2 + ["A banana."] * 25)
+    caption = "A banana is ripe."
+    assert made("add-obj", caption, graph_of(caption), words) == {"A banana next to a cup is ripe."}
+
+
+def test_no_vehicle_board_or_mount_is_added_to_one_doing_something(graph_of, corpus_of) -> None:
+    """Not "a person on a horse snowboarding down a hill" (what one rides says how the verb is
+    done) nor "with a snowboard" (the thing "snowboarding" is named for); "with a hat" is."""
+    words = corpus_of(["A person on a horse.", "A person with a snowboard.", "A person with a hat."] * 2
+                      + ["A person on a hill."] * 30 + ["A person with a snowboard and a horse and a hat on a hill."])
+    caption = "A person snowboarding down a hill."
+    assert made("add-obj", caption, graph_of(caption), words) == {"A person with a hat snowboarding down a hill."}
+
+
+def test_a_thing_is_not_replaced_by_a_person_the_pronouns_disagree_with(graph_of, corpus_of) -> None:
+    """"An elephant walks around his pen" may become "a man", never "a woman"."""
+    words = corpus_of(["An elephant walks around a pen.", "A man walks around a pen.", "A woman walks around a pen.",
+                       "A man with an elephant.", "A woman with an elephant."] * 3)
+    caption = "An elephant walks around his pen."
+    negs = made("replace-obj", caption, graph_of(caption), words)
+    assert "A man walks around his pen." in negs
+    assert not any(n.startswith("A woman") for n in negs), negs
