@@ -162,6 +162,21 @@ class CorpusWords:
             out[o] += n
         return out
 
+    def countable(self, lemma: str) -> bool:
+        """Written with "a" in at least a tenth of the phrases that name it ("a field", never "a snow",
+        "a sand"); a noun seen in fewer than five phrases counts as countable."""
+        with_a, total = self._articles.get(lemma, (0, 0))
+        return total < 5 or with_a >= 0.1 * total
+
+    @cached_property
+    def _articles(self) -> dict[str, tuple[int, int]]:
+        out: dict[str, list[int]] = {}
+        for (_, _, determiner, dependent), n in self.phrases.items():
+            c = out.setdefault(dependent, [0, 0])
+            c[0] += n if determiner == "a" else 0
+            c[1] += n
+        return {k: (a, t) for k, (a, t) in out.items()}
+
     def attachments(self, host: str) -> list[tuple[str, str, str]]:
         """(preposition as written, determiner, dependent lemma) the corpus attaches to ``host``
         at least twice, commonest first: ("with", "a", "hat")."""

@@ -508,6 +508,8 @@ class Editor:
                         and self.fits_scene(w, o["lemma"]) and self.same_pronouns(o["lemma"], w)
                         and self.person_swap_visible(o["lemma"], w)):
                     first, h = self.name_span(o)  # a compound is replaced whole: "a dump truck" -> "a bus"
+                    if first > 0 and self.tokens[first - 1] in ("a", "an") and not self.words.countable(w):
+                        continue  # "in a field" never becomes "in a snow"
                     new = match_case(self.noun_for(w, o).lower(), self.g["tokens"][first])
                     neg = realise(self.caption, self.g, [(first, h + 1, new)], "replace-obj")
                     yield neg and _with_changed(neg, [(o["lemma"], w)] + [(x, w) for x in self.lemmas - {o["lemma"]}],

@@ -554,3 +554,14 @@ def test_a_thing_is_not_replaced_by_a_person_the_pronouns_disagree_with(graph_of
     negs = made("replace-obj", caption, graph_of(caption), words)
     assert "A man walks around his pen." in negs
     assert not any(n.startswith("A woman") for n in negs), negs
+
+
+def test_a_mass_noun_does_not_follow_an_article(graph_of, corpus_of) -> None:
+    """"A dog in a field" may become "in a park", never "in a snow": the corpus writes snow with
+    "the" or nothing."""
+    words = corpus_of(["A dog in the snow.", "A dog in snow.", "A dog in a park.", "A dog in a field.",
+                       "A cat in the snow.", "A cat in a park.", "A cat in a field."] * 3)
+    caption = "A dog in a field."
+    negs = made("replace-obj", caption, graph_of(caption), words)
+    assert "A dog in a park." in negs
+    assert not any("a snow" in n for n in negs), negs
