@@ -13,7 +13,8 @@ so that a negative reads like a caption and a reader cannot tell it without the 
 - ``replace-att``: an attribute of the same kind that the corpus uses with this noun (a
   person may be young, not metal);
 - ``replace-rel``: a predicate written the same way (a verb in the same form, a preposition)
-  seen between such a subject and object ("runs in the dirt", not "inside the dirt");
+  seen between such a subject and object ("runs behind the car", not "under the car"), never one
+  place preposition for another ("in" / "on the street": one picture);
 - ``swap-att``: two objects exchange attributes each of them takes;
 - ``swap-obj``: subject and object trade places only where every relation and attribute still
   fits the other way round ("a dog chasing a cat"; never "a scooter wearing sunglasses");
