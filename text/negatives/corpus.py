@@ -30,7 +30,7 @@ from text.negatives.lexical import Pairs, coreferent_pairs, shipped_pairs, verbs
 VERB_SUFFIXES = ("ing", "ed", "s")
 ARTICLES = {"a", "an", "the", "some"}
 # a phrase said at least this often, of one noun in at least this share, is said of that noun
-# ("on a leash": dogs): another noun takes it only as the corpus says it of that noun too
+# ("on a leash": dogs): replace-obj gives it only to that noun's kin or to a noun it is said of twice
 SELECTIVE_MIN = 5
 SELECTIVE_SHARE = 0.6
 

@@ -373,7 +373,9 @@ class Editor:
             share = USUAL_WITH_THINGS if support and not self.is_animate(x) else USUAL
             return words.together(x, dependent) >= share * words.objects[x]
 
-        if usual(host) or any(words.objects[x] >= COMMON and usual(x) for x in self.lemmas):
+        head = host.rsplit(" ", 1)[-1]  # "a cake plate on a table": a plate's table
+        if usual(host) or (words.objects[head] >= COMMON and usual(head)) or any(
+                words.objects[x] >= COMMON and usual(x) for x in self.lemmas):
             return True
         return any(t.startswith(dependent) and t[len(dependent):] in ("ing", "er", "ers", "ed") for t in self.tokens)
 
@@ -469,7 +471,7 @@ class Editor:
         usual = self.words.said_of(predicate, other, role)
         if usual is None or usual[0] == lemma:
             return True
-        kind = self.kind(usual[0], SWAP_KINDS + ("food", "furniture", "clothing", "sports"))
+        kind = self.kind(usual[0], SWAP_KINDS + ("food", "furniture", "clothing"))
         return kind is not None and self.kind(lemma, (kind,)) == kind
 
     def shuffled(self, items: Sequence[Any]) -> list[Any]:

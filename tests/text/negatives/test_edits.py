@@ -535,6 +535,11 @@ def test_an_added_object_is_not_one_the_scene_most_likely_has(graph_of, corpus_o
     words = corpus_of(["A banana on a table."] * 3 + ["A banana next to a cup."] * 2 + ["A banana."] * 25)
     caption = "A banana is ripe."
     assert made("add-obj", caption, graph_of(caption), words) == {"A banana next to a cup is ripe."}
+    # a compound's head tells as much: a cake plate is on a table as a plate is
+    words = corpus_of(["A plate on a table."] * 3 + ["A cake plate on a table.", "A cake plate next to a cup."] * 2
+                      + ["A plate next to a cup."] + ["A plate."] * 25 + ["A cake plate."] * 30)
+    caption = "A cake plate is empty."
+    assert made("add-obj", caption, graph_of(caption), words) == {"A cake plate next to a cup is empty."}
 
 
 def test_no_vehicle_board_or_mount_is_added_to_one_doing_something(graph_of, corpus_of) -> None:
