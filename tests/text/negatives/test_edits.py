@@ -261,6 +261,7 @@ NEAR_SYNONYM_PREDICATES = [  # (caption, a near-synonym of its predicate, a real
     ("A man riding a wave.", "A man surfing a wave.", "A man watching a wave."),
     ("A man walking a herd of sheep.", "A man herding a herd of sheep.", "A man feeding a herd of sheep."),
     ("A train on top of a bridge.", "A train over a bridge.", "A train under a bridge."),
+    ("A man swinging a racket.", "A man holding a racket.", "A man dropping a racket."),
 ]
 
 
@@ -570,3 +571,13 @@ def test_a_mass_noun_does_not_follow_an_article(graph_of, corpus_of) -> None:
     negs = made("replace-obj", caption, graph_of(caption), words)
     assert "A dog in a park." in negs
     assert not any("a snow" in n for n in negs), negs
+
+
+def test_a_field_is_not_replaced_by_the_grass_it_is(graph_of, corpus_of) -> None:
+    """"Men playing frisbee in the field" / "in the grass" tell one picture; "in the park" another."""
+    words = corpus_of(["A dog playing in a field.", "A dog playing in the grass.", "A dog playing in a park.",
+                       "A cat playing in a field.", "A cat playing in the grass.", "A cat playing in a park."] * 3)
+    caption = "A dog playing in a field."
+    negs = made("replace-obj", caption, graph_of(caption), words)
+    assert "A dog playing in a park." in negs
+    assert not any("grass" in n for n in negs), negs
