@@ -92,14 +92,14 @@ class CorpusWords:
         tail = " ".join(words[1:])
         return self.predicate_objects[(tail, noun)] + self._by_tail.get((tail, noun), 0) >= 3
 
-    def said_of(self, predicate: str, other: str, role: str) -> tuple[str, float] | None:
-        """The noun the corpus says a phrase of mostly, and its share: "on a leash" is said of dogs
+    def said_of(self, predicate: str, other: str, role: str) -> str | None:
+        """The noun the corpus says a phrase of mostly: "on a leash" is said of dogs
         (``said_of("on", "leash", "subject")``), "wearing a hat" of people. ``None`` when the phrase
         is rare (under :data:`SELECTIVE_MIN` times) or said of many nouns alike."""
         return self._said_of.get((predicate, other, role))
 
     @cached_property
-    def _said_of(self) -> dict[tuple[str, str, str], tuple[str, float]]:
+    def _said_of(self) -> dict[tuple[str, str, str], str]:
         partners: dict[tuple[str, str, str], Counter] = {}
         for (s, p, o), n in self.triples.items():
             partners.setdefault((p, o, "subject"), Counter())[s] += n
@@ -109,7 +109,7 @@ class CorpusWords:
             total = sum(found.values())
             noun, n = found.most_common(1)[0]
             if total >= SELECTIVE_MIN and n >= SELECTIVE_SHARE * total:
-                out[key] = (noun, n / total)
+                out[key] = noun
         return out
 
     def triples_with(self, noun: str, predicate: str, role: str) -> int:

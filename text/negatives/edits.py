@@ -374,8 +374,7 @@ class Editor:
             return words.together(x, dependent) >= share * words.objects[x]
 
         head = host.rsplit(" ", 1)[-1]  # "a cake plate on a table": a plate's table
-        if usual(host) or (words.objects[head] >= COMMON and usual(head)) or any(
-                words.objects[x] >= COMMON and usual(x) for x in self.lemmas):
+        if usual(host) or any(words.objects[x] >= COMMON and usual(x) for x in self.lemmas | {head}):
             return True
         return any(t.startswith(dependent) and t[len(dependent):] in ("ing", "er", "ers", "ed") for t in self.tokens)
 
@@ -459,7 +458,7 @@ class Editor:
             said = self.words.triples[(s, r["predicate"], o)]
             if said < 2 and not self.kin_of_the_usual(lemma, r["predicate"], o if role == "subject" else s, role):
                 return False
-            if said or self.words.fits_relation(s, r["predicate"], o, strict):
+            if self.words.fits_relation(s, r["predicate"], o, strict):  # a triple said once fits
                 continue
             if strict or r["subject"] == r["object"] or not self.words.fits_role(lemma, r["predicate"], role):
                 return False
@@ -469,9 +468,9 @@ class Editor:
         """A phrase the corpus says mostly of one noun ("on a leash": dogs) goes to that noun's kin
         only (a cat on a leash, never a man on a leash), unless the corpus says it of the new noun twice."""
         usual = self.words.said_of(predicate, other, role)
-        if usual is None or usual[0] == lemma:
+        if usual is None or usual == lemma:
             return True
-        kind = self.kind(usual[0], SWAP_KINDS + ("food", "furniture", "clothing"))
+        kind = self.kind(usual, SWAP_KINDS + ("food", "furniture", "clothing"))
         return kind is not None and self.kind(lemma, (kind,)) == kind
 
     def shuffled(self, items: Sequence[Any]) -> list[Any]:
