@@ -67,6 +67,13 @@ SWAPPED_SHARE = 0.2  # swap-obj: the corpus says the swapped triple at least thi
 # replace-rel: a new verb's (subject, predicate, object) said at least this often in the corpus; once
 # is mostly the parser's misreading ("a man wearing a kite" from "a man wearing a hat flying a kite")
 MIN_TRIPLE = 2
+# replace-rel: one body can hold one of these at a time: "standing and walking", "sleeping in bed" while
+# "sitting" elsewhere in the caption is no one's picture
+# replace-rel: prepositions of a thing held by another (in it, on it), which few things can be; a new
+# one only as a triple the corpus says ("a sink in a mirror", "a zebra on a tree" are no one's picture);
+# "near", "behind", "next to" fit any two things
+HELD_BY = {"in", "on", "inside", "into", "onto", "on top of", "atop", "in the middle of"}
+POSTURES = {"standing", "sitting", "laying", "lying", "sleeping", "walking", "running", "kneeling", "squatting"}
 # replace-rel: "wear" only of what is mostly worn where it is named (a hat, glasses; not a guitar or a
 # bicycle, which the parser often reads as worn: "a man in a helmet riding a bicycle")
 WORN_SHARE = 0.3
@@ -556,10 +563,17 @@ class Editor:
             # a verb that heads other relations too ("running in the grass with a frisbee") would
             # change them all: only its preposition may change
             shared = any(x is not r and x["start"] <= r["start"] < x["end"] for x in self.g["relations"])
+            # "being led" is no base form: its verb cannot be written in its form, only its preposition changed
+            irregular = r["via"] == "verb" and not form and verb != r["predicate"].split()[0]
+            others = set(self.tokens[:r["start"]] + self.tokens[r["start"] + 1:])
+            posed = bool(POSTURES & others)
             for predicate in self.words.predicates_between(s, o):
                 new_words = self.words.written(predicate, r["via"], form)
                 if new_words is None or predicate == r["predicate"] or predicate in WEAK:
                     continue
+                if r["via"] == "verb" and new_words[0] != verb and (
+                        irregular or new_words[0] in others or (posed and new_words[0] in POSTURES)):
+                    continue  # "horses being stand", "grazing in a field and grazing", "standing and walking"
                 if r["via"] == "preposition" and " ".join(new_words) not in PREPOSITIONS:
                     continue  # what the parser took for a preposition: "counter", "using"
                 one_part = r["via"] == "preposition" or (
@@ -572,6 +586,8 @@ class Editor:
                     continue  # "on the street" / "in the street" / "along the street": the same picture
                 if self.is_flat(o) and new_part in NOT_BY_FLAT:
                     continue  # nothing is "in front of a field" or "under a street"
+                if new_part in HELD_BY and not self.words.triples[(s, predicate, o)]:
+                    continue  # in or on only what the corpus says holds such a thing: never "a zebra on a tree"
                 if r["via"] == "verb" and new_words[0] != verb and self.words.triples[(s, predicate, o)] < MIN_TRIPLE:
                     continue  # a new verb only as said of such a pair: never "wearing a kite"
                 if r["via"] == "preposition" and not (r["predicate"] in PREPOSITIONS and predicate in PREPOSITIONS):

@@ -285,6 +285,33 @@ def test_a_verb_other_captions_of_the_image_use_instead_is_no_replacement(graph_
     assert made("replace-rel", caption, graph_of(caption), words) == {"A car speeding down the road."}
 
 
+def test_a_thing_is_put_in_or_on_only_what_the_corpus_says_holds_it(graph_of, corpus_of) -> None:
+    """Birds sit on trees and giraffes stand behind them, but no giraffe is on a tree: "in" and
+    "on" need the triple itself; "behind" fits any two things the corpus sees in such roles."""
+    words = corpus_of(["A giraffe near a tree."] + ["A bird on a tree."] * 3 + ["A giraffe on a field."] * 3
+                      + ["A giraffe behind a tree."] * 2 + ["A dog behind a fence."] * 3)
+    caption = "A giraffe near a tree."
+    assert made("replace-rel", caption, graph_of(caption), words) == {"A giraffe behind a tree."}
+
+
+def test_a_new_verb_keeps_the_captions_grammar_and_its_other_doings(graph_of, corpus_of) -> None:
+    """"being led" has no base form to follow ("being stand"); a verb the caption already writes
+    ("grazing in a field and grazing") or a second posture ("standing and walking") is no picture."""
+    words = corpus_of(["Horses stand in a field.", "A horse standing in a field.", "A horse grazing in a field.",
+                       "A horse led in a field."] * 3
+                      + ["A horse standing by a field."] * 3
+                      + ["Three people walking on a sidewalk.", "Three people talking on a sidewalk.",
+                         "Three people dancing on a sidewalk."] * 3)
+    caption = "Some horses are being led in a field."
+    assert "Some horses are being stand in a field." not in made("replace-rel", caption, graph_of(caption), words)
+    caption = "Two horses are standing in a field and grazing."
+    assert made("replace-rel", caption, graph_of(caption), words) == {"Two horses are standing by a field and grazing."}
+    caption = "Three people standing and talking on a sidewalk."
+    negs = made("replace-rel", caption, graph_of(caption), words)
+    assert "Three people standing and dancing on a sidewalk." in negs
+    assert "Three people standing and walking on a sidewalk." not in negs
+
+
 # ---------------------------------------------------------------- swap-obj where both orders are plausible
 
 def test_swap_obj_between_two_of_a_kind_each_seen_in_its_new_role(graph_of, corpus_of) -> None:
