@@ -67,12 +67,12 @@ SWAPPED_SHARE = 0.2  # swap-obj: the corpus says the swapped triple at least thi
 # replace-rel: a new verb's (subject, predicate, object) said at least this often in the corpus; once
 # is mostly the parser's misreading ("a man wearing a kite" from "a man wearing a hat flying a kite")
 MIN_TRIPLE = 2
-# replace-rel: one body can hold one of these at a time: "standing and walking", "sleeping in bed" while
-# "sitting" elsewhere in the caption is no one's picture
 # replace-rel: prepositions of a thing held by another (in it, on it), which few things can be; a new
 # one only as a triple the corpus says ("a sink in a mirror", "a zebra on a tree" are no one's picture);
 # "near", "behind", "next to" fit any two things
 HELD_BY = {"in", "on", "inside", "into", "onto", "on top of", "atop", "in the middle of"}
+# replace-rel: one body holds one of these at a time: "standing and walking", "sleeping in bed" while
+# "sitting" elsewhere in the caption is no one's picture
 POSTURES = {"standing", "sitting", "laying", "lying", "sleeping", "walking", "running", "kneeling", "squatting"}
 # replace-rel: "wear" only of what is mostly worn where it is named (a hat, glasses; not a guitar or a
 # bicycle, which the parser often reads as worn: "a man in a helmet riding a bicycle")
