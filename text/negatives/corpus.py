@@ -124,6 +124,20 @@ class CorpusWords:
             out[(s, p.split()[0])] += n
         return out
 
+    def held(self, subject: str, preposition: str, holder: str) -> int:
+        """How often the corpus puts the subject ``preposition`` the holder, whatever the verb
+        before it ("a sheep grazing on a hill" and "a sheep on a hill" both count for "on")."""
+        return self._held[(subject, preposition, holder)]
+
+    @cached_property
+    def _held(self) -> Counter:
+        out: Counter = Counter()
+        for (s, p, o), n in self.triples.items():
+            words = p.split()
+            for k in range(len(words)):
+                out[(s, " ".join(words[k:]), o)] += n
+        return out
+
     @cached_property
     def _by_tail(self) -> Counter:
         """(preposition, object) -> relations whose predicate is a verb and that preposition."""

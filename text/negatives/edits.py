@@ -67,9 +67,10 @@ SWAPPED_SHARE = 0.2  # swap-obj: the corpus says the swapped triple at least thi
 # replace-rel: a new verb's (subject, predicate, object) said at least this often in the corpus; once
 # is mostly the parser's misreading ("a man wearing a kite" from "a man wearing a hat flying a kite")
 MIN_TRIPLE = 2
-# replace-rel: prepositions of a thing held by another (in it, on it), which few things can be; a new
-# one only as a triple the corpus says ("a sink in a mirror", "a zebra on a tree" are no one's picture);
-# "near", "behind", "next to" fit any two things
+# prepositions of a thing held by another (in it, on it), which few things can be: a new one (replace-rel)
+# only as a triple the corpus says, a new holder (replace-obj) only where the corpus puts the subject so
+# with any verb (CorpusWords.held): "a sink in a mirror", "a zebra on a tree", "surfing on the runway"
+# are no one's picture; "near", "behind", "next to" fit any two things
 HELD_BY = {"in", "on", "inside", "into", "onto", "on top of", "atop", "in the middle of"}
 # replace-rel: one body holds one of these at a time: "standing and walking", "sleeping in bed" while
 # "sitting" elsewhere in the caption is no one's picture
@@ -463,6 +464,9 @@ class Editor:
             strict = r["predicate"] in WEAK or r["via"] in ("of", "possessive")
             role = "subject" if r["subject"] == k else "object"
             said = self.words.triples[(s, r["predicate"], o)]
+            tail = held_by(r["predicate"])
+            if r["object"] == k and tail and not self.words.held(s, tail, lemma):
+                return False  # a holder only where the corpus puts such a thing: never "surfing on the runway"
             if said < 2 and not self.kin_of_the_usual(lemma, r["predicate"], o if role == "subject" else s, role):
                 return False
             if self.words.fits_relation(s, r["predicate"], o, strict):  # a triple said once fits
@@ -761,6 +765,11 @@ class Editor:
                     phrase = f"{tokens[h]} {added.upper() if capitals else added}"
                     neg = realise(self.caption, self.g, [(h, h + 1, phrase)], "add-obj")
                     yield neg and _with_changed(neg, [(x, dependent) for x in self.lemmas], [f"o:{dependent}"])
+
+
+def held_by(predicate: str) -> str | None:
+    """The preposition of :data:`HELD_BY` the predicate ends in ("sit on top of": "on top of")."""
+    return next((h for h in sorted(HELD_BY, key=len, reverse=True) if predicate == h or predicate.endswith(" " + h)), None)
 
 
 def misread_objects(graph: Graph) -> set[int]:

@@ -497,6 +497,16 @@ def test_an_added_object_is_not_a_fixture_there_anyway(graph_of, corpus_of) -> N
     assert made("add-obj", caption, graph_of(caption), words) == {"A pizza in a kitchen with a window."}
 
 
+def test_a_replaced_holder_is_one_the_corpus_puts_such_a_thing_in_or_on(graph_of, corpus_of) -> None:
+    """Boats are on lakes and rivers and near roads, ducks on all three: "a boat on the road" is no
+    one's picture ("surfing on the runway"), though boats and roads are both common with "on"."""
+    words = corpus_of(["A boat on the lake.", "A boat on the river.", "A car on the road.", "A duck on the lake.",
+                       "A duck on the river.", "A duck on the road."] * 3
+                      + ["A man near the lake.", "A man near the road.", "A man near the river.", "A boat near the road."] * 2)
+    caption = "A boat on the lake."
+    assert made("replace-obj", caption, graph_of(caption), words, seeds=10) == {"A duck on the lake."}
+
+
 def test_a_rider_is_not_put_somewhere_else_nor_anything_in_a_room(graph_of, corpus_of) -> None:
     """"A man riding a horse" (or sitting on one) never becomes "A man on a bench riding a horse",
     and "a bed in a room" is true of every bedroom."""
