@@ -54,6 +54,8 @@ class CorpusWords:
     surfaces: Counter  # (predicate, its words as written, via) for relations written in one piece
     phrases: Counter  # (host lemma, preposition as written, determiner, dependent lemma): "man with a hat"
     cooccurrence: Counter  # (lemma, lemma), sorted, in one caption
+    pictured: Counter  # lemma -> images any of whose captions names it
+    pictured_together: Counter  # (lemma, lemma), sorted, both named by the captions of one image
     neighbours: dict[str, tuple[str, ...]]  # lemma -> lemmas used alike, most alike first
     as_noun: dict[str, float]  # word -> share of its occurrences the parser read as an object's head
     as_attribute: dict[str, float]  # word -> share of its occurrences the parser read as an attribute
@@ -151,6 +153,14 @@ class CorpusWords:
     def together(self, a: str, b: str) -> int:
         return self.cooccurrence[(a, b) if a < b else (b, a)]
 
+    def pictured_with(self, a: str, b: str) -> float:
+        """The share of the images a caption names ``a`` in whose captions also name ``b``: how
+        often a picture of ``a`` has ``b`` in it, as far as its captions tell (on COCO's first 8,000
+        captions one caption names a giraffe's field in 9 % of its captions, the five captions of a
+        picture in 32 % of the pictures)."""
+        n = self.pictured[a]
+        return self.pictured_together[(a, b) if a < b else (b, a)] / n if n else 0.0
+
     def predicates_between(self, subject: str, obj: str) -> list[str]:
         """Every predicate that :meth:`fits_relation` between the two, commonest triples first."""
         exact = self._between.get((subject, obj), [])
@@ -238,6 +248,7 @@ class CorpusWords:
         surfaces: Counter = Counter()
         phrases: Counter = Counter()
         cooccurrence: Counter = Counter()
+        named_in: dict[Any, set[str]] = {}
         tokens_seen: Counter = Counter()
         heads: Counter = Counter()
         modifiers: Counter = Counter()
@@ -257,6 +268,7 @@ class CorpusWords:
                     modifiers[a] += 1
             lemmas = sorted({o["lemma"] for o in objs})
             cooccurrence.update((x, y) for i, x in enumerate(lemmas) for y in lemmas[i + 1:])
+            named_in.setdefault(r["image_id"], set()).update(lemmas)
             for rel in r["relations"]:
                 s, o = objs[rel["subject"]]["lemma"], objs[rel["object"]]["lemma"]
                 triples[(s, rel["predicate"], o)] += 1
@@ -272,6 +284,12 @@ class CorpusWords:
                     if rel["via"] == "preposition" and len(between) <= 1 and set(between) <= ARTICLES:
                         determiner = ("a" if between[0] == "an" else between[0]) if between else ""
                         phrases[(s, " ".join(written), determiner, o)] += 1
+        pictured: Counter = Counter()
+        pictured_together: Counter = Counter()
+        for named in named_in.values():
+            names = sorted(named)
+            pictured.update(names)
+            pictured_together.update((x, y) for i, x in enumerate(names) for y in names[i + 1:])
         subject_predicates: Counter = Counter()
         predicate_objects: Counter = Counter()
         for (s, p, o), n in triples.items():
@@ -283,7 +301,7 @@ class CorpusWords:
         as_noun = {w: min(1.0, heads[w] / n) for w, n in tokens_seen.items() if heads[w]}
         as_attribute = {w: min(1.0, modifiers[w] / n) for w, n in tokens_seen.items() if modifiers[w]}
         return cls(objects, plurals, attributes, noun_attributes, triples, subject_predicates, predicate_objects,
-                   surfaces, phrases, cooccurrence, _neighbours(objects, noun_attributes, triples, neighbours_per_word),
+                   surfaces, phrases, cooccurrence, pictured, pictured_together, _neighbours(objects, noun_attributes, triples, neighbours_per_word),
                    as_noun, as_attribute,
                    coreferent_pairs(rows) | coreferent_pairs(rows, words=verbs) | shipped_pairs())
 

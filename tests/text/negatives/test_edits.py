@@ -507,6 +507,35 @@ def test_a_replaced_holder_is_one_the_corpus_puts_such_a_thing_in_or_on(graph_of
     assert made("replace-obj", caption, graph_of(caption), words, seeds=10) == {"A duck on the lake."}
 
 
+def test_an_added_place_is_not_one_the_pictures_of_the_host_have_anyway(graph_of, corpus_of) -> None:
+    """One caption of a giraffe's picture rarely names the field it stands in, but another caption of
+    the same picture often does: "a giraffe in a field" is most likely true of any giraffe's picture,
+    "a giraffe near a fence" is not."""
+    images = [["A giraffe in a field.", "A giraffe near a fence."]] * 2
+    images += [["A giraffe next to a tree.", "A field with a tree."]] * 4
+    images += [["A giraffe next to a tree.", "A giraffe standing."]] * 14
+    words = corpus_of([c for captions in images for c in captions], per_image=2)
+    caption = "A giraffe standing."
+    assert made("add-obj", caption, graph_of(caption), words) == {"A giraffe near a fence standing."}
+
+
+def test_a_place_named_by_a_compound_is_a_place(graph_of, corpus_of) -> None:
+    """"A man driving a car across an airport runway" is somewhere already: never "a man in a field"."""
+    words = corpus_of(["A man in a field.", "A man with a dog.", "A man with a dog near a car."] * 2
+                      + ["A man in a field near a car."] + ["A man driving a car."] * 30)
+    caption = "A man driving a car across an airport runway."
+    assert made("add-obj", caption, graph_of(caption), words) == {"A man with a dog driving a car across an airport runway."}
+
+
+def test_a_replacement_is_no_fixture_of_another_thing_of_the_caption(graph_of, corpus_of) -> None:
+    """"A toilet and a sink" never becomes "a toilet and a seat": a toilet has one."""
+    words = corpus_of(["A toilet and a sink.", "A toilet and a seat.", "A toilet and a bathtub.",
+                       "A sink.", "A seat.", "A bathtub."] * 3)
+    caption = "A toilet and a sink."
+    negs = made("replace-obj", caption, graph_of(caption), words, seeds=10)
+    assert "A toilet and a seat." not in negs and "A toilet and a bathtub." in negs
+
+
 def test_a_rider_is_not_put_somewhere_else_nor_anything_in_a_room(graph_of, corpus_of) -> None:
     """"A man riding a horse" (or sitting on one) never becomes "A man on a bench riding a horse",
     and "a bed in a room" is true of every bedroom."""
