@@ -777,7 +777,8 @@ class Editor:
 
 def held_by(predicate: str) -> str | None:
     """The preposition of :data:`HELD_BY` the predicate ends in ("sit on top of": "on top of")."""
-    return next((h for h in sorted(HELD_BY, key=len, reverse=True) if predicate == h or predicate.endswith(" " + h)), None)
+    longest_first = sorted(HELD_BY, key=len, reverse=True)
+    return next((h for h in longest_first if predicate == h or predicate.endswith(" " + h)), None)
 
 
 def misread_objects(graph: Graph) -> set[int]:

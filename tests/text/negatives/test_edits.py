@@ -502,7 +502,8 @@ def test_a_replaced_holder_is_one_the_corpus_puts_such_a_thing_in_or_on(graph_of
     one's picture ("surfing on the runway"), though boats and roads are both common with "on"."""
     words = corpus_of(["A boat on the lake.", "A boat on the river.", "A car on the road.", "A duck on the lake.",
                        "A duck on the river.", "A duck on the road."] * 3
-                      + ["A man near the lake.", "A man near the road.", "A man near the river.", "A boat near the road."] * 2)
+                      + ["A man near the lake.", "A man near the road.", "A man near the river.",
+                         "A boat near the road."] * 2)
     caption = "A boat on the lake."
     assert made("replace-obj", caption, graph_of(caption), words, seeds=10) == {"A duck on the lake."}
 
@@ -524,7 +525,8 @@ def test_a_place_named_by_a_compound_is_a_place(graph_of, corpus_of) -> None:
     words = corpus_of(["A man in a field.", "A man with a dog.", "A man with a dog near a car."] * 2
                       + ["A man in a field near a car."] + ["A man driving a car."] * 30)
     caption = "A man driving a car across an airport runway."
-    assert made("add-obj", caption, graph_of(caption), words) == {"A man with a dog driving a car across an airport runway."}
+    expected = {"A man with a dog driving a car across an airport runway."}
+    assert made("add-obj", caption, graph_of(caption), words) == expected
 
 
 def test_a_replacement_is_no_fixture_of_another_thing_of_the_caption(graph_of, corpus_of) -> None:
