@@ -244,11 +244,12 @@ LABEL_VOCAB = ArtifactSchema(
 
 NEGATIVES = ArtifactSchema(
     name="negatives",
-    version=3,
+    version=4,
     doc="Hard-negative captions: one row per generated negative, with its type, edited span, "
     "plausibility (how much less natural than the caption a caption language model finds it), "
-    "whether re-parsing showed exactly the declared edit, and that re-parse (the negative's own "
-    "scene graph, so matchers never parse at training time).",
+    "whether re-parsing showed exactly the declared edit, and the negative's own scene graph (the "
+    "re-parse where the edit wrote words, the caption's graph elsewhere), so matchers never parse "
+    "at training time.",
     fields=(
         pa.field("caption_id", pa.string(), nullable=False),
         pa.field("image_id", pa.string()),
@@ -265,7 +266,11 @@ NEGATIVES = ArtifactSchema(
         pa.field("plausibility", pa.float32()),
         pa.field("verified", pa.bool_()),
         pa.field("found_type", pa.string()),  # the type the re-parse and diff found
-        # The negative's scene graph from the verifying re-parse (empty when it did not parse).
+        # verified, and the parser's reading of the whole negative was its graph as it is: nothing
+        # away from the edit had to be taken from the caption's graph (the strictest negatives)
+        pa.field("read_whole", pa.bool_()),
+        # The negative's scene graph: the verifying re-parse where the edit wrote words, the
+        # caption's graph elsewhere (text.negatives.verify.settle); empty when it did not parse.
         pa.field("tokens", pa.list_(pa.string())),
         pa.field("objects", pa.list_(GRAPH_OBJECT)),
         pa.field("relations", pa.list_(GRAPH_RELATION)),

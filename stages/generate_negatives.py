@@ -59,7 +59,7 @@ from text.negatives.corpus import CorpusWords
 from text.negatives.diff import TYPES, diff, embed_words
 from text.negatives.edits import EDITS, Editor, Negative, facts_of
 from text.negatives.language_model import HeldOutLanguageModel
-from text.negatives.verify import breakdown
+from text.negatives.verify import breakdown, same_reading, settle
 from text.negatives.words import Categories, load_categories
 from text.scene_graph.parser import Parsed, ParseParams, ParserConfig, cached_parser
 
@@ -213,13 +213,14 @@ def negatives_for(rows: Sequence[dict[str, Any]], params: NegativeParams, config
         for c, _, neg in tried:
             c.tried.add(neg.text)
         parsed = list(parser.parse([t[2].text for t in tried]))
-        graphs = [p.graph.to_dict() if p.graph is not None else None for p in parsed]
-        embed_words([c.row for c, _, _ in tried] + [g for g in graphs if g is not None])
+        read = [p.graph.to_dict() if p.graph is not None else None for p in parsed]
+        embed_words([c.row for c, _, _ in tried] + [g for g in read if g is not None])
+        graphs = [settle(c.row, g) if g is not None else None for (c, _, _), g in zip(tried, read, strict=True)]
         founds = [diff(c.row, g)["type"] if g is not None else "unparsed"
                   for (c, _, _), g in zip(tried, graphs, strict=True)]
         if rules is not None:
             founds = _second_reading(rules, tried, founds, parsed)
-        for (c, kind, neg), graph, found in zip(tried, graphs, founds, strict=True):
+        for (c, kind, neg), graph, whole, found in zip(tried, graphs, read, founds, strict=True):
             ok = found == neg.type
             c.verified += ok
             c.failed += not ok
@@ -228,7 +229,7 @@ def negatives_for(rows: Sequence[dict[str, Any]], params: NegativeParams, config
             out.append({"caption_id": row["caption_id"], "image_id": row["image_id"], "split": row["split"],
                         "caption": row["caption"], "negative": neg.text, "type": neg.type, "before": neg.before,
                         "after": neg.after, "start": neg.start, "end": neg.end, "plausibility": c.plausibility[neg.text],
-                        "verified": ok, "found_type": found,
+                        "verified": ok, "found_type": found, "read_whole": ok and same_reading(graph, whole),
                         "tokens": graph["tokens"] if graph else [], "objects": graph["objects"] if graph else [],
                         "relations": graph["relations"] if graph else []})
         pending = [c for c in pending if c.verified < params.per_caption]
@@ -252,7 +253,8 @@ def _second_reading(rules: Any, tried: Sequence[tuple[_Caption, str, Negative]],
     for i in missed:
         (c, _, neg), graph = tried[i], graphs[i]
         if c.rules_graph and graph is not None:
-            out[i] = neg.type if diff(c.rules_graph, graph.to_dict())["type"] == neg.type else out[i]
+            found = diff(c.rules_graph, settle(c.rules_graph, graph.to_dict()))["type"]
+            out[i] = neg.type if found == neg.type else out[i]
     return out
 
 

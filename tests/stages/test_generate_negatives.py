@@ -38,6 +38,7 @@ def test_each_negative_carries_its_plausibility_and_the_graph_its_verification_p
     params = replace(PARAMS, types=("swap-att",))
     (neg,) = negatives_for(test, params, PARSE.parser_config(), fit(rows, params)).to_pylist()
     assert neg["negative"] == "A blue circle to the left of a red square." and neg["verified"]
+    assert neg["read_whole"]  # the re-parse read nothing away from the edit otherwise than the caption
     assert math.isfinite(neg["plausibility"])
     assert neg["tokens"][:3] == ["A", "blue", "circle"]
     assert {o["lemma"]: o["attributes"] for o in neg["objects"]} == {"circle": ["blue"], "square": ["red"]}

@@ -565,8 +565,10 @@ class Editor:
         for r in self.shuffled(self.g["relations"]):
             written = self.tokens[r["start"]:r["end"]]
             if (r["via"] not in ("verb", "preposition") or r["predicate"] in WEAK
-                    or len(written) != len(r["predicate"].split())):
-                continue
+                    or len(written) != len(r["predicate"].split())
+                    or written[1:] != r["predicate"].split()[1:]
+                    or (r["via"] == "preposition" and written[0] != r["predicate"].split()[0])):
+                continue  # the predicate is not the words at its place ("with a metal" read as "on top of")
             if not (self.edited_noun(objs[r["subject"]]) and self.edited_noun(objs[r["object"]])):
                 continue  # "a close up of a toilet": the parser's own misreading
             s, o = objs[r["subject"]]["lemma"], objs[r["object"]]["lemma"]

@@ -312,6 +312,17 @@ def test_a_new_verb_keeps_the_captions_grammar_and_its_other_doings(graph_of, co
     assert "Three people standing and walking on a sidewalk." not in negs
 
 
+def test_a_relation_is_replaced_only_where_its_predicate_is_written(graph_of, corpus_of) -> None:
+    """The parser may give a relation a predicate its words do not say ("with a metal clock" read
+    as "on top of"): replacing those words would drop others and claim a change never written."""
+    words = corpus_of(["A giraffe near a tree."] * 3 + ["A giraffe behind a tree."] * 3 + ["A giraffe under a tree."])
+    caption = "A giraffe near a tree."
+    graph = graph_of(caption)
+    assert made("replace-rel", caption, graph, words) == {"A giraffe behind a tree."}
+    misread = {**graph, "relations": [{**r, "predicate": "under"} for r in graph["relations"]]}
+    assert made("replace-rel", caption, misread, words) == set()
+
+
 # ---------------------------------------------------------------- swap-obj where both orders are plausible
 
 def test_swap_obj_between_two_of_a_kind_each_seen_in_its_new_role(graph_of, corpus_of) -> None:

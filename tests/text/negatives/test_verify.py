@@ -1,8 +1,9 @@
-"""Why a candidate failed verification: the side effects of a re-parse are named, not lumped as "other"."""
+"""Verification: the re-parse is read where the edit wrote words, and why a candidate failed is named."""
 
 from __future__ import annotations
 
-from text.negatives.verify import breakdown, failure
+from text.negatives.diff import diff
+from text.negatives.verify import breakdown, failure, same_reading, settle
 
 
 def graph(tokens: str, objects: list[tuple[str, int, list[str]]], relations: list[tuple[int, str, int, int, int]]) -> dict:
@@ -45,3 +46,42 @@ def test_breakdown_counts_the_reasons_of_the_failed_candidates_by_type() -> None
     rows = [{"type": "replace-att", "after": "blue", "verified": False, **lost},
             {"type": "replace-att", "after": "blue", "verified": True, **ok}]
     assert breakdown([(CAPTION, r) for r in rows]) == {"replace-att": {"relation lost": 1}}
+
+
+def test_what_the_re_parse_changed_away_from_the_edit_is_the_captions() -> None:
+    """The words outside the edit are the caption's: a relation, an object or an attribute the
+    re-parse lost or changed there is parser noise, and the caption's reading stands."""
+    caption = graph("a red dog near a cat on a mat", [("dog", 2, ["red"]), ("cat", 5, []), ("mat", 8, [])],
+                    [(0, "near", 1, 3, 4), (1, "on", 2, 6, 7)])
+    noisy = graph("a blue dog near a cat on a mat", [("dog", 2, ["blue"]), ("cat", 5, ["mat"])],
+                  [(0, "sit on", 1, 3, 4)])
+    assert diff(caption, noisy)["type"] != "replace-att"
+    settled = settle(caption, noisy)
+    assert diff(caption, settled)["type"] == "replace-att"
+    assert {o["lemma"]: o["attributes"] for o in settled["objects"]} == {"dog": ["blue"], "cat": [], "mat": []}
+    assert settled["tokens"] == noisy["tokens"] and not same_reading(settled, noisy)
+    assert same_reading(settle(caption, caption), caption)
+
+
+def test_what_the_edit_wrote_is_read_from_the_re_parse() -> None:
+    """A new predicate, a new name, an added object and its relation come from the re-parse; when
+    the re-parse does not read the edit, the settled graph does not either."""
+    moved = graph("a red dog under a cat", [("dog", 2, ["red"]), ("cat", 5, [])], [(0, "under", 1, 3, 4)])
+    assert diff(CAPTION, settle(CAPTION, moved))["type"] == "replace-rel"
+    unread = graph("a red dog under a cat", [("dog", 2, ["red"]), ("cat", 5, [])], [])
+    assert diff(CAPTION, settle(CAPTION, unread))["type"] != "replace-rel"
+    renamed = graph("a red fox near a cat", [("fox", 2, ["red"]), ("cat", 5, [])], [])
+    settled = settle(CAPTION, renamed)
+    assert diff(CAPTION, settled)["type"] == "replace-obj"
+    (rel,) = settled["relations"]  # the caption's relation, now of the fox
+    assert settled["objects"][rel["subject"]]["lemma"] == "fox" and rel["predicate"] == "near"
+    added = graph("a red dog with a ball near a cat", [("dog", 2, ["red"]), ("ball", 5, []), ("cat", 8, [])],
+                  [(0, "with", 1, 3, 4), (1, "near", 2, 6, 7)])
+    settled = settle(CAPTION, added)
+    assert diff(CAPTION, settled)["type"] == "add-obj"
+    said = {(settled["objects"][r["subject"]]["lemma"], r["predicate"], settled["objects"][r["object"]]["lemma"])
+            for r in settled["relations"]}
+    # the added ball's relations are the re-parse's; the dog is still near the cat, as the caption says
+    assert said == {("dog", "with", "ball"), ("ball", "near", "cat"), ("dog", "near", "cat")}
+    further = graph("a red dog near to a cat", [("dog", 2, ["red"]), ("cat", 6, [])], [(0, "near to", 1, 3, 5)])
+    assert diff(CAPTION, settle(CAPTION, further))["type"] == "replace-rel"  # "near" restated as "near to"
