@@ -8,7 +8,8 @@ For each corpus, in one process and one run: captions/s of parsing the captions 
 fitting the generator plus generating and verifying the negatives with the project's default
 params (``generate_negatives`` of params.yaml; these corpora have no train split, so the
 generator is fitted on all their captions); the share of captions with a verified negative;
-the verified share and count of each type; and how often a blind reader (a caption language
+the verified share and count of each type, and the share verified with the whole re-parse read
+as the edit (``read_whole``: nothing away from the edit taken from the caption's graph); and how often a blind reader (a caption language
 model, scoring log-probability per token) prefers the true caption over its verified negative,
 by type. 0.5 is chance: a reader that cannot tell them apart.
 
@@ -170,13 +171,16 @@ def report(name: str, s: dict[str, Any], reference: dict[str, dict[str, float | 
     print(f"captions with a verified negative: {s['share_of_all_with_verified_negative']} of all, "
           f"{s['share_with_verified_negative']} of those with an object")
     readers = list(s["blind"])
-    print(f"{'type':12s} {'tried':>6s} {'verified':>8s} {'share':>6s}  " + "  ".join(
+    print(f"{'type':12s} {'tried':>6s} {'verified':>8s} {'share':>6s} {'whole':>6s}  " + "  ".join(
         f"{r:>8s} (SugarCrepe dev)" for r in readers))
     for t, v in s["by_type"].items():
         blind = "  ".join(f"{str(s['blind'][r].get(t)):>8s} ({str(reference.get(t, {}).get(r)):>5s})" for r in readers)
-        print(f"{t:12s} {v['generated']:6d} {v['verified']:8d} {str(v['verified_share']):>6s}  {blind}")
-    print(f"{'all':12s} {s['negatives']:6d} {s['verified']:8d} {round(s['verified'] / max(s['negatives'], 1), 4):>6}  "
+        whole = round(v["read_whole"] / v["generated"], 4) if v["generated"] else None
+        print(f"{t:12s} {v['generated']:6d} {v['verified']:8d} {str(v['verified_share']):>6s} {str(whole):>6s}  {blind}")
+    n, whole = max(s["negatives"], 1), sum(v["read_whole"] for v in s["by_type"].values())
+    print(f"{'all':12s} {s['negatives']:6d} {s['verified']:8d} {round(s['verified'] / n, 4):>6} {round(whole / n, 4):>6}  "
           + "  ".join(f"{str(s['blind'][r]['all']):>8s}" + " " * 8 for r in readers))
+    print("(share: verified, the re-parse read where the edit wrote words; whole: the whole re-parse read as the edit)")
     print("why candidates failed verification (the re-parse against the caption's graph), by type:")
     for t, reasons in s["failures"].items():
         print(f"  {t:12s} " + "; ".join(f"{k} {n}" for k, n in list(reasons.items())[:6]))

@@ -260,7 +260,7 @@ def _second_reading(rules: Any, tried: Sequence[tuple[_Caption, str, Negative]],
 
 def summarize(table: pa.Table, rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
     with_object = {r["caption_id"] for r in rows if r["error"] is None and r["objects"]}
-    data = table.select(["caption_id", "type", "verified"]).to_pylist()
+    data = table.select(["caption_id", "type", "verified", "read_whole"]).to_pylist()
     by_id = {r["caption_id"]: r for r in rows}
     failed = [n for n in table.to_pylist() if not n["verified"]]
     got = {d["caption_id"] for d in data if d["verified"]}
@@ -269,7 +269,8 @@ def summarize(table: pa.Table, rows: Sequence[dict[str, Any]]) -> dict[str, Any]
         made = [d for d in data if d["type"] == t]
         ok = sum(d["verified"] for d in made)
         by_type[t] = {"generated": len(made), "verified": ok,
-                      "verified_share": round(ok / len(made), 4) if made else None}
+                      "verified_share": round(ok / len(made), 4) if made else None,
+                      "read_whole": sum(d["read_whole"] for d in made)}
     usable = sum(r["error"] is None for r in rows)
     return {"captions": len(rows), "captions_with_object": len(with_object),
             "share_with_verified_negative": round(len(got & with_object) / len(with_object), 4) if with_object else None,

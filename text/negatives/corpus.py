@@ -35,8 +35,14 @@ SELECTIVE_MIN = 5
 SELECTIVE_SHARE = 0.6
 
 
+# short verbs whose inflection no ending says: "horses ... eat grass" is no place for "has"
+SHORT_FORMS = {"has": "s", "is": "s", "does": "s", "had": "ed", "was": "ed", "did": "ed"}
+
+
 def verb_form(word: str) -> str:
     """The inflection a verb is written in, by its ending: "ing", "ed", "s" or "" (base)."""
+    if word in SHORT_FORMS:
+        return SHORT_FORMS[word]
     return next((s for s in VERB_SUFFIXES if word.endswith(s) and len(word) > len(s) + 2), "")
 
 

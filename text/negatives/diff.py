@@ -104,6 +104,9 @@ def _strict(al: Alignment, u: Units) -> dict[str, Any] | None:
         old, new = _one(u.relations_gone), _one(u.relations_came)
         if old and new and (old[0], old[2]) == (new[0], new[2]):
             return _typed("replace-rel", "relation", _fact(tb, old), _fact(tb, new))
+        shared = _one_predicate_changed(u.relations_gone, u.relations_came)
+        if shared is not None:  # "a bus and a car on / next to a street": one word, a relation each
+            return _typed("replace-rel", "relation", _fact(tb, shared[0]), _fact(tb, shared[1]))
         exchanged = _exchanged(u.relations_gone, u.relations_came)
         if exchanged is not None:
             return _typed("swap-obj", "relation", sorted(_fact(tb, r) for r in u.relations_gone.elements()),
@@ -128,6 +131,21 @@ def _name_words_only(u: Units, i: int, name_a: str, name_b: str) -> bool:
 def _fact(tb: list, rel: tuple) -> list[str]:
     s, p, o = rel
     return [tb[s].lemma, p, tb[o].lemma]
+
+
+def _one_predicate_changed(gone: Counter, came: Counter) -> tuple[tuple, tuple] | None:
+    """The first (lost, come) pair when the relations lost and those that came are the same
+    pairs of objects with one predicate changed to one other, each pair once: a preposition
+    shared by a coordination ("a bus and a car on a street") says a relation of each."""
+    if sum(gone.values()) < 2 or any(n > 1 for n in (*gone.values(), *came.values())):
+        return None
+    olds, news = {p for _, p, _ in gone}, {p for _, p, _ in came}
+    pairs_gone, pairs_came = sorted((s, o) for s, _, o in gone), sorted((s, o) for s, _, o in came)
+    if len(olds) != 1 or len(news) != 1 or pairs_gone != pairs_came or len(set(pairs_gone)) != len(pairs_gone):
+        return None
+    (old,), (new,) = olds, news
+    s, o = pairs_gone[0]
+    return (s, old, o), (s, new, o)
 
 
 def _exchanged(gone: Counter, came: Counter) -> tuple[int, int] | None:

@@ -48,6 +48,20 @@ def test_a_name_replaced_whole_is_one_replace_obj() -> None:
     assert diff(base, g([("teddy bear", ["brown"]), ("kitchen table", [])], [(0, "on", 1)]))["type"] == "add-att"
 
 
+def test_one_preposition_shared_by_a_coordination_is_one_replace_rel() -> None:
+    """"A bus and a car on / next to a street": one word changed, a relation of each subject; two
+    different changes, or a pair said twice, are no single edit."""
+    base = g([("bus", []), ("car", []), ("street", [])], [(0, "on", 2), (1, "on", 2)])
+    assert diff(base, g([("bus", []), ("car", []), ("street", [])], [(0, "next to", 2), (1, "next to", 2)]))[
+        "type"] == "replace-rel"
+    assert diff(base, g([("bus", []), ("car", []), ("street", [])], [(0, "next to", 2), (1, "under", 2)]))[
+        "type"] == "other"
+    assert diff(base, g([("bus", []), ("car", []), ("street", [])], [(0, "next to", 2), (1, "on", 2)]))[
+        "type"] == "replace-rel"
+    twice = g([("bus", []), ("street", [])], [(0, "on", 1), (0, "near", 1)])
+    assert diff(twice, g([("bus", []), ("street", [])], [(0, "under", 1), (0, "under", 1)]))["type"] == "other"
+
+
 def test_instances_are_aligned_so_one_of_two_equal_objects_can_change() -> None:
     a = g([("triangle", ["red"]), ("triangle", ["red"])], [(0, "left of", 1)])
     b = g([("triangle", ["red"]), ("circle", ["red"])], [(0, "left of", 1)])

@@ -7,6 +7,7 @@ import random
 
 import pytest
 
+from text.negatives.corpus import verb_form
 from text.negatives.diff import diff
 from text.negatives.edits import EDITS, Editor, realise
 from text.negatives.words import article_for, load_categories, match_case, plural
@@ -153,6 +154,8 @@ def test_grammar_helpers() -> None:
     assert [plural(w) for w in ("dog", "bus", "man", "child", "baby", "hot dog", "box")] == [
         "dogs", "buses", "men", "children", "babies", "hot dogs", "boxes"]
     assert [match_case("red", w) for w in ("blue", "Blue", "BLUE")] == ["red", "Red", "RED"]
+    # "Many horses stand in a field and eat grass" never becomes "... and has grass"
+    assert [verb_form(w) for w in ("eat", "eats", "eating", "has", "have", "had")] == ["", "s", "ing", "s", "", "ed"]
 
 
 def test_realise_refuses_doubled_words_and_no_ops() -> None:
