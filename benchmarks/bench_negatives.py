@@ -175,12 +175,13 @@ def report(name: str, s: dict[str, Any], reference: dict[str, dict[str, float | 
         f"{r:>8s} (SugarCrepe dev)" for r in readers))
     for t, v in s["by_type"].items():
         blind = "  ".join(f"{str(s['blind'][r].get(t)):>8s} ({str(reference.get(t, {}).get(r)):>5s})" for r in readers)
-        whole = round(v["read_whole"] / v["generated"], 4) if v["generated"] else None
-        print(f"{t:12s} {v['generated']:6d} {v['verified']:8d} {str(v['verified_share']):>6s} {str(whole):>6s}  {blind}")
-    n, whole = max(s["negatives"], 1), sum(v["read_whole"] for v in s["by_type"].values())
-    print(f"{'all':12s} {s['negatives']:6d} {s['verified']:8d} {round(s['verified'] / n, 4):>6} {round(whole / n, 4):>6}  "
-          + "  ".join(f"{str(s['blind'][r]['all']):>8s}" + " " * 8 for r in readers))
-    print("(share: verified, the re-parse read where the edit wrote words; whole: the whole re-parse read as the edit)")
+        whole = str(round(v["read_whole"] / v["generated"], 4) if v["generated"] else None)
+        print(f"{t:12s} {v['generated']:6d} {v['verified']:8d} {str(v['verified_share']):>6s} {whole:>6s}  {blind}")
+    n, whole_n = max(s["negatives"], 1), sum(v["read_whole"] for v in s["by_type"].values())
+    print(f"{'all':12s} {s['negatives']:6d} {s['verified']:8d} {round(s['verified'] / n, 4):>6} "
+          f"{round(whole_n / n, 4):>6}  " + "  ".join(f"{str(s['blind'][r]['all']):>8s}" + " " * 8 for r in readers))
+    print("(share: verified, the re-parse read where the edit wrote words; "
+          "whole: verified with the whole re-parse read as the edit)")
     print("why candidates failed verification (the re-parse against the caption's graph), by type:")
     for t, reasons in s["failures"].items():
         print(f"  {t:12s} " + "; ".join(f"{k} {n}" for k, n in list(reasons.items())[:6]))
