@@ -104,6 +104,8 @@ SEXED = {"man", "boy", "guy", "gentleman", "woman", "girl", "lady", "men", "wome
 # a person replaced by one of the other sex would disagree with the caption's pronouns ("a girl ... his face")
 MALE = {"man", "boy", "guy", "gentleman", "male", "father", "husband", "groom", "king", "son", "dude", "men"}
 FEMALE = {"woman", "girl", "lady", "female", "mother", "wife", "bride", "queen", "daughter", "women"}
+# swap-obj between two people: a child and an adult do not trade roles ("a child holding a man")
+CHILDREN = {"child", "kid", "boy", "girl", "baby", "toddler", "infant", "son", "daughter", "children", "kids"}
 PRONOUNS = {"male": {"he", "his", "him", "himself"}, "female": {"she", "her", "hers", "herself"}}
 # words that stand for an object named elsewhere (the parser may give "she" the object "woman"):
 # never replaced by a noun ("as she plays" -> "as man plays") nor given a phrase
@@ -334,6 +336,19 @@ class Editor:
         t = self.tokens[p - 1]
         return t in DETERMINERS or t in NUMBERS or t.isdigit() or not any(c.isalnum() for c in t)
 
+    def splits_phrase(self, o: dict[str, Any], p: int) -> bool:
+        """A word put at ``p`` would describe something else or split a phrase: before "group of"
+        ("a red group of planes" is no red plane) or inside a multi-word attribute ("a two white way
+        street sign")."""
+        if "of" in self.tokens[p:o["head"]]:
+            return True
+        for a in o["attributes"]:
+            words = str(a).lower().split()
+            n = len(words)
+            if n > 1 and any(self.tokens[q:q + n] == words for q in range(max(p - n + 1, 0), p)):
+                return True
+        return False
+
     def fits_scene(self, word: str, instead_of: str) -> bool:
         """The noun has been seen in one caption with each of the caption's other common objects
         (not "surfer" in a downhill race, not "a bathroom" beside a statue)."""
@@ -551,7 +566,8 @@ class Editor:
             for w in self.shuffled(self.cats.attributes[kind]):
                 if (w != a and w not in o["attributes"] and w not in self.tokens[o["start"]:o["end"]]
                         and self.words.takes(o["lemma"], w) >= 2
-                        and self.words.as_attribute.get(w, 0.0) >= RELIABLE and not self.related(a, w)):
+                        and self.words.as_attribute.get(w, 0.0) >= RELIABLE and not self.related(a, w)
+                        and not any(self.related(x, w) for x in o["attributes"] if x != a)):  # "a large big bus"
                     neg = realise(self.caption, self.g, [(k, k + 1, match_case(w, self.g["tokens"][k]))], "replace-att")
                     yield neg and _with_changed(neg, [], [f"a:{o['lemma']}:{w}"])
 
@@ -585,6 +601,8 @@ class Editor:
                 new_words = self.words.written(predicate, r["via"], form)
                 if new_words is None or predicate == r["predicate"] or predicate in WEAK:
                     continue
+                if r["via"] == "verb" and predicate.split()[0] in PREPOSITIONS:
+                    continue  # a verb read as a bare preposition ("has" as "in"): "rides" would become "has"
                 if r["via"] == "verb" and new_words[0] != verb and (
                         irregular or new_words[0] in others or (posed and new_words[0] in POSTURES)):
                     continue  # "horses being stand", "grazing in a field and grazing", "standing and walking"
@@ -661,7 +679,10 @@ class Editor:
             said = self.words.triples[(s["lemma"], r["predicate"], o["lemma"])]
             swapped = self.words.triples[(o["lemma"], r["predicate"], s["lemma"])]
             kind = self.kind(s["lemma"], SWAP_KINDS)
-            alike = kind is not None and kind == self.kind(o["lemma"], SWAP_KINDS)
+            alike = kind is not None and kind == self.kind(o["lemma"], SWAP_KINDS) and (
+                # two people of one age, or two things the corpus says in the new order too: a car
+                # carries no trucks, a bird no giraffes, whatever each is seen doing elsewhere
+                (s["lemma"] in CHILDREN) == (o["lemma"] in CHILDREN) if kind == "person" else swapped >= 1)
             # two things of two kinds a preposition joins that a third one also deals with: both orders
             # tell one scene ("riding a wave on a surfboard" / "riding a surfboard on a wave"), so
             # only two of a kind swap there ("a circle left of a square" alone still does)
@@ -722,7 +743,7 @@ class Editor:
                         or self.usual(o["lemma"], w, kind)):  # "a yellow banana": most likely true of the image
                     continue
                 p = self.insertion_point(o, kind)
-                if not self.clean_insertion(p):
+                if not self.clean_insertion(p) or self.splits_phrase(o, p):
                     continue
                 if p == 0 and tokens[0][:1].isupper() and tokens[0][1:].islower():  # "Children ..." -> "Small children ..."
                     neg = realise(self.caption, self.g, [(0, 1, f"{w.capitalize()} {tokens[0].lower()}")], "add-att")

@@ -52,8 +52,8 @@ def settle(a: Graph, b: Graph) -> Graph:
     moved: dict[int, int] = {}  # caption token -> the same word of the negative
     for m in SequenceMatcher(None, words_a, words_b, autojunk=False).get_matching_blocks():
         moved.update((m.a + k, m.b + k) for k in range(m.size))
-    wrote_a = {words_a[k] for k in range(len(words_a)) if k not in moved}
-    wrote = set(range(len(words_b))) - set(moved.values())
+    edited_a = {k for k in range(len(words_a)) if k not in moved}  # caption tokens the edit replaced
+    wrote = set(range(len(words_b))) - set(moved.values())  # negative tokens the edit wrote
     wrote_b = {words_b[k] for k in wrote}
     edited = {j for j, o in enumerate(b["objects"])  # objects the edit wrote a word of
               if wrote & {o["head"], *range(o["start"], o["end"])}
@@ -89,12 +89,12 @@ def settle(a: Graph, b: Graph) -> Graph:
 
     relations: dict[tuple[int, str, int], dict[str, Any]] = {}
     for r in b["relations"]:  # what the edit says of a pair replaces what the caption said of it
-        if ((_says(r, wrote_b) or r["subject"] in added or r["object"] in added)
+        if ((_says(r, words_b, wrote) or r["subject"] in added or r["object"] in added)
                 and r["subject"] in index_b and r["object"] in index_b):
             relations.setdefault((index_b[r["subject"]], r["predicate"], index_b[r["object"]]), dict(r))
     restated = {(s, o) for s, _, o in relations}
     for r in a["relations"]:
-        if _says(r, wrote_a) or r["subject"] not in index_a or r["object"] not in index_a:
+        if _says(r, words_a, edited_a) or r["subject"] not in index_a or r["object"] not in index_a:
             continue
         pair = (index_a[r["subject"]], index_a[r["object"]])
         if pair not in restated:  # "in the hole" -> "in front of the hole": the "in" was restated
@@ -128,11 +128,17 @@ def _moved_object(o: dict[str, Any], moved: dict[int, int]) -> dict[str, Any] | 
     return {**o, "head": moved[o["head"]], "start": start, "end": end}
 
 
-def _says(relation: dict[str, Any], written: set[str]) -> bool:
-    """A word of the relation's predicate is one of ``written`` (a verb by its first three letters:
-    the predicate is its lemma, "ride" of "riding")."""
-    return any(w == t or (len(w) >= 3 and len(t) >= 3 and w[:3] == t[:3])
-               for w in relation["predicate"].lower().split() for t in written)
+def _says(relation: dict[str, Any], tokens: list[str], edited: set[int]) -> bool:
+    """A word of the relation's predicate is written at one of the ``edited`` token positions: for
+    each predicate word, the last token of the relation's span that writes it (a verb by its first
+    three letters: the predicate is its lemma, "ride" of "riding"). "in the background" is not
+    the edit of "in a field" -> "next to a field"."""
+    for w in relation["predicate"].lower().split():
+        at = [k for k in range(relation["start"], min(relation["end"], len(tokens)))
+              if tokens[k] == w or (len(w) >= 3 and len(tokens[k]) >= 3 and w[:3] == tokens[k][:3])]
+        if at and at[-1] in edited:
+            return True
+    return False
 
 
 def failure(a: Graph, b: Graph | None, declared: str, after: str = "") -> str | None:

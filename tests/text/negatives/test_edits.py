@@ -142,6 +142,24 @@ def test_add_att_puts_the_adjective_in_english_order(graph_of, corpus_of) -> Non
     assert made("add-att", caption, graph_of(caption), words) == {"A red apple on a table."}
 
 
+def test_an_added_adjective_describes_the_thing_and_splits_no_phrase(graph_of, corpus_of) -> None:
+    """"A red group of planes" is no red plane; "a two white way street sign" splits "two way"."""
+    words = corpus_of(["A red plane.", "Two blue planes.", "A white plane at an airport.", "A small plane.",
+                       "A white street sign.", "A red street sign by a house.", "A two way street sign."] * 2)
+    caption = "A group of planes at an airport."
+    assert all(n.split()[1] == "group" for n in made("add-att", caption, graph_of(caption), words))
+    caption = "A two way street sign by a house."
+    assert not any("two way" not in n for n in made("add-att", caption, graph_of(caption), words))
+
+
+def test_a_replaced_attribute_is_no_synonym_of_another_of_the_thing(graph_of, corpus_of) -> None:
+    """"A large long bus" -> "a large big bus" says nothing new."""
+    words = corpus_of(["A big bus.", "A small bus.", "A large bus.", "A long bus.", "A short bus."] * 3)
+    caption = "A large long bus on a street."
+    negs = made("replace-att", caption, graph_of(caption), words, seeds=10)
+    assert negs and "A large big bus on a street." not in negs
+
+
 def test_plural_nouns_are_replaced_by_plural_nouns(graph_of, corpus_of) -> None:
     words = corpus_of(["Two dogs on a couch."] * 3 + ["Two cats on a couch."] * 3 + ["A cat on a couch."])
     caption = "Two dogs on a couch."
@@ -326,6 +344,20 @@ def test_a_relation_is_replaced_only_where_its_predicate_is_written(graph_of, co
     assert made("replace-rel", caption, misread, words) == set()
 
 
+def test_no_verb_is_replaced_by_one_the_parser_read_as_a_bare_preposition(graph_of) -> None:
+    """The parser reads some "has" as the preposition "in" ("a street has cars in it"): that
+    predicate has no verb of its own to write, and "rides" must not become "has"."""
+    from text.negatives.corpus import CorpusWords
+
+    has = graph_of("A man has a skateboard.")
+    misread = {**has, "relations": [{**r, "predicate": "in"} for r in has["relations"]]}
+    caption = "A man rides a skateboard down a street."
+    rows = [{"image_id": f"i{k}", "caption": "A man has a skateboard.", **misread} for k in range(3)]
+    rows += [{"image_id": f"j{k}", "caption": caption, **graph_of(caption)} for k in range(3)]
+    assert "A man has a skateboard down a street." not in made("replace-rel", caption, graph_of(caption),
+                                                              CorpusWords.of(rows))
+
+
 # ---------------------------------------------------------------- swap-obj where both orders are plausible
 
 def test_swap_obj_between_two_of_a_kind_each_seen_in_its_new_role(graph_of, corpus_of) -> None:
@@ -337,6 +369,19 @@ def test_swap_obj_between_two_of_a_kind_each_seen_in_its_new_role(graph_of, corp
     caption = "A man standing behind a woman."
     assert made("swap-obj", caption, graph_of(caption), words) == {"A woman standing behind a man."}
     caption = "A man standing behind a bench."
+    assert made("swap-obj", caption, graph_of(caption), words) == set()
+
+
+def test_swap_obj_only_between_equals(graph_of, corpus_of) -> None:
+    """Children hold things and men are held, yet "a child holding a man" is no picture; a truck
+    carries cars, a car no trucks: two of a kind of unequal size trade roles only where the corpus
+    says the new order."""
+    words = corpus_of(["A man holding a child.", "A child holding a kite.", "A woman holding a man.",
+                       "A truck with cars on it.", "A car on a road.", "A truck on a car."] * 3)
+    caption = "A man holding a child."
+    assert made("swap-obj", caption, graph_of(caption), words) == set()
+    caption = "A car on a truck."
+    words = corpus_of(["A car on a truck.", "A truck on a road.", "A car on a road.", "A dog on a car."] * 3)
     assert made("swap-obj", caption, graph_of(caption), words) == set()
 
 

@@ -85,3 +85,12 @@ def test_what_the_edit_wrote_is_read_from_the_re_parse() -> None:
     assert said == {("dog", "with", "ball"), ("ball", "near", "cat"), ("dog", "near", "cat")}
     further = graph("a red dog near to a cat", [("dog", 2, ["red"]), ("cat", 6, [])], [(0, "near to", 1, 3, 5)])
     assert diff(CAPTION, settle(CAPTION, further))["type"] == "replace-rel"  # "near" restated as "near to"
+
+
+def test_a_word_the_edit_replaced_is_replaced_only_where_it_was_written() -> None:
+    """"in a park" -> "near a park" edits that "in", not the one of "in the rain"."""
+    caption = graph("a dog in a park in the rain", [("dog", 1, []), ("park", 4, []), ("rain", 7, [])],
+                    [(0, "in", 1, 2, 3), (0, "in", 2, 5, 6)])
+    moved = graph("a dog near a park in the rain", [("dog", 1, []), ("park", 4, []), ("rain", 7, [])],
+                  [(0, "near", 1, 2, 3)])
+    assert diff(caption, settle(caption, moved))["type"] == "replace-rel"
