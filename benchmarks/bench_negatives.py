@@ -8,10 +8,10 @@ For each corpus, in one process and one run: captions/s of parsing the captions 
 fitting the generator plus generating and verifying the negatives with the project's default
 params (``generate_negatives`` of params.yaml; these corpora have no train split, so the
 generator is fitted on all their captions); the share of captions with a verified negative;
-the verified share and count of each type, and the share verified with the whole re-parse read
-as the edit (``read_whole``: nothing away from the edit taken from the caption's graph); and how often a blind reader (a caption language
-model, scoring log-probability per token) prefers the true caption over its verified negative,
-by type. 0.5 is chance: a reader that cannot tell them apart.
+the verified share and count of each type, and the share verified with the whole re-parse
+read as the edit (``read_whole``: nothing away from the edit taken from the caption's graph);
+and how often a blind reader (a caption language model, scoring log-probability per token)
+prefers the true caption over its verified negative, by type. 0.5 is chance: a reader that cannot tell them apart.
 
 The blind readers are not the generator's model (a 3-gram fitted on the corpus itself):
 
