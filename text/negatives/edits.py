@@ -56,6 +56,8 @@ DETERMINERS = {"a", "an", "the", "his", "her", "their", "its", "my", "our", "you
                "those", "some", "several", "many", "each", "every", "another", "other", "no", "both", "'s",
                "various", "assorted", "few", "lots", "plenty"}
 NUMBERS = {"one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "dozen"}
+# replace-obj: the new thing is pictured with the caption's other things at least this share as often as the old
+SCENE_SHARE = 0.2
 RELIABLE = 0.7  # a replacement the parser reads in its role at least this often in the corpus
 # add-obj: a noun said with the host (or another object of the caption) in this share of its captions is
 # most likely there anyway; a place or furniture with a thing, in USUAL_WITH_THINGS: people name the table
@@ -349,6 +351,15 @@ class Editor:
                 return True
         return False
 
+    def pictured_alike(self, word: str, instead_of: str) -> bool:
+        """The new thing is in the pictures of each of the caption's other common things at least
+        :data:`SCENE_SHARE` as often as the thing it replaces: people are at a beach in many of its
+        pictures, giraffes in almost none ("a group of giraffes at the beach"); cars are on many
+        streets, trains on few ("a train driving on a quiet street")."""
+        others = [x for x in self.lemmas - {instead_of} if self.words.objects[x] >= 5]
+        return all(self.words.pictured_with(x, word) >= SCENE_SHARE * self.words.pictured_with(x, instead_of)
+                   for x in others)
+
     def fits_scene(self, word: str, instead_of: str) -> bool:
         """The noun has been seen in one caption with each of the caption's other common objects
         (not "surfer" in a downhill race, not "a bathroom" beside a statue)."""
@@ -541,7 +552,8 @@ class Editor:
             for w in dict.fromkeys(pool):
                 if (self.words.objects[w] >= 3 and (w not in PLURAL_ONLY or self.is_plural(o))
                         and self.fits_everywhere(k, w) and self.keeps_role(k, w) and self.new_object(w, o["lemma"])
-                        and self.fits_scene(w, o["lemma"]) and self.same_pronouns(o["lemma"], w)
+                        and self.fits_scene(w, o["lemma"]) and self.pictured_alike(w, o["lemma"])
+                        and self.same_pronouns(o["lemma"], w)
                         and self.person_swap_visible(o["lemma"], w)
                         and not any(w in FIXTURES.get(x, ()) for x in self.lemmas)):  # "a toilet and a seat"
                     first, h = self.name_span(o)  # a compound is replaced whole: "a dump truck" -> "a bus"

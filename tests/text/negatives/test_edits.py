@@ -160,6 +160,16 @@ def test_a_replaced_attribute_is_no_synonym_of_another_of_the_thing(graph_of, co
     assert negs and "A large big bus on a street." not in negs
 
 
+def test_a_replacement_is_pictured_with_the_rest_of_the_scene(graph_of, corpus_of) -> None:
+    """Cars and buses are on most streets, a train on one of ten: "a train driving on a street" is
+    refused though one caption says it."""
+    words = corpus_of(["A car driving on a street."] * 8 + ["A train driving on the tracks."] * 4
+                      + ["A train driving on a street."] + ["A bus driving on a street."] * 3
+                      + ["A car driving on the tracks."] + ["A bus."] * 2)
+    caption = "A car driving on a street."
+    assert made("replace-obj", caption, graph_of(caption), words, seeds=8) == {"A bus driving on a street."}
+
+
 def test_plural_nouns_are_replaced_by_plural_nouns(graph_of, corpus_of) -> None:
     words = corpus_of(["Two dogs on a couch."] * 3 + ["Two cats on a couch."] * 3 + ["A cat on a couch."])
     caption = "Two dogs on a couch."
