@@ -270,8 +270,9 @@ class CorpusWords:
                     heads[tokens[o["head"]]] += 1
                 for a in o["attributes"]:
                     attributes[a] += 1
-                    noun_attributes[(o["lemma"], a)] += 1
                     modifiers[a] += 1
+                    if not _of_another(tokens, a, o["head"]):
+                        noun_attributes[(o["lemma"], a)] += 1
             lemmas = sorted({o["lemma"] for o in objs})
             cooccurrence.update((x, y) for i, x in enumerate(lemmas) for y in lemmas[i + 1:])
             named_in.setdefault(r["image_id"], set()).update(lemmas)
@@ -319,6 +320,14 @@ def _common(pairs: Iterable[tuple[tuple[str, str], int]], min_count: int = 3) ->
         if n >= min_count:
             out.setdefault(noun, set()).add(predicate)
     return {k: frozenset(v) for k, v in out.items()}
+
+
+def _of_another(tokens: list[str], attribute: str, head: int) -> bool:
+    """The attribute is written before an "of" that comes before the noun: "a big herd of sheep"
+    says the herd is big, not the sheep, however the parser attached it."""
+    first = attribute.split()[0].lower() if attribute.split() else ""
+    at = [k for k in range(min(head, len(tokens))) if tokens[k] == first]
+    return bool(at) and "of" in tokens[at[-1] + 1:head]
 
 
 def _neighbours(objects: Counter, noun_attributes: Counter, triples: Counter, k: int,

@@ -68,6 +68,14 @@ def test_an_added_attribute_is_one_the_corpus_uses_with_the_noun(graph_of, corpu
                                                                    "Old people walking down a street."}
 
 
+def test_an_adjective_of_a_group_is_not_one_of_its_members(corpus_of) -> None:
+    """"A big herd of sheep" says nothing of how big sheep are ("Large people" came from "a large
+    group of people" read as large people)."""
+    words = corpus_of(["A big herd of sheep.", "A group of young people.", "A big dog."])
+    assert words.takes("sheep", "big") == 0 and words.takes("people", "young") == 1
+    assert words.takes("dog", "big") == 1
+
+
 def test_an_attribute_most_likely_true_is_not_added(graph_of, corpus_of) -> None:
     """Bananas are yellow in this corpus: "a yellow banana" would most likely be true of the image."""
     words = corpus_of(["A yellow banana.", "A yellow banana on a table.", "A green banana."] * 2)
