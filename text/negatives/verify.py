@@ -8,9 +8,8 @@ re-parse only where the words changed and the caption's own graph for the rest: 
 words the edit wrote, the objects a name change replaced or the edit added, and the relations whose
 predicate the edit wrote or that reach an added object come from the re-parse (and replace what the
 caption said of the same two objects); every other object and relation is the caption's, moved to
-the negative's token positions. What the parser reads of
-unchanged words cannot differ in meaning, so a difference there is the parser's noise, not the
-negative's.
+the negative's token positions. The unchanged words mean what they meant in the caption, so a
+different reading of them is the parser's noise, not the negative's.
 
 The generator keeps a negative only when :func:`text.negatives.diff.diff` of the caption's graph
 and the negative's settled graph is exactly the declared edit. When it is not, :func:`failure`
