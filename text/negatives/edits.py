@@ -106,6 +106,8 @@ SEXED = {"man", "boy", "guy", "gentleman", "woman", "girl", "lady", "men", "wome
 # a person replaced by one of the other sex would disagree with the caption's pronouns ("a girl ... his face")
 MALE = {"man", "boy", "guy", "gentleman", "male", "father", "husband", "groom", "king", "son", "dude", "men"}
 FEMALE = {"woman", "girl", "lady", "female", "mother", "wife", "bride", "queen", "daughter", "women"}
+# people named by sex, age or nothing else: a person named by a role ("skier", "player") wears its outfit
+PLAIN_PEOPLE = SEXED | {"person", "people", "adult", "teenager", "teen", "couple", "girls", "boys", "children"}
 # swap-obj between two people: a child and an adult do not trade roles ("a child holding a man")
 CHILDREN = {"child", "kid", "boy", "girl", "baby", "toddler", "infant", "son", "daughter", "children", "kids"}
 PRONOUNS = {"male": {"he", "his", "him", "himself"}, "female": {"she", "her", "hers", "herself"}}
@@ -419,11 +421,14 @@ class Editor:
         return any(t.startswith(dependent) and t[len(dependent):] in ("ing", "er", "ers", "ed") for t in self.tokens)
 
     def worn_anyway(self, host: dict[str, Any], dependent: str) -> bool:
-        """A garment added to a person that is most likely there anyway ("a man in a shirt"), or one
-        garment for many ("children in a shirt")."""
+        """A garment added to a person that is most likely there anyway ("a man in a shirt"), one
+        garment for many ("children in a shirt"), or any garment of a person named by what they
+        do, whose outfit goes with it ("a baseball player in a jersey", "a skier in a jacket")."""
         if not self.is_person(host["lemma"]):
             return False
         garment = dependent in WORN_ANYWAY or self.is_garment(dependent)
+        if host["lemma"] not in PLAIN_PEOPLE:
+            return garment or self.mostly_worn(dependent)
         return garment and (dependent in WORN_ANYWAY or self.is_plural(host))
 
     def part_anyway(self, host: dict[str, Any], dependent: str) -> bool:

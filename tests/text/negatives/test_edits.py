@@ -232,6 +232,17 @@ def test_an_added_garment_is_not_one_a_person_wears_anyway(graph_of, corpus_of) 
     assert made("add-obj", caption, graph_of(caption), words) == set()
 
 
+def test_no_garment_is_added_to_a_person_named_by_what_they_do(graph_of, corpus_of) -> None:
+    """A baseball player's jersey, a skier's jacket go with what they do: "a player in a jersey"
+    is most likely true of the picture; "a man in a jersey" is a real addition."""
+    words = corpus_of(["A player in a jersey."] * 2 + ["A man in a jersey."] * 2 + ["A player is running."] * 20
+                      + ["A man is running."] * 20)
+    caption = "A player is running."
+    assert made("add-obj", caption, graph_of(caption), words) == set()
+    caption = "A man is running."
+    assert made("add-obj", caption, graph_of(caption), words) == {"A man in a jersey is running."}
+
+
 def test_no_colour_is_added_to_a_person(graph_of, corpus_of) -> None:
     """Not "a white man": it reads as race."""
     words = corpus_of(["A white man."] * 2 + ["A young man."] * 2 + ["An old man."] * 2 + ["A man sitting."] * 4)
