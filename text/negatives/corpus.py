@@ -66,6 +66,7 @@ class CorpusWords:
     as_noun: dict[str, float]  # word -> share of its occurrences the parser read as an object's head
     as_attribute: dict[str, float]  # word -> share of its occurrences the parser read as an attribute
     coreferent: Pairs
+    verb_subjects: Counter  # (subject lemma, its verb as written): "seated" is said of people, not of trains
 
     def takes(self, lemma: str, attribute: str) -> int:
         """How often the noun takes the attribute; a compound ("stop sign") also as its head ("sign")."""
@@ -252,6 +253,7 @@ class CorpusWords:
         noun_attributes: Counter = Counter()
         triples: Counter = Counter()
         surfaces: Counter = Counter()
+        verb_subjects: Counter = Counter()
         phrases: Counter = Counter()
         cooccurrence: Counter = Counter()
         named_in: dict[Any, set[str]] = {}
@@ -280,6 +282,8 @@ class CorpusWords:
                 s, o = objs[rel["subject"]]["lemma"], objs[rel["object"]]["lemma"]
                 triples[(s, rel["predicate"], o)] += 1
                 written = tokens[rel["start"]:rel["end"]]
+                if rel["via"] == "verb" and written:
+                    verb_subjects[(s, written[0])] += 1
                 if len(written) == len(rel["predicate"].split()) and rel["via"] in ("verb", "preposition"):
                     surfaces[(rel["predicate"], " ".join(written), rel["via"])] += 1
                     dependent = objs[rel["object"]]
@@ -310,7 +314,7 @@ class CorpusWords:
         return cls(objects, plurals, attributes, noun_attributes, triples, subject_predicates, predicate_objects,
                    surfaces, phrases, cooccurrence, pictured, pictured_together, _neighbours(objects, noun_attributes, triples, neighbours_per_word),
                    as_noun, as_attribute,
-                   coreferent_pairs(rows) | coreferent_pairs(rows, words=verbs) | shipped_pairs())
+                   coreferent_pairs(rows) | coreferent_pairs(rows, words=verbs) | shipped_pairs(), verb_subjects)
 
 
 def _common(pairs: Iterable[tuple[tuple[str, str], int]], min_count: int = 3) -> dict[str, frozenset[str]]:

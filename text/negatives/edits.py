@@ -639,6 +639,8 @@ class Editor:
                     continue  # in or on only what the corpus says holds such a thing: never "a zebra on a tree"
                 if r["via"] == "verb" and new_words[0] != verb and self.words.triples[(s, predicate, o)] < MIN_TRIPLE:
                     continue  # a new verb only as said of such a pair: never "wearing a kite"
+                if r["via"] == "verb" and new_words[0] != verb and not self.words.verb_subjects[(s, new_words[0])]:
+                    continue  # and in a form the corpus writes of such a subject: people are seated, trains sit
                 if r["via"] == "preposition" and not (r["predicate"] in PREPOSITIONS and predicate in PREPOSITIONS):
                     continue  # "with glasses", "in a hat" are worn: "in glasses", "in a bicycle" are no place
                 if predicate == "wear" and not self.mostly_worn(o):

@@ -387,6 +387,15 @@ def test_no_verb_is_replaced_by_one_the_parser_read_as_a_bare_preposition(graph_
                                                               CorpusWords.of(rows))
 
 
+def test_a_new_verb_is_written_in_a_form_the_corpus_uses_of_such_a_subject(graph_of, corpus_of) -> None:
+    """Trains sit at stations and men are seated at them: "a train parked at the station" may
+    become "stopped at", never "seated at" (the corpus's written form of "sit at", said of men)."""
+    words = corpus_of(["A man seated at a station."] * 3 + ["A train sitting at a station."] * 3
+                      + ["A train parked at a station."] * 3 + ["A train stopped at a station."] * 3)
+    caption = "A train parked at the station."
+    assert made("replace-rel", caption, graph_of(caption), words, seeds=8) == {"A train stopped at the station."}
+
+
 # ---------------------------------------------------------------- swap-obj where both orders are plausible
 
 def test_swap_obj_between_two_of_a_kind_each_seen_in_its_new_role(graph_of, corpus_of) -> None:
