@@ -141,7 +141,7 @@ def _one_predicate_changed(gone: Counter, came: Counter) -> tuple[tuple, tuple] 
         return None
     olds, news = {p for _, p, _ in gone}, {p for _, p, _ in came}
     pairs_gone, pairs_came = sorted((s, o) for s, _, o in gone), sorted((s, o) for s, _, o in came)
-    if len(olds) != 1 or len(news) != 1 or pairs_gone != pairs_came or len(set(pairs_gone)) != len(pairs_gone):
+    if len(olds) != 1 or len(news) != 1 or pairs_gone != pairs_came:  # one predicate: each pair once
         return None
     (old,), (new,) = olds, news
     s, o = pairs_gone[0]

@@ -358,15 +358,17 @@ class Editor:
         :data:`SCENE_SHARE` as often as the thing it replaces: people are at a beach in many of its
         pictures, giraffes in almost none ("a group of giraffes at the beach"); cars are on many
         streets, trains on few ("a train driving on a quiet street")."""
-        others = [x for x in self.lemmas - {instead_of} if self.words.objects[x] >= 5]
         return all(self.words.pictured_with(x, word) >= SCENE_SHARE * self.words.pictured_with(x, instead_of)
-                   for x in others)
+                   for x in self.common_others(instead_of))
 
     def fits_scene(self, word: str, instead_of: str) -> bool:
         """The noun has been seen in one caption with each of the caption's other common objects
         (not "surfer" in a downhill race, not "a bathroom" beside a statue)."""
-        others = [x for x in self.lemmas - {instead_of} if self.words.objects[x] >= 5]
-        return all(self.words.together(word, x) > 0 for x in others)
+        return all(self.words.together(word, x) > 0 for x in self.common_others(instead_of))
+
+    def common_others(self, instead_of: str) -> list[str]:
+        """The caption's objects the corpus names at least five times, but ``instead_of``."""
+        return [x for x in self.lemmas - {instead_of} if self.words.objects[x] >= 5]
 
     def usual(self, lemma: str, attribute: str, kind: str) -> bool:
         """The attribute is what the corpus mostly says of this noun among its kind ("yellow" of bananas)."""
@@ -596,11 +598,10 @@ class Editor:
         preposition ("sitting on" -> "sitting under"), never both."""
         objs = self.g["objects"]
         for r in self.shuffled(self.g["relations"]):
-            written = self.tokens[r["start"]:r["end"]]
+            written, said = self.tokens[r["start"]:r["end"]], r["predicate"].split()
             if (r["via"] not in ("verb", "preposition") or r["predicate"] in WEAK
-                    or len(written) != len(r["predicate"].split())
-                    or written[1:] != r["predicate"].split()[1:]
-                    or (r["via"] == "preposition" and written[0] != r["predicate"].split()[0])):
+                    or len(written) != len(said) or written[1:] != said[1:]
+                    or (r["via"] == "preposition" and written[0] != said[0])):
                 continue  # the predicate is not the words at its place ("with a metal" read as "on top of")
             if not (self.edited_noun(objs[r["subject"]]) and self.edited_noun(objs[r["object"]])):
                 continue  # "a close up of a toilet": the parser's own misreading

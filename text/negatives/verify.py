@@ -88,12 +88,12 @@ def settle(a: Graph, b: Graph) -> Graph:
 
     relations: dict[tuple[int, str, int], dict[str, Any]] = {}
     for r in b["relations"]:  # what the edit says of a pair replaces what the caption said of it
-        if ((_says(r, words_b, wrote) or r["subject"] in added or r["object"] in added)
+        if ((_predicate_written_at(r, words_b, wrote) or r["subject"] in added or r["object"] in added)
                 and r["subject"] in index_b and r["object"] in index_b):
             relations.setdefault((index_b[r["subject"]], r["predicate"], index_b[r["object"]]), dict(r))
     restated = {(s, o) for s, _, o in relations}
     for r in a["relations"]:
-        if _says(r, words_a, edited_a) or r["subject"] not in index_a or r["object"] not in index_a:
+        if _predicate_written_at(r, words_a, edited_a) or r["subject"] not in index_a or r["object"] not in index_a:
             continue
         pair = (index_a[r["subject"]], index_a[r["object"]])
         if pair not in restated:  # "in the hole" -> "in front of the hole": the "in" was restated
@@ -127,7 +127,7 @@ def _moved_object(o: dict[str, Any], moved: dict[int, int]) -> dict[str, Any] | 
     return {**o, "head": moved[o["head"]], "start": start, "end": end}
 
 
-def _says(relation: dict[str, Any], tokens: list[str], edited: set[int]) -> bool:
+def _predicate_written_at(relation: dict[str, Any], tokens: list[str], edited: set[int]) -> bool:
     """A word of the relation's predicate is written at one of the ``edited`` token positions: for
     each predicate word, the last token of the relation's span that writes it (a verb by its first
     three letters: the predicate is its lemma, "ride" of "riding"). "in the background" is not
