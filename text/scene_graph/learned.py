@@ -60,6 +60,7 @@ WRITTEN_SHARE = 0.9
 LINK_THRESHOLD = 0.5  # an attribute also belongs to every other object this likely (0.3, 0.7: same on dev)
 MIN_RESPELT = 4  # shorter words are not respelt (too many real words one edit apart)
 MIN_LABEL_COUNT = 5  # a respelling is a label word the annotation wrote at least this often
+COUNT_NOUNS = {"pair", "pairs", "couple", "couples", "dozen", "dozens"}  # see counts_of
 DETERMINERS = {"a", "an", "the", "this", "that", "these", "those", "its", "his", "her", "their", "some"}
 
 
@@ -183,15 +184,21 @@ def pair_rows(counts: Sequence[int], offsets: Sequence[int], others: Sequence[in
 class LearnedParser:
     """The shipped network and its vocabularies, on one device."""
 
-    def __init__(self, model: SceneGraphTagger, vocab: Vocabularies, device: str | torch.device = "cpu",
-                 recipe: dict[str, Any] | None = None, lexicon: Lexicon | None = None,
-                 encoder: Any = None) -> None:
+    def __init__(self, model: SceneGraphTagger | Sequence[SceneGraphTagger], vocab: Vocabularies,
+                 device: str | torch.device = "cpu", recipe: dict[str, Any] | None = None,
+                 lexicon: Lexicon | None = None, encoder: Any = None) -> None:
+        self.models = [model] if isinstance(model, SceneGraphTagger) else list(model)
+        readers = [m for m in self.models if m.shape.context_dim]  # the networks that read MiniLM states
+        if len(self.models) > 1 and (any(m.shape.adapter_rank for m in readers)
+                                     or len({m.shape.context_layers for m in readers}) > 1):
+            raise ValueError("the networks of an ensemble read one frozen encoder, the same layers of it")
+        model = readers[0] if readers else self.models[0]
         self.vocab = vocab
         self.lexicon = lexicon or load_lexicon("factual")
         self.classes = {p: k + 1 for k, p in enumerate(vocab.predicates)}
         self.recipe = recipe or {}
         self.device = torch.device(device)
-        self.model = model.to(self.device).eval()
+        self.models = [m.to(self.device).eval() for m in self.models]
         self.name = "learned (in memory)"
         self._written: Tensor | None = None  # (1 + P + 2,) the classes unsaid_classes may rule out
         self._respelt: dict[str, str] = {}
@@ -207,14 +214,23 @@ class LearnedParser:
         # caller from its spaCy pipeline (english_words), else no word is respelt
         self.english: set[str] = set()
 
+    @property
+    def model(self) -> SceneGraphTagger:
+        """The (first) network."""
+        return self.models[0]
+
     @classmethod
     def load(cls, weights: Path = BUILTIN_WEIGHTS, device: str = "cpu") -> LearnedParser:
-        """The network saved at ``weights`` (safetensors) with its ``.json`` beside it."""
+        """The network(s) saved at ``weights`` (safetensors) with the ``.json`` beside it. An
+        ensemble's file holds each member's tensors under ``member<i>.`` (see :func:`member_states`)."""
         meta_path = BUILTIN_META if weights == BUILTIN_WEIGHTS else weights.with_suffix(".json")
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
-        model = SceneGraphTagger(ModelShape(**meta["shape"]))
-        model.load_state_dict(load_file(str(weights)))
-        parser = cls(model, Vocabularies.from_dict(meta["vocabularies"]), device, meta.get("recipe"))
+        models = []
+        for state in member_states(load_file(str(weights)), meta.get("members", 0)):
+            model = SceneGraphTagger(ModelShape(**meta["shape"]))
+            model.load_state_dict({k: v.float() for k, v in state.items()})  # an ensemble is stored in half precision
+            models.append(model)
+        parser = cls(models, Vocabularies.from_dict(meta["vocabularies"]), device, meta.get("recipe"))
         parser.name = f"learned {weights.stem}"
         return parser
 
@@ -232,14 +248,17 @@ class LearnedParser:
         """What the network reads in each doc: spans, attribute links, predicates, counts."""
         if not docs:
             return []
-        model = self.model
+        models = self.models
         rules = [rule_graph(d, self.lexicon) for d in docs]
         context = self.encoder.states(docs) if self.encoder is not None else None
-        h = model.encode(featurize(docs, self.vocab, rules, context).to(self.device))
-        tag_ids = model.tag_logits(h).argmax(-1).cpu().tolist()
+        batch = featurize(docs, self.vocab, rules, context).to(self.device)
+        hs = [m.encode(batch) for m in models]
+        # an ensemble's members vote at every step by their mean probabilities
+        tag_ids = _mean([m.tag_logits(h).softmax(-1) for m, h in zip(models, hs, strict=True)]).argmax(-1)
+        tag_ids = tag_ids.cpu().tolist()
         out = [Prediction(**bio_spans([TAGS[t] for t in row[:len(d)]])) for row, d in zip(tag_ids, docs, strict=True)]
         for p, d, g in zip(out, docs, rules, strict=True):
-            p.objects = kept_subjects(p, d, g)
+            p.objects = [o for o in kept_subjects(p, d, g) if not counts_of(d, o)]
             p.rules = g
         n_obj = [len(p.objects) for p in out]
         n_att = [len(p.attributes) for p in out]
@@ -249,33 +268,35 @@ class LearnedParser:
         if not obj_rows:
             return out
         obj_m = torch.tensor(obj_rows, device=self.device)
-        obj = model.spans(h, obj_m)
-        implicit = model.implicit_logits(obj).argmax(-1).cpu().tolist()
+        objs = [m.spans(h, obj_m) for m, h in zip(models, hs, strict=True)]
+        implicit = _mean([m.implicit_logits(o).softmax(-1) for m, o in zip(models, objs, strict=True)])
+        implicit = implicit.argmax(-1).cpu().tolist()
         # every ordered pair of objects: a predicate class, or one of the two copied predicates
-        hints = [x for p, g in zip(out, rules, strict=True) for x in relation_hints(g, p.objects, self.classes)]
-        logits = model.relation_logits(h, obj, obj_m, pair_rows(n_obj, obj_base).to(self.device),
-                                       torch.tensor(hints, device=self.device))
+        hints = torch.tensor([x for p, g in zip(out, rules, strict=True)
+                              for x in relation_hints(g, p.objects, self.classes)], device=self.device)
+        pairs = pair_rows(n_obj, obj_base).to(self.device)
         candidates = [pair_predicates(g, d, p.objects) for d, p, g in zip(docs, out, rules, strict=True)]
         said = [x for rule_preds, _ in candidates for x in rule_preds]
         between = [x for _, between_preds in candidates for x in between_preds]
-        logits = mask_unavailable(logits, said, between)
+        ruled_out = mask_unavailable(said, between, len(self.vocab.predicates), self.device)
         if self.vocab.written:
             unsaid = torch.stack([self.unsaid_classes(d) for d in docs])
             pairs_of = torch.tensor([k * k for k in n_obj])
-            logits = logits.masked_fill(unsaid.repeat_interleave(pairs_of, dim=0).to(self.device),
-                                        torch.finfo(logits.dtype).min)
-        classes = logits.argmax(-1).cpu().tolist()
+            ruled_out |= unsaid.repeat_interleave(pairs_of, dim=0).to(self.device)
+        probs = _mean([m.relation_logits(h, o, obj_m, pairs, hints).masked_fill(ruled_out, -torch.inf).softmax(-1)
+                       for m, h, o in zip(models, hs, objs, strict=True)])
+        classes = probs.argmax(-1).cpu().tolist()
         predicates = [self.predicate_of(c, r, b) for c, r, b in zip(classes, said, between, strict=True)]
         links: list[float] = []
         att_rows = [(c, s, e) for c, p in enumerate(out) for s, e in p.attributes]
         if att_rows:
             att_m = torch.tensor(att_rows, device=self.device)
-            hints = [x for d, p, g in zip(docs, out, rules, strict=True)
-                     for x in link_hints(g, attribute_texts(d, p.attributes), p.objects)]
-            link_logits = model.link_logits(model.spans(h, att_m), obj, att_m, obj_m,
-                                            pair_rows(n_att, att_base, n_obj, obj_base).to(self.device),
-                                            torch.tensor(hints, device=self.device))
-            links = torch.sigmoid(link_logits).cpu().tolist()
+            hints = torch.tensor([x for d, p, g in zip(docs, out, rules, strict=True)
+                                  for x in link_hints(g, attribute_texts(d, p.attributes), p.objects)],
+                                 device=self.device)
+            pairs = pair_rows(n_att, att_base, n_obj, obj_base).to(self.device)
+            links = _mean([torch.sigmoid(m.link_logits(m.spans(h, att_m), o, att_m, obj_m, pairs, hints))
+                           for m, h, o in zip(models, hs, objs, strict=True)]).cpu().tolist()
         rel_at = link_at = 0
         for c, p in enumerate(out):
             k, a = n_obj[c], n_att[c]
@@ -432,6 +453,12 @@ def kept_subjects(p: Prediction, doc: Any, rules: TextSceneGraph) -> list[tuple[
     return sorted(p.objects + extra) if extra else p.objects
 
 
+def counts_of(doc: Any, span: tuple[int, int]) -> bool:
+    """Is the span a count noun before "of" ("three pairs of shoes", "a couple of dogs")? The
+    annotation names what is counted, never the pair (2 of the 60 training captions with one)."""
+    return doc[span[1] - 1].lower_ in COUNT_NOUNS and span[1] < len(doc) and doc[span[1]].lower_ == "of"
+
+
 def construction(doc: Any, span: tuple[int, int], predicate: str) -> str:
     """How a relation the rules did not read is written, from its first word: a verb ("riding"),
     a preposition ("on", "next to"), a possessive ("'s") or "of"; "learned" where it is none of them."""
@@ -481,13 +508,31 @@ def said_words(tokens: Sequence[Any]) -> set[str]:
     return out
 
 
-def mask_unavailable(logits: Tensor, said: Sequence[str | None], between: Sequence[str | None]) -> Tensor:
-    """(Pr, 1 + P + 2) relation logits with the two copy classes ruled out where a pair has no
-    rules' predicate or no words between."""
+def mask_unavailable(said: Sequence[str | None], between: Sequence[str | None], predicates: int,
+                     device: torch.device | str = "cpu") -> Tensor:
+    """(Pr, 1 + P + 2) bool: the relation classes ruled out of each pair, the two copy classes
+    where it has no rules' predicate or no words between (``predicates``: P)."""
     missing = torch.tensor([[r is None, b is None] for r, b in zip(said, between, strict=True)],
-                           dtype=torch.bool, device=logits.device).reshape(-1, 2)
-    keep = torch.zeros(logits.shape[0], logits.shape[1] - 2, dtype=torch.bool, device=logits.device)
-    return logits.masked_fill(torch.cat([keep, missing], dim=1), torch.finfo(logits.dtype).min)
+                           dtype=torch.bool, device=device).reshape(-1, 2)
+    keep = torch.zeros(missing.shape[0], 1 + predicates, dtype=torch.bool, device=device)
+    return torch.cat([keep, missing], dim=1)
+
+
+def member_states(state: dict[str, Tensor], members: int) -> list[dict[str, Tensor]]:
+    """The state dicts of the networks in one saved file: the file's own when ``members`` is 0
+    (one network), else each ``member<i>.`` prefix's, in order."""
+    if not members:
+        return [state]
+    out: list[dict[str, Tensor]] = [{} for _ in range(members)]
+    for key, value in state.items():
+        member, _, name = key.partition(".")
+        out[int(member.removeprefix("member"))][name] = value
+    return out
+
+
+def _mean(values: Sequence[Tensor]) -> Tensor:
+    """The members' mean (the one tensor itself for a single network)."""
+    return values[0] if len(values) == 1 else torch.stack(list(values)).mean(0)
 
 
 def attribute_texts(doc: Any, spans: Sequence[tuple[int, int]]) -> list[tuple[tuple[int, int], str]]:

@@ -227,7 +227,8 @@ def loss_of(model: SceneGraphTagger, examples: Sequence[Example], vocab: Vocabul
         obj = model.spans(h, gold["objects"])
         loss = loss + nn.functional.cross_entropy(model.implicit_logits(obj), gold["implicit"])
         rel = model.relation_logits(h, obj, gold["objects"], gold["rel_pairs"], gold["rel_hints"])
-        rel = mask_unavailable(rel, gold["said"], gold["between"])
+        ruled_out = mask_unavailable(gold["said"], gold["between"], len(vocab.predicates), device)
+        rel = rel.masked_fill(ruled_out, torch.finfo(rel.dtype).min)
         loss = loss + nn.functional.cross_entropy(rel, gold["rel_labels"], ignore_index=IGNORE)
         if len(gold["attributes"]):
             att = model.spans(h, gold["attributes"])
@@ -332,14 +333,39 @@ def train(rows: Sequence[dict[str, str]], config: TrainConfig, holdout: float = 
 
 
 def save(parser: LearnedParser, recipe: dict[str, Any], out: Path) -> None:
-    """Weights as safetensors at ``out``; vocabularies, shape and recipe in ``out.json``."""
-    state = {k: v.detach().cpu().contiguous() for k, v in parser.model.state_dict().items()}
+    """Weights as safetensors at ``out``; vocabularies, shape and recipe in ``out.json``. An
+    ensemble's members are stored in half precision under ``member<i>.`` (read back by
+    :meth:`LearnedParser.load`): half the bytes, the same graphs."""
+    models = parser.models
+    if len(models) == 1:
+        state = {k: v.detach().cpu().contiguous() for k, v in models[0].state_dict().items()}
+    else:
+        state = {f"member{i}.{k}": v.detach().cpu().half().contiguous()
+                 for i, m in enumerate(models) for k, v in m.state_dict().items()}
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(out.name + ".tmp")
     save_file(state, str(tmp))
     tmp.replace(out)
-    meta = {"shape": parser.model.shape.to_dict(), "vocabularies": parser.vocab.to_dict(), "recipe": recipe}
+    meta = {"shape": models[0].shape.to_dict(), "vocabularies": parser.vocab.to_dict(), "recipe": recipe}
+    if len(models) > 1:
+        meta["members"] = len(models)
     atomic_write_text(out.with_suffix(".json"), json.dumps(meta, indent=0, sort_keys=True, ensure_ascii=False) + "\n")
+
+
+def ensemble(members: Sequence[Path], out: Path) -> int:
+    """One file of the networks saved at ``members`` (each trained by this module on the same
+    rows, so with the same vocabularies), which the parser runs as an ensemble: their mean
+    probabilities decide every step. The recipe keeps each member's."""
+    parsers = [LearnedParser.load(m) for m in members]
+    first = parsers[0]
+    for path, p in zip(members, parsers, strict=True):
+        if p.vocab.to_dict() != first.vocab.to_dict() or len(p.models) != 1:
+            raise SystemExit(f"{path}: not one network trained on the same rows as {members[0]}")
+    recipe = {"command": "python -m text.scene_graph.training --ensemble " + " ".join(m.name for m in members),
+              "members": [p.recipe for p in parsers]}
+    save(LearnedParser([p.model for p in parsers], first.vocab), recipe, out)
+    log.info("wrote %s: %d networks (%.1f MB)", out, len(parsers), out.stat().st_size / 1e6)
+    return 0
 
 
 def refresh_tables(rows: Sequence[dict[str, str]], out: Path, processes: int) -> int:
@@ -371,6 +397,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--epochs", type=int, default=TrainConfig.epochs)
     ap.add_argument("--processes", type=int, default=2, help="spaCy processes for the parse")
     ap.add_argument("--device", default="cpu")
+    ap.add_argument("--seed", type=int, default=TrainConfig.seed, help="seeds the weights and the batch order")
     ap.add_argument("--context", action="store_true",
                     help="also read MiniLM word states (default: spaCy's features only)")
     ap.add_argument("--context-layers", type=int, nargs="+", default=list(LAYERS), metavar="K",
@@ -382,15 +409,19 @@ def main(argv: Sequence[str] | None = None) -> int:
                     help="also tune the MiniLM encoder by LoRA updates of this rank (0: keep it frozen)")
     ap.add_argument("--tables-only", action="store_true",
                     help="keep the network at --out, recount only its decoding tables (corpus_tables) on the rows")
+    ap.add_argument("--ensemble", type=Path, nargs="+", metavar="WEIGHTS",
+                    help="write the networks saved at these paths to --out as one ensemble (no training)")
     args = ap.parse_args(argv)
     logging.basicConfig(level="INFO", format="%(asctime)s %(message)s")
+    if args.ensemble:
+        return ensemble(args.ensemble, args.out)
     path = args.train or default_train_csv()
     if not path.exists():
         raise SystemExit(f"{path} not found: FACTUAL's train.csv is needed (--train)")
     rows = read_rows(path)[: args.limit or None]
     if args.tables_only:
         return refresh_tables(rows, args.out, args.processes)
-    config = TrainConfig(epochs=args.epochs, threads=args.threads, context=args.context,
+    config = TrainConfig(epochs=args.epochs, threads=args.threads, seed=args.seed, context=args.context,
                          adapter_rank=args.adapter_rank, context_layers=tuple(args.context_layers),
                          context_drop=args.context_drop)
     parser, recipe = train(rows, config, args.holdout, args.processes, args.device)

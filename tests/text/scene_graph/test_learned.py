@@ -13,6 +13,7 @@ from text.scene_graph.learned import (
     LearnedParser,
     Prediction,
     bio_spans,
+    counts_of,
     kept_subjects,
     predicate_span,
     rule_graph,
@@ -20,7 +21,7 @@ from text.scene_graph.learned import (
 from text.scene_graph.lexicon import load_lexicon
 from text.scene_graph.parser import CaptionParser, ParserConfig
 from text.scene_graph.scoring import set_match
-from text.scene_graph.training import TrainConfig, save, train
+from text.scene_graph.training import TrainConfig, ensemble, parse_docs, save, train
 
 TINY = [
     ("a red car on the road", "( car , is , red ) , ( car , on , road )"),
@@ -56,6 +57,17 @@ def test_a_subject_the_network_missed_is_kept_as_an_object() -> None:
     assert kept_subjects(found, doc, rules) == found.objects  # nothing added where the network has it
 
 
+def test_a_count_noun_before_of_is_no_object() -> None:
+    """"three pairs of shoes" names shoes: a network that reads "pairs" as an object would write
+    (shoes, have, pairs), which the annotation never does."""
+    from text.scene_graph.training import parse_docs
+
+    shoes, snow, alone = parse_docs(["three pairs of shoes", "a pile of snow", "shoes in pairs"], 1)
+    assert counts_of(shoes, (1, 2)) and not counts_of(shoes, (3, 4))
+    assert not counts_of(snow, (1, 2))  # a pile is a thing the annotation names (15 of 34)
+    assert not counts_of(alone, (2, 3))
+
+
 @pytest.mark.parametrize("context", [False, True], ids=["spacy", "minilm"])
 def test_a_model_trained_on_a_tiny_slice_learns_it_and_loads_back(tmp_path, context) -> None:
     rows = [{"caption": c, "scene_graph": g} for c, g in TINY] * 4
@@ -81,6 +93,40 @@ def test_a_model_trained_on_a_tiny_slice_learns_it_and_loads_back(tmp_path, cont
     car = items[0].graph
     assert [(o.name, o.span, o.head) for o in car.objects] == [("car", (1, 3), 2), ("road", (5, 6), 5)]
     assert car.tokens[car.relations[0].span[0]:car.relations[0].span[1]] == ["on"]
+
+
+def test_networks_trained_apart_load_back_as_one_ensemble(tmp_path) -> None:
+    rows = [{"caption": c, "scene_graph": g} for c, g in TINY] * 4
+    paths = []
+    for seed in (0, 1):
+        config = TrainConfig(epochs=20, batch_size=8, learning_rate=5e-3, min_word_count=1, min_predicate_count=1,
+                             threads=1, seed=seed)
+        parser, recipe = train(rows, config, processes=1)
+        paths.append(tmp_path / f"seed{seed}.safetensors")
+        save(parser, recipe, paths[-1])
+    out = tmp_path / "both.safetensors"
+    assert ensemble(paths, out) == 0
+    stored = load_file(str(out))
+    assert {k.split(".")[0] for k in stored} == {"member0", "member1"}
+    assert all(v.dtype == torch.float16 for v in stored.values() if v.is_floating_point())
+    meta = json.loads(out.with_suffix(".json").read_text())
+    assert meta["members"] == 2 and [m["config"]["seed"] for m in meta["recipe"]["members"]] == [0, 1]
+    both = LearnedParser.load(out)
+    assert len(both.models) == 2
+    assert not torch.equal(both.models[0].tagger.weight, both.models[1].tagger.weight)
+    items = list(CaptionParser(ParserConfig(weights=str(out))).parse([c for c, _ in TINY]))
+    hits = sum(set_match(item.graph.facts(), g) for item, (_, g) in zip(items, TINY, strict=True))
+    assert hits >= len(TINY) - 1, [item.graph.facts() for item in items]
+
+
+def test_an_ensemble_of_one_network_twice_reads_what_the_network_reads(tmp_path) -> None:
+    rows = [{"caption": c, "scene_graph": g} for c, g in TINY] * 4
+    config = TrainConfig(epochs=8, batch_size=8, learning_rate=5e-3, min_word_count=1, min_predicate_count=1,
+                         threads=1)
+    parser, _ = train(rows, config, processes=1)  # half trained: its probabilities are far from 0 and 1
+    twice = LearnedParser([parser.model, parser.model], parser.vocab)
+    docs = parse_docs([c for c, _ in TINY] + ["a red dog holding a green cup"], 1)
+    assert [vars(p) for p in twice.predict(docs)] == [vars(p) for p in parser.predict(docs)]
 
 
 def test_the_shipped_weights_are_small_and_safe() -> None:
