@@ -1,8 +1,10 @@
 """The learned parser at run time: spaCy docs in, text scene graphs out.
 
-:class:`LearnedParser` loads the shipped network (``learned_factual.safetensors``, weights only)
-and its vocabularies (``learned_factual.json``: labels, words, predicate classes, the annotated
-forms of span texts and the recipe that trained it). For a batch of spaCy docs it
+:class:`LearnedParser` loads the shipped networks (``learned_factual.safetensors``, weights only:
+three networks trained apart, an ensemble) and their vocabularies (``learned_factual.json``:
+labels, words, predicate classes, the annotated forms of span texts and the recipe that trained
+each). An ensemble's members vote at every step by their mean probabilities. For a batch of
+spaCy docs it
 
 1. reads the rules' graph of each doc (the hints of :mod:`text.scene_graph.rule_hints`),
    builds token features (:func:`featurize`) and runs the network on the caller's device;
@@ -182,17 +184,15 @@ def pair_rows(counts: Sequence[int], offsets: Sequence[int], others: Sequence[in
 
 
 class LearnedParser:
-    """The shipped network and its vocabularies, on one device."""
+    """The shipped network(s) and their vocabularies, on one device."""
 
     def __init__(self, model: SceneGraphTagger | Sequence[SceneGraphTagger], vocab: Vocabularies,
                  device: str | torch.device = "cpu", recipe: dict[str, Any] | None = None,
                  lexicon: Lexicon | None = None, encoder: Any = None) -> None:
         self.models = [model] if isinstance(model, SceneGraphTagger) else list(model)
-        readers = [m for m in self.models if m.shape.context_dim]  # the networks that read MiniLM states
-        if len(self.models) > 1 and (any(m.shape.adapter_rank for m in readers)
-                                     or len({m.shape.context_layers for m in readers}) > 1):
-            raise ValueError("the networks of an ensemble read one frozen encoder, the same layers of it")
-        model = readers[0] if readers else self.models[0]
+        model = self.models[0]
+        if len(self.models) > 1 and any(m.shape != model.shape or m.shape.adapter_rank for m in self.models):
+            raise ValueError("the networks of an ensemble share one shape and read a frozen encoder")
         self.vocab = vocab
         self.lexicon = lexicon or load_lexicon("factual")
         self.classes = {p: k + 1 for k, p in enumerate(vocab.predicates)}

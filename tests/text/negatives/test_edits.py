@@ -533,7 +533,9 @@ def test_a_place_something_is_in_is_replaced_by_a_place(graph_of, corpus_of) -> 
     """"Filling jugs in the desert" never becomes "in the harness", though a harness is something
     the corpus says things are in, as it says of the desert and the beach."""
     words = corpus_of(["A man in the desert.", "A man in a harness.", "A man in the beach.", "A dog in the desert.",
-                       "A dog in a harness.", "A dog in the beach.", "A man with jugs."] * 3)
+                       "A dog in a harness.", "A dog in the beach.", "A man with jugs.",
+                       # the parser may read the jugs as in the desert too
+                       "Jugs in the desert.", "Jugs in a harness.", "Jugs in the beach."] * 3)
     caption = "A man filling jugs in the desert."
     negs = made("replace-obj", caption, graph_of(caption), words)
     assert "A man filling jugs in the beach." in negs
