@@ -312,6 +312,7 @@ NEAR_SYNONYM_PREDICATES = [  # (caption, a near-synonym of its predicate, a real
     ("A man walking a herd of sheep.", "A man herding a herd of sheep.", "A man feeding a herd of sheep."),
     ("A train on top of a bridge.", "A train over a bridge.", "A train under a bridge."),
     ("A man swinging a racket.", "A man holding a racket.", "A man dropping a racket."),
+    ("A man sitting on a cart.", "A man riding on a cart.", "A man standing on a cart."),
 ]
 
 
