@@ -226,7 +226,7 @@ class LearnedParser:
         meta_path = BUILTIN_META if weights == BUILTIN_WEIGHTS else weights.with_suffix(".json")
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
         models = []
-        for state in member_states(load_file(str(weights)), meta.get("members", 0)):
+        for state in member_states(load_file(str(weights)), meta.get("members", 0), weights):
             model = SceneGraphTagger(ModelShape(**meta["shape"]))
             model.load_state_dict({k: v.float() for k, v in state.items()})  # an ensemble is stored in half precision
             models.append(model)
@@ -518,15 +518,18 @@ def mask_unavailable(said: Sequence[str | None], between: Sequence[str | None], 
     return torch.cat([keep, missing], dim=1)
 
 
-def member_states(state: dict[str, Tensor], members: int) -> list[dict[str, Tensor]]:
-    """The state dicts of the networks in one saved file: the file's own when ``members`` is 0
-    (one network), else each ``member<i>.`` prefix's, in order."""
+def member_states(state: dict[str, Tensor], members: int, where: Path | str = "") -> list[dict[str, Tensor]]:
+    """The state dicts of the networks in one saved file (``where``): the file's own when
+    ``members`` is 0 (one network), else each ``member<i>.`` prefix's, in order."""
     if not members:
         return [state]
     out: list[dict[str, Tensor]] = [{} for _ in range(members)]
     for key, value in state.items():
         member, _, name = key.partition(".")
-        out[int(member.removeprefix("member"))][name] = value
+        index = member.removeprefix("member")
+        if not (index.isdigit() and int(index) < members and name):
+            raise ValueError(f"{where}: tensor {key!r} belongs to none of its {members} networks (member0. ...)")
+        out[int(index)][name] = value
     return out
 
 

@@ -119,6 +119,17 @@ def test_networks_trained_apart_load_back_as_one_ensemble(tmp_path) -> None:
     assert hits >= len(TINY) - 1, [item.graph.facts() for item in items]
 
 
+def test_an_ensemble_file_with_a_stray_tensor_names_the_file() -> None:
+    from text.scene_graph.learned import member_states
+
+    one, two = torch.zeros(2), torch.ones(2)
+    assert member_states({"member0.tagger.weight": one, "member1.tagger.weight": two}, 2) == [
+        {"tagger.weight": one}, {"tagger.weight": two}]
+    for stray in ("member2.tagger.weight", "tagger.weight"):  # a third network's, or no network's
+        with pytest.raises(ValueError, match=rf"both\.safetensors: tensor '{stray}' belongs to none"):
+            member_states({"member0.tagger.weight": one, stray: two}, 2, "both.safetensors")
+
+
 def test_an_ensemble_of_one_network_twice_reads_what_the_network_reads(tmp_path) -> None:
     rows = [{"caption": c, "scene_graph": g} for c, g in TINY] * 4
     config = TrainConfig(epochs=8, batch_size=8, learning_rate=5e-3, min_word_count=1, min_predicate_count=1,
