@@ -70,6 +70,7 @@ class TrainConfig:
     min_predicate_count: int = 2  # rarer predicates are not classes
     min_implicit_count: int = 20  # implicit counts seen fewer times are not classes
     seed: int = 0
+    hidden: int = ModelShape.hidden  # BiLSTM state per direction
     threads: int = 1  # torch threads; the spaCy parse runs in --processes processes beside
     context: bool = False  # also read MiniLM word states (text.scene_graph.encoder); the shipped network does not
     adapter_rank: int = 0  # rank of the encoder's LoRA updates trained with the network (reads MiniLM states)
@@ -282,7 +283,7 @@ def train(rows: Sequence[dict[str, str]], config: TrainConfig, holdout: float = 
     vocab.written, vocab.label_words = corpus_tables(docs[:cut], [r["scene_graph"] for r in rows[:cut]],
                                                      vocab.predicates)
     shape = ModelShape(words=len(vocab.words), pos=len(vocab.pos), tags=len(vocab.tags), deps=len(vocab.deps),
-                       predicates=len(vocab.predicates), implicit=len(vocab.implicit),
+                       predicates=len(vocab.predicates), implicit=len(vocab.implicit), hidden=config.hidden,
                        context_dim=state_dim(config.context_layers) if reads else 0,
                        adapter_rank=config.adapter_rank, context_layers=config.context_layers,
                        context_drop=config.context_drop)
@@ -398,6 +399,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--processes", type=int, default=2, help="spaCy processes for the parse")
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--seed", type=int, default=TrainConfig.seed, help="seeds the weights and the batch order")
+    ap.add_argument("--hidden", type=int, default=TrainConfig.hidden, help="BiLSTM state per direction")
     ap.add_argument("--context", action="store_true",
                     help="also read MiniLM word states (default: spaCy's features only)")
     ap.add_argument("--context-layers", type=int, nargs="+", default=list(LAYERS), metavar="K",
@@ -421,9 +423,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     rows = read_rows(path)[: args.limit or None]
     if args.tables_only:
         return refresh_tables(rows, args.out, args.processes)
-    config = TrainConfig(epochs=args.epochs, threads=args.threads, seed=args.seed, context=args.context,
-                         adapter_rank=args.adapter_rank, context_layers=tuple(args.context_layers),
-                         context_drop=args.context_drop)
+    config = TrainConfig(epochs=args.epochs, threads=args.threads, seed=args.seed, hidden=args.hidden,
+                         context=args.context, adapter_rank=args.adapter_rank,
+                         context_layers=tuple(args.context_layers), context_drop=args.context_drop)
     parser, recipe = train(rows, config, args.holdout, args.processes, args.device)
     recipe["data"]["file"] = path.name
     save(parser, recipe, args.out)

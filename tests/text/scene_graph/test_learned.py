@@ -73,7 +73,7 @@ def test_a_model_trained_on_a_tiny_slice_learns_it_and_loads_back(tmp_path, cont
     rows = [{"caption": c, "scene_graph": g} for c, g in TINY] * 4
     # the MiniLM variant reads two shallow layers (only two are run) and drops them for some captions
     config = TrainConfig(epochs=25, batch_size=8, learning_rate=5e-3, min_word_count=1, min_predicate_count=1,
-                         threads=1, context=context, context_layers=(1, 2), context_drop=0.2)
+                         threads=1, hidden=48, context=context, context_layers=(1, 2), context_drop=0.2)
     parser, recipe = train(rows, config, processes=1)
     assert recipe["data"]["trained_on"] == len(rows) and len(recipe["history"]) == 25
     out = tmp_path / "tiny.safetensors"
@@ -85,6 +85,7 @@ def test_a_model_trained_on_a_tiny_slice_learns_it_and_loads_back(tmp_path, cont
     assert meta["vocabularies"]["written"]["hold"] == 1.0
     assert meta["vocabularies"]["label_words"]["car"] == 16 and "road" not in meta["vocabularies"]["label_words"]
     loaded = CaptionParser(ParserConfig(weights=str(out)))
+    assert LearnedParser.load(out).model.shape.hidden == 48  # the network's width is saved with it
     if context:  # read back with the layers it was trained on
         assert LearnedParser.load(out).encoder.layers == (1, 2)
     items = list(loaded.parse([c for c, _ in TINY]))
