@@ -189,16 +189,16 @@ class LearnedParser:
     def __init__(self, model: SceneGraphTagger | Sequence[SceneGraphTagger], vocab: Vocabularies,
                  device: str | torch.device = "cpu", recipe: dict[str, Any] | None = None,
                  lexicon: Lexicon | None = None, encoder: Any = None) -> None:
-        self.models = [model] if isinstance(model, SceneGraphTagger) else list(model)
-        model = self.models[0]
-        if len(self.models) > 1 and any(m.shape != model.shape or m.shape.adapter_rank for m in self.models):
+        models = [model] if isinstance(model, SceneGraphTagger) else list(model)
+        model = models[0]
+        if len(models) > 1 and any(m.shape != model.shape or m.shape.adapter_rank for m in models):
             raise ValueError("the networks of an ensemble share one shape and read a frozen encoder")
+        self.device = torch.device(device)
+        self.models = [m.to(self.device).eval() for m in models]
         self.vocab = vocab
         self.lexicon = lexicon or load_lexicon("factual")
         self.classes = {p: k + 1 for k, p in enumerate(vocab.predicates)}
         self.recipe = recipe or {}
-        self.device = torch.device(device)
-        self.models = [m.to(self.device).eval() for m in self.models]
         self.name = "learned (in memory)"
         self._written: Tensor | None = None  # (1 + P + 2,) the classes unsaid_classes may rule out
         self._respelt: dict[str, str] = {}

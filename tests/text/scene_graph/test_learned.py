@@ -60,8 +60,6 @@ def test_a_subject_the_network_missed_is_kept_as_an_object() -> None:
 def test_a_count_noun_before_of_is_no_object() -> None:
     """"three pairs of shoes" names shoes: a network that reads "pairs" as an object would write
     (shoes, have, pairs), which the annotation never does."""
-    from text.scene_graph.training import parse_docs
-
     shoes, snow, alone = parse_docs(["three pairs of shoes", "a pile of snow", "shoes in pairs"], 1)
     assert counts_of(shoes, (1, 2)) and not counts_of(shoes, (3, 4))
     assert not counts_of(snow, (1, 2))  # a pile is a thing the annotation names (15 of 34)
@@ -85,9 +83,10 @@ def test_a_model_trained_on_a_tiny_slice_learns_it_and_loads_back(tmp_path, cont
     assert meta["vocabularies"]["written"]["hold"] == 1.0
     assert meta["vocabularies"]["label_words"]["car"] == 16 and "road" not in meta["vocabularies"]["label_words"]
     loaded = CaptionParser(ParserConfig(weights=str(out)))
-    assert LearnedParser.load(out).model.shape.hidden == 48  # the network's width is saved with it
+    reloaded = LearnedParser.load(out)
+    assert reloaded.model.shape.hidden == 48  # the network's width is saved with it
     if context:  # read back with the layers it was trained on
-        assert LearnedParser.load(out).encoder.layers == (1, 2)
+        assert reloaded.encoder.layers == (1, 2)
     items = list(loaded.parse([c for c, _ in TINY]))
     hits = sum(set_match(item.graph.facts(), g) for item, (_, g) in zip(items, TINY, strict=True))
     assert hits >= len(TINY) - 1, [item.graph.facts() for item in items]
