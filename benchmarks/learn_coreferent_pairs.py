@@ -6,7 +6,8 @@ Parses the five captions of every Flickr8k training image (``Flickr8k.token.txt`
 ``Flickr_8k.trainImages.txt`` of ``../shared/data/flickr8k``) and keeps the pairs of object
 lemmas that describe the same image in different captions far more often than chance yet
 almost never appear in one caption together (:func:`text.negatives.lexical.coreferent_pairs`):
-"guy" / "man", "boy" / "child"; and the pairs of verbs that do so ("ride" / "sit").
+"guy" / "man", "boy" / "child"; the pairs of verbs that do so ("ride" / "sit"); and the pairs of
+predicates said so of one object, written ``predicate|object`` ("fly|kite" / "hold|kite").
 :func:`text.negatives.lexical.relation` uses them when it is given no corpus of its own, and the
 negatives' corpus statistics add them to a corpus's own.
 """
@@ -18,7 +19,7 @@ import json
 from pathlib import Path
 
 from benchmarks.factual import DEFAULT_DATA
-from text.negatives.lexical import SHIPPED_PAIRS, coreferent_pairs, verbs
+from text.negatives.lexical import SHIPPED_PAIRS, coreferent_pairs, object_predicates, verbs
 from text.scene_graph.parser import ParserConfig, cached_parser
 
 
@@ -38,7 +39,8 @@ def main() -> None:
     empty = {"objects": [], "relations": []}
     graphs = [{"image_id": image, **(p.graph.to_dict() if p.graph else empty)}
               for (image, _), p in zip(pairs, parsed, strict=True)]
-    found = sorted(sorted(p) for p in coreferent_pairs(graphs) | coreferent_pairs(graphs, words=verbs))
+    found = sorted(sorted(p) for p in coreferent_pairs(graphs) | coreferent_pairs(graphs, words=verbs)
+                   | coreferent_pairs(graphs, words=object_predicates))
     args.out.write_text(json.dumps({"source": "Flickr8k training captions (Flickr_8k.trainImages.txt), "
                                               f"{len(pairs)} captions of {len(train)} images",
                                     "pairs": found}, indent=0) + "\n", encoding="utf-8")

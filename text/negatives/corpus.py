@@ -6,7 +6,8 @@ subjects and objects ("a dog runs in the dirt", never "inside the dirt"), which 
 to which nouns ("a man with a hat", "a bench next to a tree"), how each predicate is written,
 which nouns are used alike (distributional neighbours, the candidates of ``replace-obj``), which
 name one thing across the captions of an image and which verbs say one thing of it ("sit" /
-"ride" a horse: co-reference, see :func:`text.negatives.lexical.coreferent_pairs`), and how
+"ride" a horse; which predicates say one thing of an object, "fly" / "hold" a kite: co-reference,
+see :func:`text.negatives.lexical.coreferent_pairs`), and how
 reliably the parser reads a word as a noun or an attribute: a word it misreads in real captions
 would make a negative it cannot verify.
 
@@ -25,7 +26,7 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 
-from text.negatives.lexical import Pairs, coreferent_pairs, shipped_pairs, verbs
+from text.negatives.lexical import Pairs, coreferent_pairs, object_predicates, shipped_pairs, verbs
 
 VERB_SUFFIXES = ("ing", "ed", "s")
 ARTICLES = {"a", "an", "the", "some"}
@@ -73,6 +74,12 @@ class CorpusWords:
         n = self.noun_attributes[(lemma, attribute)]
         head = lemma.rsplit(" ", 1)[-1]
         return n + self.noun_attributes[(head, attribute)] if head != lemma else n
+
+    def said_alike(self, predicate: str, other: str, obj: str) -> bool:
+        """The captions of one image say both predicates of such an object far more often than
+        chance ("flying" / "holding a kite", "sitting at" / "eating at a table"): one is most likely
+        still true where the other is said (:func:`text.negatives.lexical.object_predicates`)."""
+        return frozenset({f"{predicate}|{obj}", f"{other}|{obj}"}) in self.coreferent
 
     def fits_noun(self, lemma: str, attributes: Sequence[str]) -> bool:
         return all(self.takes(lemma, a) > 0 for a in attributes)
@@ -314,7 +321,8 @@ class CorpusWords:
         return cls(objects, plurals, attributes, noun_attributes, triples, subject_predicates, predicate_objects,
                    surfaces, phrases, cooccurrence, pictured, pictured_together, _neighbours(objects, noun_attributes, triples, neighbours_per_word),
                    as_noun, as_attribute,
-                   coreferent_pairs(rows) | coreferent_pairs(rows, words=verbs) | shipped_pairs(), verb_subjects)
+                   coreferent_pairs(rows) | coreferent_pairs(rows, words=verbs)
+                   | coreferent_pairs(rows, words=object_predicates) | shipped_pairs(), verb_subjects)
 
 
 def _common(pairs: Iterable[tuple[tuple[str, str], int]], min_count: int = 3) -> dict[str, frozenset[str]]:

@@ -14,7 +14,9 @@ so that a negative reads like a caption and a reader cannot tell it without the 
   person may be young, not metal);
 - ``replace-rel``: a predicate written the same way (a verb in the same form, a preposition)
   seen between such a subject and object ("runs behind the car", not "under the car"), never one
-  place preposition for another ("in" / "on the street": one picture);
+  place preposition for another ("in" / "on the street": one picture), nor one the captions of
+  an image say instead of it of such an object ("holding" / "flying a kite"); a preposition only
+  where its phrase can be said of nothing but its subject (:meth:`Editor.open_attachment`);
 - ``swap-att``: two objects exchange attributes each of them takes;
 - ``swap-obj``: subject and object trade places only where every relation and attribute still
   fits the other way round ("a dog chasing a cat"; never "a scooter wearing sunglasses");
@@ -157,6 +159,9 @@ LOCATIVE = {"in", "on", "at", "inside", "into", "onto", "through", "along", "acr
 RIDDEN_KINDS = ("vehicle", "animal", "board")
 # how a path is taken, not where: "walks down / along / on the street" all hold of one picture
 PATH_PREPOSITIONS = {"down", "along", "up", "on", "around"}
+# where something goes, not where it is: only a verb that moves takes one ("a ball to its mouth",
+# "a bird to a branch" say nothing; "a dog runs to the ball" does)
+DIRECTIONS = {"to", "toward", "towards", "into", "onto", "from", "off", "out of", "away from"}
 
 
 @dataclass(frozen=True)
@@ -389,6 +394,17 @@ class Editor:
     def is_garment(self, noun: str) -> bool:
         return relation("clothing", noun, self.words.coreferent, embeddings=False) == "hyponym"
 
+    def open_attachment(self, r: dict[str, Any]) -> bool:
+        """A new preposition in ``r``'s place could be read as said of another thing: of an object
+        named between the subject and the preposition ("a bike with wood on it next to a truck":
+        the wood, the bike?), or of what the subject is itself the object of ("a girl stands next
+        to a boy on a bike" -> "next to a boy next to a bike": the girl or the boy?). A reader
+        cannot tell what such a negative says, nor can the parser that verifies it."""
+        objs = self.g["objects"]
+        lo, hi = sorted((objs[r["subject"]]["head"], r["start"]))
+        between = any(lo < o["head"] < hi for o in objs)
+        return between or any(x is not r and x["object"] == r["subject"] for x in self.g["relations"])
+
     def mostly_worn(self, noun: str) -> bool:
         """What the corpus mostly says is worn ("a hat", not "a guitar", however often the parser
         reads "a man wearing a helmet holding a guitar" as him wearing the guitar)."""
@@ -606,6 +622,8 @@ class Editor:
             if not (self.edited_noun(objs[r["subject"]]) and self.edited_noun(objs[r["object"]])):
                 continue  # "a close up of a toilet": the parser's own misreading
             s, o = objs[r["subject"]]["lemma"], objs[r["object"]]["lemma"]
+            if r["via"] == "preposition" and self.open_attachment(r):
+                continue
             form = verb_form(written[0]) if r["via"] == "verb" else ""
             verb, rest = written[0], written[1:]
             # a verb that heads other relations too ("running in the grass with a frisbee") would
@@ -634,6 +652,8 @@ class Editor:
                     continue  # "walks down the street" / "walks along the street": the same picture
                 if self.is_place(o) and old_part in WITHIN_PLACE and new_part in WITHIN_PLACE:
                     continue  # "on the street" / "in the street" / "along the street": the same picture
+                if r["via"] == "preposition" and new_part in DIRECTIONS:
+                    continue  # no verb moves it: "food in its mouth" never becomes "food to its mouth"
                 if self.is_flat(o) and new_part in NOT_BY_FLAT:
                     continue  # nothing is "in front of a field" or "under a street"
                 if new_part in HELD_BY and not self.words.triples[(s, predicate, o)]:
@@ -644,6 +664,8 @@ class Editor:
                     continue  # and in a form the corpus writes of such a subject: people are seated, trains sit
                 if r["via"] == "preposition" and not (r["predicate"] in PREPOSITIONS and predicate in PREPOSITIONS):
                     continue  # "with glasses", "in a hat" are worn: "in glasses", "in a bicycle" are no place
+                if self.words.said_alike(r["predicate"], predicate, o):
+                    continue  # "flying a kite" / "holding a kite": the captions of one image say both
                 if predicate == "wear" and not self.mostly_worn(o):
                     continue  # "a man wearing a guitar": the parser's misreading, said often enough
                 if one_part and not self.related(old_part, new_part):

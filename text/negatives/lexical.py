@@ -144,11 +144,22 @@ def verbs(graph: dict[str, Any]) -> set[str]:
     return {r["predicate"].split()[0] for r in graph["relations"] if r.get("via") == "verb" and r["predicate"]}
 
 
+def object_predicates(graph: dict[str, Any]) -> set[str]:
+    """What a graph's verb and preposition relations say of each object, as ``"predicate|object"``
+    ("fly|kite" of "a man flying a kite"): with :func:`coreferent_pairs`, the predicates the
+    captions of one image use for one thing ("fly|kite" / "hold|kite", "look at|camera" /
+    "look into|camera")."""
+    objs = graph["objects"]
+    return {f"{r['predicate']}|{objs[r['object']]['lemma']}" for r in graph["relations"]
+            if r.get("via") in ("verb", "preposition") and r["predicate"]}
+
+
 def coreferent_pairs(graphs: Iterable[dict[str, Any]], min_images: int = 3, max_together: float = 0.15,
                      min_lift: float = 3.0, words: Callable[[dict[str, Any]], set[str]] = object_lemmas) -> Pairs:
     """Pairs of words that say the same thing in a corpus of several captions per image: by
     default object lemmas ("guy" / "man"); with ``words=verbs``, the verbs of relations ("drive" /
-    "travel", "sit" / "ride": what one caption says a man does on a horse, another says too).
+    "travel", "sit" / "ride": what one caption says a man does on a horse, another says too); with
+    ``words=object_predicates``, the predicates said of one object ("fly|kite" / "hold|kite").
 
     A pair qualifies when both occur among the captions of at least ``min_images`` images, at
     least ``min_lift`` times as often as chance, and in one caption together in at most
