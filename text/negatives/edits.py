@@ -405,6 +405,12 @@ class Editor:
         between = any(lo < o["head"] < hi for o in objs)
         return between or any(x is not r and x["object"] == r["subject"] for x in self.g["relations"])
 
+    def pronoun_object(self, r: dict[str, Any]) -> bool:
+        """The relation's object is written as a pronoun after its predicate ("on it"), not a noun
+        ("in her hand" names the hand)."""
+        at = r["end"]
+        return at < len(self.tokens) and self.tokens[at] in STAND_INS and self.g["objects"][r["object"]]["head"] != at + 1
+
     def mostly_worn(self, noun: str) -> bool:
         """What the corpus mostly says is worn ("a hat", not "a guitar", however often the parser
         reads "a man wearing a helmet holding a guitar" as him wearing the guitar)."""
@@ -624,6 +630,10 @@ class Editor:
             s, o = objs[r["subject"]]["lemma"], objs[r["object"]]["lemma"]
             if r["via"] == "preposition" and self.open_attachment(r):
                 continue
+            if r["via"] == "preposition" and self.pronoun_object(r):
+                continue  # "a cart with people on it": re-read after the edit, "it" may be another thing
+            if r["via"] == "preposition" and r["predicate"] == "in" and self.worn(o):
+                continue  # "a man in glasses" wears them: "next to glasses" is no place of his
             form = verb_form(written[0]) if r["via"] == "verb" else ""
             verb, rest = written[0], written[1:]
             # a verb that heads other relations too ("running in the grass with a frisbee") would
