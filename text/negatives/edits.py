@@ -145,10 +145,10 @@ PLACES = {"street", "road", "sidewalk", "wall", "beach", "field", "snow", "grass
           "campus", "trail", "path", "water", "dirt", "sand", "mud", "lawn", "garden", "backyard", "plaza", "square",
           "alley", "highway", "intersection", "crowd", "area", "building", "house", "landscape", "weather", "rain",
           "carpet", "rug"}
-# where on or in a place something is: "on the street", "in the street", "along the street" hold of
-# one picture, so none replaces another
+# where on or in a place something is: "on the street", "in the street", "along the street", "across
+# the grass", "over the field" hold of one picture, so none replaces another
 WITHIN_PLACE = {"in", "on", "at", "along", "through", "around", "down", "up", "inside", "into", "onto",
-                "atop", "within", "on top of"}
+                "atop", "within", "on top of", "across", "over"}
 # ground and flat places (PLACE_KINDS' "ground", "area", "water" and these): nothing is in front of,
 # behind or under them
 FLAT_PLACES = {"street", "road", "sidewalk", "highway", "track", "tracks", "court", "path", "trail", "runway", "lawn",
