@@ -409,7 +409,8 @@ class Editor:
         """The relation's object is written as a pronoun after its predicate ("on it"), not a noun
         ("in her hand" names the hand)."""
         at = r["end"]
-        return at < len(self.tokens) and self.tokens[at] in STAND_INS and self.g["objects"][r["object"]]["head"] != at + 1
+        named_after = self.g["objects"][r["object"]]["head"] == at + 1
+        return at < len(self.tokens) and self.tokens[at] in STAND_INS and not named_after
 
     def mostly_worn(self, noun: str) -> bool:
         """What the corpus mostly says is worn ("a hat", not "a guitar", however often the parser

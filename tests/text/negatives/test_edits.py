@@ -366,9 +366,10 @@ def test_a_preposition_that_could_be_said_of_another_thing_is_not_replaced(graph
 def test_no_preposition_of_a_pronoun_or_of_what_is_worn_is_replaced(graph_of, corpus_of) -> None:
     """"A table with a cat under it": re-read, "it" may be another thing; "a man in glasses" wears
     them, and "next to glasses" is no place of his. A cat on a table, a man in a room, are."""
-    words = corpus_of(["A man in glasses.", "A man next to glasses.", "A man wearing glasses.", "A man wearing glasses.",
-                       "A man in a room.", "A man next to a room.", "A table with a cat on it.", "A cat on a table.",
-                       "A cat under a table.", "A table with a cat under it."] * 2)
+    words = corpus_of(["A man in glasses.", "A man next to glasses.", "A man wearing glasses.",
+                       "A man wearing glasses.", "A man in a room.", "A man next to a room.",
+                       "A table with a cat on it.", "A cat on a table.", "A cat under a table.",
+                       "A table with a cat under it."] * 2)
     for caption in ("A man in glasses.", "A table with a cat on it."):
         assert made("replace-rel", caption, graph_of(caption), words) == set()
     assert made("replace-rel", "A man in a room.", graph_of("A man in a room."), words) == {"A man next to a room."}
