@@ -77,7 +77,7 @@ class CorpusWords:
 
     def said_alike(self, predicate: str, other: str, obj: str) -> bool:
         """The captions of one image say both predicates of such an object far more often than
-        chance ("flying" / "holding a kite", "sitting at" / "eating at a table"): one is most likely
+        chance ("flying" / "holding a kite", "eating" / "holding a sandwich"): one is most likely
         still true where the other is said (:func:`text.negatives.lexical.object_predicates`)."""
         return frozenset({f"{predicate}|{obj}", f"{other}|{obj}"}) in self.coreferent
 
