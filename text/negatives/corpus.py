@@ -68,6 +68,8 @@ class CorpusWords:
     as_attribute: dict[str, float]  # word -> share of its occurrences the parser read as an attribute
     coreferent: Pairs
     verb_subjects: Counter  # (subject lemma, its verb as written): "seated" is said of people, not of trains
+    of_phrases: Counter  # (lemma, lemma) written "X of Y": "plate of food", "bunch of bananas"
+    modifier_order: Counter  # (word, word) written in this order before a noun: ("cute", "little"), ("big", "round")
 
     def takes(self, lemma: str, attribute: str) -> int:
         """How often the noun takes the attribute; a compound ("stop sign") also as its head ("sign")."""
@@ -80,6 +82,17 @@ class CorpusWords:
         chance ("flying" / "holding a kite", "eating" / "holding a sandwich"): one is most likely
         still true where the other is said (:func:`text.negatives.lexical.object_predicates`)."""
         return frozenset({f"{predicate}|{obj}", f"{other}|{obj}"}) in self.coreferent
+
+    def related_count(self, a: str, b: str) -> int:
+        """How often a relation of any predicate joins the two nouns, either way round."""
+        return self._related[(a, b) if a < b else (b, a)]
+
+    @cached_property
+    def _related(self) -> Counter:
+        out: Counter = Counter()
+        for (s, _, o), n in self.triples.items():
+            out[(s, o) if s < o else (o, s)] += n
+        return out
 
     def fits_noun(self, lemma: str, attributes: Sequence[str]) -> bool:
         return all(self.takes(lemma, a) > 0 for a in attributes)
@@ -267,6 +280,8 @@ class CorpusWords:
         tokens_seen: Counter = Counter()
         heads: Counter = Counter()
         modifiers: Counter = Counter()
+        of_phrases: Counter = Counter()
+        modifier_order: Counter = Counter()
         for r in rows:
             tokens = [t.lower() for t in r["tokens"]]
             tokens_seen.update(tokens)
@@ -277,11 +292,15 @@ class CorpusWords:
                     plural_names[(o["lemma"], o["name"].lower())] += 1
                 if 0 <= o["head"] < len(tokens):
                     heads[tokens[o["head"]]] += 1
+                    modifier_order.update(zip(tokens[o["start"]:o["head"] - 1], tokens[o["start"] + 1:o["head"]]))
                 for a in o["attributes"]:
                     attributes[a] += 1
                     modifiers[a] += 1
                     if not _of_another(tokens, a, o["head"]):
                         noun_attributes[(o["lemma"], a)] += 1
+            starts = {o["start"]: o["lemma"] for o in objs}
+            of_phrases.update((o["lemma"], starts[o["head"] + 2]) for o in objs
+                              if o["head"] + 2 in starts and tokens[o["head"] + 1:o["head"] + 2] == ["of"])
             lemmas = sorted({o["lemma"] for o in objs})
             cooccurrence.update((x, y) for i, x in enumerate(lemmas) for y in lemmas[i + 1:])
             named_in.setdefault(r["image_id"], set()).update(lemmas)
@@ -322,7 +341,8 @@ class CorpusWords:
                    surfaces, phrases, cooccurrence, pictured, pictured_together, _neighbours(objects, noun_attributes, triples, neighbours_per_word),
                    as_noun, as_attribute,
                    coreferent_pairs(rows) | coreferent_pairs(rows, words=verbs)
-                   | coreferent_pairs(rows, words=object_predicates) | shipped_pairs(), verb_subjects)
+                   | coreferent_pairs(rows, words=object_predicates) | shipped_pairs(), verb_subjects, of_phrases,
+                   modifier_order)
 
 
 def _common(pairs: Iterable[tuple[tuple[str, str], int]], min_count: int = 3) -> dict[str, frozenset[str]]:

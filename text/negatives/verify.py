@@ -86,10 +86,18 @@ def settle(a: Graph, b: Graph) -> Graph:
         index_b[j] = len(objects)
         objects.append(b["objects"][j])
 
+    # pairs the caption relates: a new verb's reading that joins two others ("people standing around a
+    # table in a restaurant" read with "stand in restaurant", where "sitting" was read without "in")
+    # is the parser reading unchanged words anew, not the edit
+    related_a = {frozenset((index_a[r["subject"]], index_a[r["object"]])) for r in a["relations"]
+                 if r["subject"] in index_a and r["object"] in index_a}
     relations: dict[tuple[int, str, int], dict[str, Any]] = {}
     for r in b["relations"]:  # what the edit says of a pair replaces what the caption said of it
-        if ((_predicate_written_at(r, words_b, wrote) or r["subject"] in added or r["object"] in added)
-                and r["subject"] in index_b and r["object"] in index_b):
+        if r["subject"] not in index_b or r["object"] not in index_b:
+            continue
+        reaches_added = r["subject"] in added or r["object"] in added
+        pair = frozenset((index_b[r["subject"]], index_b[r["object"]]))
+        if reaches_added or (_predicate_written_at(r, words_b, wrote) and pair in related_a):
             relations.setdefault((index_b[r["subject"]], r["predicate"], index_b[r["object"]]), dict(r))
     restated = {(s, o) for s, _, o in relations}
     for r in a["relations"]:

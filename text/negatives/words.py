@@ -31,6 +31,11 @@ class Categories:
     attributes: dict[str, tuple[str, ...]]
     objects: dict[str, tuple[str, ...]]
     relations: dict[str, tuple[str, ...]]
+    scales: dict[str, tuple[frozenset[str], ...]]  # kind -> its ends ("small", ... / "large", ...)
+
+    def same_end(self, a: str, b: str) -> bool:
+        """Both words at one end of a scale ("big", "tall"): one does not replace the other."""
+        return any(a in end and b in end for ends in self.scales.values() for end in ends)
 
     def kind_of(self, word: str, table: str) -> str | None:
         for kind, members in getattr(self, table).items():
@@ -48,6 +53,7 @@ class Categories:
 def load_categories(path: Path = CATEGORIES) -> Categories:
     data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     words = [w for table in ("attributes", "objects", "relations", "hypernyms") for ws in data[table].values() for w in ws]
+    words += [w for ends in data.get("scales", {}).values() for end in ends for w in end]
     words += [w for group in data["synonyms"] for w in group]
     if any(not isinstance(w, str) for w in words):  # YAML reads a bare on/no/yes as a boolean
         raise ValueError(f"{path}: every word must be a string; quote on, no, yes")
@@ -55,6 +61,7 @@ def load_categories(path: Path = CATEGORIES) -> Categories:
         attributes={k: tuple(v) for k, v in data["attributes"].items()},
         objects={k: tuple(v) for k, v in data["objects"].items()},
         relations={k: tuple(v) for k, v in data["relations"].items()},
+        scales={k: tuple(frozenset(end) for end in v) for k, v in data.get("scales", {}).items()},
     )
 
 

@@ -803,3 +803,71 @@ def test_a_field_is_not_replaced_by_the_grass_it_is(graph_of, corpus_of) -> None
     negs = made("replace-obj", caption, graph_of(caption), words)
     assert "A dog playing in a park." in negs
     assert not any("grass" in n for n in negs), negs
+
+
+def test_a_thing_said_its_is_not_replaced_by_a_person(graph_of, corpus_of) -> None:
+    """"A dog with a toy in its mouth" may become a cat, never "a man ... in its mouth"."""
+    words = corpus_of(["A dog standing in a yard.", "A cat standing in a yard.", "A man standing in a yard.",
+                       "A dog with a toy.", "A cat with a toy.", "A man with a toy."] * 3)
+    caption = "A dog standing in a yard with a toy in its mouth."
+    negs = made("replace-obj", caption, graph_of(caption), words, seeds=10)
+    assert "A cat standing in a yard with a toy in its mouth." in negs
+    assert not any(n.startswith("A man") for n in negs), negs
+
+
+def test_what_one_sex_wears_keeps_its_wearer(graph_of, corpus_of) -> None:
+    """The corpus dresses women, and once a man: "a woman in a dress" never becomes "a man in a
+    dress", nor "a man in a suit" "a man in a dress"; what is worn by both may change hands."""
+    words = corpus_of(["A woman in a dress.", "A woman in a shirt.", "A man in a shirt.", "A man in a suit.",
+                       "A man holding an umbrella.", "A woman holding an umbrella.", "A man in a jacket."] * 5
+                      + ["A man in a dress.", "A woman in a jacket."] + ["A man and a dress on a bed."] * 3)
+    caption = "A woman in a dress holding an umbrella."
+    negs = made("replace-obj", caption, graph_of(caption), words, seeds=10)
+    assert not any(n.startswith("A man") for n in negs), negs
+    caption = "A woman in a shirt holding an umbrella."
+    assert "A man in a shirt holding an umbrella." in made("replace-obj", caption, graph_of(caption), words, seeds=10)
+    caption = "A man in a suit holding an umbrella."
+    negs = made("replace-obj", caption, graph_of(caption), words, seeds=10)
+    assert not any("dress" in n for n in negs), negs
+
+
+def test_an_of_phrase_is_replaced_only_into_one_the_corpus_writes(graph_of, corpus_of) -> None:
+    """Cookies lie on plates and tables, but the corpus writes "a plate of cookies", "a box of
+    cookies", never "a table of cookies"."""
+    words = corpus_of(["A plate of cookies.", "A box of cookies.", "Cookies on a table.", "Cookies on a plate.",
+                       "Cookies on a box.", "A cake on a table.", "A cake on a plate.", "A cake on a box."] * 3)
+    caption = "A plate of cookies."
+    negs = made("replace-obj", caption, graph_of(caption), words, seeds=10)
+    assert "A box of cookies." in negs and "A table of cookies." not in negs, negs
+
+
+def test_a_size_is_replaced_by_one_from_the_other_end(graph_of, corpus_of) -> None:
+    """"A big giraffe" -> "a tall giraffe" tells the same picture; "a small giraffe" does not."""
+    words = corpus_of(["A big giraffe.", "A tall giraffe.", "A small giraffe.", "A large giraffe.",
+                       "A young giraffe.", "An old giraffe."] * 3)
+    caption = "A big giraffe in a field."
+    negs = made("replace-att", caption, graph_of(caption), words, seeds=10)
+    assert negs == {"A small giraffe in a field."}
+
+
+def test_a_new_adjective_follows_a_word_of_opinion_and_precedes_a_classifier(graph_of, corpus_of) -> None:
+    """The corpus writes "a cute small dog" and "a big round table": "a cute small dog on a bed",
+    "a small round table", never "a small cute dog" nor "a round small table"."""
+    words = corpus_of(["A cute small dog.", "A cute little dog.", "A small dog.", "A cute white dog."] * 3
+                      + ["A big round table.", "A round table.", "A big table.", "A small table."] * 3)
+    caption = "A cute dog on a bed."
+    negs = made("add-att", caption, graph_of(caption), words, seeds=10)
+    assert negs and all(n.startswith("A cute ") for n in negs), negs
+    caption = "A round table in a room."
+    negs = made("add-att", caption, graph_of(caption), words, seeds=10)
+    assert negs and all(n.split()[2] == "round" for n in negs), negs  # "a small round table"
+
+
+def test_a_preposition_to_a_body_part_is_not_replaced(graph_of, corpus_of) -> None:
+    """"A toothbrush in its mouth" is held: "next to its mouth", re-read, hangs on the child as
+    often as on the brush."""
+    words = corpus_of(["A toothbrush in a mouth.", "A toothbrush next to a mouth.", "A toothbrush in a cup.",
+                       "A toothbrush next to a cup.", "A man holding a child.", "A man holding a toothbrush."] * 3)
+    caption = "A man holding a child with a toothbrush in its mouth."
+    assert not any("mouth" in n and " in its mouth" not in n
+                   for n in made("replace-rel", caption, graph_of(caption), words, seeds=10))

@@ -94,3 +94,16 @@ def test_a_word_the_edit_replaced_is_replaced_only_where_it_was_written() -> Non
     moved = graph("a dog near a park in the rain", [("dog", 1, []), ("park", 4, []), ("rain", 7, [])],
                   [(0, "near", 1, 2, 3)])
     assert diff(caption, settle(caption, moved))["type"] == "replace-rel"
+
+
+def test_a_new_verb_read_with_a_pair_the_caption_does_not_relate_is_the_parsers_noise() -> None:
+    """"people sitting around a table in a restaurant" read without "in the restaurant"; "standing
+    around" read with it: the phrase's words are the caption's, so the caption's reading holds."""
+    caption = graph("people sitting around a table in a restaurant",
+                    [("people", 0, []), ("table", 4, []), ("restaurant", 7, [])], [(0, "sit around", 1, 1, 3)])
+    negative = graph("people standing around a table in a restaurant",
+                     [("people", 0, []), ("table", 4, []), ("restaurant", 7, [])],
+                     [(0, "stand around", 1, 1, 3), (0, "stand in", 2, 1, 6)])
+    settled = settle(caption, negative)
+    assert diff(caption, settled)["type"] == "replace-rel"
+    assert failure(caption, settled, "replace-rel", "standing") is None
