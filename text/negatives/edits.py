@@ -113,7 +113,8 @@ PLAIN_PEOPLE = SEXED | {"person", "people", "adult", "teenager", "teen", "couple
 # swap-obj between two people: a child and an adult do not trade roles ("a child holding a man")
 CHILDREN = {"child", "kid", "boy", "girl", "baby", "toddler", "infant", "son", "daughter", "children", "kids"}
 PRONOUNS = {"male": {"he", "his", "him", "himself"}, "female": {"she", "her", "hers", "herself"}}
-THING_PRONOUNS = {"its", "itself"}  # of an animal or a thing: "a dog with a toy in its mouth" is no man's
+THING_PRONOUNS = {"its", "itself"}
+PRONOUN_WORDS = PRONOUNS["male"] | PRONOUNS["female"] | THING_PRONOUNS | {"their", "my", "our", "your"}  # of an animal or a thing: "a dog with a toy in its mouth" is no man's
 # replace-obj: a thing the corpus says with one sex at under this share of the rate it says it with the
 # other (a dress, a skirt, a beard; a suit, a tie) is not given to the other ("a man in a dress"), and a
 # person wearing or having it keeps their sex; a lean is read only from this many relations
@@ -445,6 +446,20 @@ class Editor:
                 return False
         return True
 
+    def checked_relation(self, k: int, new: str) -> bool:
+        """Object ``k`` is the caption's only thing, or has a relation to another thing the caption
+        names (not to "his" or "it"), whose fit ``new`` must pass, or it is a person or an animal and
+        so is ``new`` (the subject of a verb without object: "two dogs run", "two cats run"). The
+        parser relates nothing to "a river" in "surfs up a river" nor to the kites of "while many
+        kites fly": renamed, they would take any noun ("surfs up a hill", "many surfboards fly")."""
+        objs = self.g["objects"]
+        others = [objs[r["object"] if r["subject"] == k else r["subject"]] for r in self.relations_of(k)
+                  if r["subject"] != r["object"]]
+        if len(objs) == 1 or any(self.tokens[x["head"]] not in STAND_INS and x["lemma"] not in PRONOUN_WORDS
+                                 for x in others):
+            return True  # alone in its caption, it misfits nothing: "a shot of a small bathroom"
+        return self.is_animate(objs[k]["lemma"]) and self.is_animate(new)
+
     def of_phrase_fits(self, k: int, new: str) -> bool:
         """In "X of Y", the new noun is one the corpus writes in that phrase with the other side:
         "a bunch of bananas" may become "a bunch of grapes" but never "bushels of cakes", "a plate of
@@ -535,7 +550,11 @@ class Editor:
         animal = self.kind(host["lemma"], ("animal",)) is not None
         return ((dependent in BODY_PARTS and (animal or self.is_person(host["lemma"])))
                 or (dependent in WORN_BY_ANIMALS and animal)
-                or any(dependent in FIXTURES.get(x, ()) for x in self.lemmas))
+                or self.fixture(dependent))
+
+    def fixture(self, noun: str) -> bool:
+        """A fixture of a room or a machine the caption names, also in a compound ("kitchen area")."""
+        return any(noun in FIXTURES.get(w, ()) for x in self.lemmas for w in x.split())
 
     def is_flat(self, lemma: str) -> bool:
         return lemma in FLAT_PLACES or self.kind(lemma, ("ground", "area", "water")) is not None
@@ -660,12 +679,12 @@ class Editor:
             pool = list(self.words.neighbours.get(o["lemma"], ())) + list(self.cats.objects.get(kind, ()) if kind else ())
             for w in dict.fromkeys(pool):
                 if (self.words.objects[w] >= 3 and (w not in PLURAL_ONLY or self.is_plural(o))
-                        and self.fits_everywhere(k, w) and self.keeps_role(k, w) and self.new_object(w, o["lemma"])
+                        and self.fits_everywhere(k, w) and self.keeps_role(k, w) and self.checked_relation(k, w) and self.new_object(w, o["lemma"])
                         and self.fits_scene(w, o["lemma"]) and self.pictured_alike(w, o["lemma"])
                         and self.same_pronouns(o["lemma"], w)
                         and self.person_swap_visible(o["lemma"], w) and self.sexes_fit(k, w)
                         and self.of_phrase_fits(k, w)
-                        and not any(w in FIXTURES.get(x, ()) for x in self.lemmas)):  # "a toilet and a seat"
+                        and not self.fixture(w)):  # "a toilet and a seat", "a kitchen area with a stove"
                     first, h = self.name_span(o)  # a compound is replaced whole: "a dump truck" -> "a bus"
                     if first > 0 and self.tokens[first - 1] in ("a", "an") and not self.words.countable(w):
                         continue  # "in a field" never becomes "in a snow"

@@ -871,3 +871,17 @@ def test_a_preposition_to_a_body_part_is_not_replaced(graph_of, corpus_of) -> No
     caption = "A man holding a child with a toothbrush in its mouth."
     assert not any("mouth" in n and " in its mouth" not in n
                    for n in made("replace-rel", caption, graph_of(caption), words, seeds=10))
+
+
+def test_a_thing_related_to_nothing_is_not_renamed(graph_of, corpus_of) -> None:
+    """The parser relates nothing to the kites of "while many kites fly": renamed, they would take
+    any noun the corpus puts on a beach ("many surfboards fly"); alone in a caption a thing may be."""
+    words = corpus_of(["Kites on a beach.", "Surfboards on a beach.", "Umbrellas on a beach.", "People on a beach.",
+                       "Kites in the sky.", "Surfboards in the water."] * 3)
+    caption = "People standing on a beach while many kites fly."
+    graph = graph_of(caption)
+    kites = next(k for k, o in enumerate(graph["objects"]) if o["lemma"] == "kite")
+    assert not [r for r in graph["relations"] if kites in (r["subject"], r["object"])]  # what the test is about
+    assert not any("kites" not in n for n in made("replace-obj", caption, graph, words, seeds=10))
+    caption = "Many kites."
+    assert made("replace-obj", caption, graph_of(caption), words, seeds=10)
