@@ -134,7 +134,7 @@ BODY_PARTS = {"head", "hand", "arm", "leg", "foot", "feet", "face", "hair", "eye
               "shoulder", "neck", "knee", "back", "lap", "body", "skin", "tooth", "teeth", "lip", "chest", "belly",
               "tail", "paw", "fur", "hoof", "wing", "beak", "trunk", "mane", "horn"}
 WORN_BY_ANIMALS = {"collar"}
-# what a room or a machine has in nearly every picture of it, said or not
+# what a room, a machine or a dish has in nearly every picture of it, said or not
 FIXTURES = {
     "kitchen": {"sink", "stove", "oven", "refrigerator", "fridge", "cabinet", "counter", "microwave", "faucet"},
     "bathroom": {"sink", "toilet", "tub", "bathtub", "mirror", "shower", "faucet", "towel"},
@@ -142,7 +142,10 @@ FIXTURES = {
     "toilet": {"lid", "seat", "tank", "bowl", "handle"},
     "laptop": {"keyboard", "screen"},
     "computer": {"keyboard", "monitor", "screen", "mouse"},
+    "pizza": {"topping", "crust", "cheese", "sauce"},
 }
+# words that say where the scene is: "a dog playing outside" is in no car, "people eating indoors" in no park
+WHERE_WORDS = {"outside", "outdoors", "indoors", "inside"}
 # a place: a scene has one, and a caption that names one gets no other ("a dog running through the
 # water on the grass", "people on the street hiking up an icy hillside")
 PLACE_KINDS = ("ground", "area", "room", "water", "building", "structure")
@@ -893,7 +896,7 @@ class Editor:
             # a colour said of a person reads as skin or race ("a black child", "white man"), not as what it wears
             kinds = [k for k in ADD_KINDS if k not in have and not (k == "color" and self.is_person(o["lemma"]))]
             options = [(w, kind) for kind in kinds for w in self.cats.attributes[kind]
-                       if self.words.takes(o["lemma"], w) > 0]
+                       if self.words.takes(o["lemma"], w) >= (2 if self.words.objects[o["lemma"]] >= 100 else 1)]
             for w, kind in self.shuffled(options):  # the dearer checks only for the options tried
                 if (self.words.as_attribute.get(w, 0.0) < RELIABLE or any(self.related(a, w) for a in o["attributes"])
                         or self.usual(o["lemma"], w, kind)):  # "a yellow banana": most likely true of the image
@@ -936,6 +939,7 @@ class Editor:
                     and not self.participle(after)):  # "a man in a hat standing" takes a phrase before the verb
                 continue  # a phrase before a verb or another phrase would take them over, as the parser reads it
             doing = self.participle(after)  # the host does something: "a person snowboarding down a hill"
+            said_where = bool(WHERE_WORDS & set(self.tokens[o["end"]:]))  # "... playing outside": in no car
             for preposition, determiner, dependent in self.words.attachments(o["lemma"]):
                 if (determiner and self.new_object(dependent) and self.fits_scene(dependent, o["lemma"])
                         and not self.there_anyway(o["lemma"], dependent)
@@ -943,6 +947,7 @@ class Editor:
                         and not self.worn_anyway(o, dependent) and not self.part_anyway(o, dependent)
                         and not (self.is_place(dependent) and located)
                         and not (settled and preposition in LOCATIVE and not self.worn(dependent))
+                        and not (said_where and preposition in LOCATIVE and not self.worn(dependent))
                         and not (determiner == "a" and self.is_plural(o)
                                  and self.one_for_many(preposition, dependent))):
                     h = o["head"]

@@ -885,3 +885,16 @@ def test_a_thing_related_to_nothing_is_not_renamed(graph_of, corpus_of) -> None:
     assert not any("kites" not in n for n in made("replace-obj", caption, graph, words, seeds=10))
     caption = "Many kites."
     assert made("replace-obj", caption, graph_of(caption), words, seeds=10)
+
+
+def test_no_phrase_adds_what_a_pizza_has_or_a_place_the_caption_says_it_is_not_in(graph_of, corpus_of) -> None:
+    """A pizza has toppings anyway ("a pizza with some topping"); "a dog playing outside" is in no
+    car; "with a ball" may still be added to either."""
+    words = corpus_of(["A pizza with some topping.", "A pizza with a fork.", "A dog in a car.", "A dog with a ball."]
+                      * 3 + ["A pizza.", "A dog."] * 30)
+    caption = "A pizza is covered in cheese."
+    negs = made("add-obj", caption, graph_of(caption), words, seeds=10)
+    assert "A pizza with a fork is covered in cheese." in negs and not any("topping" in n for n in negs), negs
+    caption = "A dog is playing outside."
+    negs = made("add-obj", caption, graph_of(caption), words, seeds=10)
+    assert "A dog with a ball is playing outside." in negs and not any("car" in n for n in negs), negs
