@@ -292,7 +292,8 @@ class CorpusWords:
                     plural_names[(o["lemma"], o["name"].lower())] += 1
                 if 0 <= o["head"] < len(tokens):
                     heads[tokens[o["head"]]] += 1
-                    modifier_order.update(zip(tokens[o["start"]:o["head"] - 1], tokens[o["start"] + 1:o["head"]]))
+                    before = tokens[o["start"]:o["head"]]
+                    modifier_order.update(zip(before, before[1:], strict=False))
                 for a in o["attributes"]:
                     attributes[a] += 1
                     modifiers[a] += 1

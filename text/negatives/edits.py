@@ -9,9 +9,12 @@ What may replace what comes from the corpus (:class:`text.negatives.corpus.Corpu
 so that a negative reads like a caption and a reader cannot tell it without the image:
 
 - ``replace-obj``: a noun used alike in the corpus that takes the object's attributes and
-  fits each of its relations ("a man riding a horse" -> "a woman", never "a giraffe riding");
+  fits each of its relations ("a man riding a horse" -> "a woman", never "a giraffe riding"),
+  of an object whose fit can be checked (:meth:`Editor.checked_relation`), agreeing with the
+  caption's pronouns, with what one sex wears (:meth:`Editor.sex_of`) and with its "X of Y"
+  phrase (:meth:`Editor.of_phrase_fits`);
 - ``replace-att``: an attribute of the same kind that the corpus uses with this noun (a
-  person may be young, not metal);
+  person may be young, not metal), from the other end of a scale ("big" -> "small", never "tall");
 - ``replace-rel``: a predicate written the same way (a verb in the same form, a preposition)
   seen between such a subject and object ("runs behind the car", not "under the car"), never one
   place preposition for another ("in" / "on the street": one picture), nor one the captions of
@@ -22,7 +25,8 @@ so that a negative reads like a caption and a reader cannot tell it without the 
   fits the other way round ("a dog chasing a cat"; never "a scooter wearing sunglasses");
 - ``add-obj``: a phrase the corpus attaches to such a noun, right after it ("a man with a
   hat sitting on a bench", "a bench next to a tree"), never "... and a pizza" at the end;
-- ``add-att``: an attribute of a kind the object has none of, that the corpus uses with it.
+- ``add-att``: an attribute of a kind the object has none of, that the corpus uses with it,
+  placed as the corpus orders adjectives (after "cute", before "round": :meth:`Editor.opinion`).
 
 Nothing the parser visibly misread is edited (:func:`misread_objects`: an attribute given to more
 objects than the caption writes it, or to one it is not written by), and a caption with a relation
@@ -113,8 +117,9 @@ PLAIN_PEOPLE = SEXED | {"person", "people", "adult", "teenager", "teen", "couple
 # swap-obj between two people: a child and an adult do not trade roles ("a child holding a man")
 CHILDREN = {"child", "kid", "boy", "girl", "baby", "toddler", "infant", "son", "daughter", "children", "kids"}
 PRONOUNS = {"male": {"he", "his", "him", "himself"}, "female": {"she", "her", "hers", "herself"}}
-THING_PRONOUNS = {"its", "itself"}
-PRONOUN_WORDS = PRONOUNS["male"] | PRONOUNS["female"] | THING_PRONOUNS | {"their", "my", "our", "your"}  # of an animal or a thing: "a dog with a toy in its mouth" is no man's
+THING_PRONOUNS = {"its", "itself"}  # of an animal or a thing: "a dog with a toy in its mouth" is no man's
+# possessives the parser may read as objects ("his horse" as ``his, have, horse``): no thing to fit
+PRONOUN_WORDS = PRONOUNS["male"] | PRONOUNS["female"] | THING_PRONOUNS | {"their", "my", "our", "your"}
 # replace-obj: a thing the corpus says with one sex at under this share of the rate it says it with the
 # other (a dress, a skirt, a beard; a suit, a tie) is not given to the other ("a man in a dress"), and a
 # person wearing or having it keeps their sex; a lean is read only from this many relations
@@ -126,6 +131,9 @@ FACIAL_HAIR = {"beard", "mustache", "moustache"}
 STAND_INS = {"he", "him", "she", "her", "it", "they", "them", "someone", "somebody", "something", "one", "ones"}
 PLURAL_ONLY = {"people", "men", "women", "children", "folks", "persons", "cattle", "police", "clothes"}
 ADD_KINDS = ("color", "size", "material", "pattern", "age")  # attributes add-att may add
+# add-att: of a noun named this often, an attribute said once is the parser's misreading ("a long
+# person" from "a person with long hair"); of rarer nouns once is all the corpus can tell
+MANY_TIMES = 500
 # garments a person wears in almost every picture, named or not: "a man in a shirt" is most likely true
 WORN_ANYWAY = {"shirt", "top", "pants", "clothes", "clothing", "shoe", "outfit", "short", "shorts", "jean", "jeans"}
 # parts of a person or an animal, there in nearly every picture of it, named or not ("a man with an
@@ -682,7 +690,8 @@ class Editor:
             pool = list(self.words.neighbours.get(o["lemma"], ())) + list(self.cats.objects.get(kind, ()) if kind else ())
             for w in dict.fromkeys(pool):
                 if (self.words.objects[w] >= 3 and (w not in PLURAL_ONLY or self.is_plural(o))
-                        and self.fits_everywhere(k, w) and self.keeps_role(k, w) and self.checked_relation(k, w) and self.new_object(w, o["lemma"])
+                        and self.fits_everywhere(k, w) and self.keeps_role(k, w) and self.checked_relation(k, w)
+                        and self.new_object(w, o["lemma"])
                         and self.fits_scene(w, o["lemma"]) and self.pictured_alike(w, o["lemma"])
                         and self.same_pronouns(o["lemma"], w)
                         and self.person_swap_visible(o["lemma"], w) and self.sexes_fit(k, w)
@@ -896,7 +905,7 @@ class Editor:
             # a colour said of a person reads as skin or race ("a black child", "white man"), not as what it wears
             kinds = [k for k in ADD_KINDS if k not in have and not (k == "color" and self.is_person(o["lemma"]))]
             options = [(w, kind) for kind in kinds for w in self.cats.attributes[kind]
-                       if self.words.takes(o["lemma"], w) >= (2 if self.words.objects[o["lemma"]] >= 100 else 1)]
+                       if self.words.takes(o["lemma"], w) >= (2 if self.words.objects[o["lemma"]] >= MANY_TIMES else 1)]
             for w, kind in self.shuffled(options):  # the dearer checks only for the options tried
                 if (self.words.as_attribute.get(w, 0.0) < RELIABLE or any(self.related(a, w) for a in o["attributes"])
                         or self.usual(o["lemma"], w, kind)):  # "a yellow banana": most likely true of the image

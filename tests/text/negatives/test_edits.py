@@ -898,3 +898,16 @@ def test_no_phrase_adds_what_a_pizza_has_or_a_place_the_caption_says_it_is_not_i
     caption = "A dog is playing outside."
     negs = made("add-obj", caption, graph_of(caption), words, seeds=10)
     assert "A dog with a ball is playing outside." in negs and not any("car" in n for n in negs), negs
+
+
+def test_an_attribute_said_once_of_a_common_noun_is_not_added(graph_of, corpus_of, monkeypatch) -> None:
+    """Of a noun the corpus names often, one "long" is the parser's misreading ("a person with long
+    hair"): no "a long person"; what it says twice may be added."""
+    from text.negatives import edits
+
+    monkeypatch.setattr(edits, "MANY_TIMES", 10)
+    words = corpus_of(["A long person.", "A young person.", "A young person sitting."]
+                      + ["A person walking."] * 10)
+    assert words.takes("person", "long") == 1 and words.objects["person"] >= 10  # what the test is about
+    caption = "A person on a bench."
+    assert made("add-att", caption, graph_of(caption), words, seeds=10) == {"A young person on a bench."}
