@@ -68,7 +68,7 @@ class CorpusWords:
     as_attribute: dict[str, float]  # word -> share of its occurrences the parser read as an attribute
     coreferent: Pairs
     verb_subjects: Counter  # (subject lemma, its verb as written): "seated" is said of people, not of trains
-    of_phrases: Counter  # (lemma, lemma) written "X of Y": "plate of food", "bunch of bananas"
+    of_phrases: Counter  # (X, lemma of Y) written "X of Y": "plate of food", "pair of scissors" (corpus.of_head)
     modifier_order: Counter  # (word, word) written in this order before a noun: ("cute", "little"), ("big", "round")
 
     def takes(self, lemma: str, attribute: str) -> int:
@@ -299,9 +299,8 @@ class CorpusWords:
                     modifiers[a] += 1
                     if not _of_another(tokens, a, o["head"]):
                         noun_attributes[(o["lemma"], a)] += 1
-            starts = {o["start"]: o["lemma"] for o in objs}
-            of_phrases.update((o["lemma"], starts[o["head"] + 2]) for o in objs
-                              if o["head"] + 2 in starts and tokens[o["head"] + 1:o["head"] + 2] == ["of"])
+            of_phrases.update((of_head(tokens, objs, o), o["lemma"]) for o in objs
+                              if o["start"] >= 2 and tokens[o["start"] - 1] == "of")
             lemmas = sorted({o["lemma"] for o in objs})
             cooccurrence.update((x, y) for i, x in enumerate(lemmas) for y in lemmas[i + 1:])
             named_in.setdefault(r["image_id"], set()).update(lemmas)
@@ -344,6 +343,13 @@ class CorpusWords:
                    coreferent_pairs(rows) | coreferent_pairs(rows, words=verbs)
                    | coreferent_pairs(rows, words=object_predicates) | shipped_pairs(), verb_subjects, of_phrases,
                    modifier_order)
+
+
+def of_head(tokens: Sequence[str], objects: Sequence[dict[str, Any]], o: dict[str, Any]) -> str:
+    """The X of "X of Y" for the object Y written right after "of": the lemma of the object whose
+    head X is ("a plate of cookies": plate), or the word as written ("a pair of scissors": pair)."""
+    at = o["start"] - 2
+    return next((x["lemma"] for x in objects if x["head"] == at), tokens[at].lower())
 
 
 def _common(pairs: Iterable[tuple[tuple[str, str], int]], min_count: int = 3) -> dict[str, frozenset[str]]:

@@ -52,7 +52,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from text.negatives.corpus import CorpusWords, verb_form
+from text.negatives.corpus import CorpusWords, of_head, verb_form
 from text.negatives.lexical import relation
 from text.negatives.words import Categories, article_for, match_case, plural
 
@@ -473,15 +473,15 @@ class Editor:
 
     def of_phrase_fits(self, k: int, new: str) -> bool:
         """In "X of Y", the new noun is one the corpus writes in that phrase with the other side:
-        "a bunch of bananas" may become "a bunch of grapes" but never "bushels of cakes", "a plate of
-        pastries" never "a table of pastries"."""
-        o, objs = self.g["objects"][k], self.g["objects"]
-        for x in objs:
-            if x is not o and x["start"] == o["head"] + 2 and self.tokens[o["head"] + 1:o["head"] + 2] == ["of"]:
-                if not self.words.of_phrases[(new, x["lemma"])]:
-                    return False
-            if x is not o and o["start"] == x["head"] + 2 and self.tokens[x["head"] + 1:x["head"] + 2] == ["of"]:
-                if not self.words.of_phrases[(x["lemma"], new)]:
+        "a plate of cookies" may become "a box of cookies", never "a table of cookies"; "bushels of
+        bananas" never "bushels of cakes", "a pair of scissors" never "a pair of containers"."""
+        objs, o = self.g["objects"], self.g["objects"][k]
+        if o["start"] >= 2 and self.tokens[o["start"] - 1] == "of":  # Y: the X stays
+            if not self.words.of_phrases[(of_head(self.tokens, objs, o), new)]:
+                return False
+        for y in objs:  # X: each Y stays
+            if y is not o and y["start"] == o["head"] + 2 and self.tokens[o["head"] + 1] == "of":
+                if not self.words.of_phrases[(new, y["lemma"])]:
                     return False
         return True
 

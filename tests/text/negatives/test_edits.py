@@ -911,3 +911,12 @@ def test_an_attribute_said_once_of_a_common_noun_is_not_added(graph_of, corpus_o
     assert words.takes("person", "long") == 1 and words.objects["person"] >= 10  # what the test is about
     caption = "A person on a bench."
     assert made("add-att", caption, graph_of(caption), words, seeds=10) == {"A young person on a bench."}
+
+
+def test_what_follows_a_measure_word_is_one_the_corpus_measures_so(graph_of, corpus_of) -> None:
+    """"A bunch of bananas" may become "a bunch of grapes", never "a bunch of containers"."""
+    words = corpus_of(["A bunch of bananas.", "A bunch of grapes.", "A man holding bananas.", "A man holding grapes.",
+                       "A man holding containers.", "A container on a table.", "A grape on a table."] * 3)
+    caption = "A man holding a bunch of bananas."
+    negs = made("replace-obj", caption, graph_of(caption), words, seeds=10)
+    assert "A man holding a bunch of grapes." in negs and "A man holding a bunch of containers." not in negs, negs
