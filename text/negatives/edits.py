@@ -904,6 +904,8 @@ class Editor:
             have = {self.cats.kind_of(a, "attributes") for a in o["attributes"]}
             # a colour said of a person reads as skin or race ("a black child", "white man"), not as what it wears
             kinds = [k for k in ADD_KINDS if k not in have and not (k == "color" and self.is_person(o["lemma"]))]
+            if not self.words.countable(o["lemma"]):  # "little traffic", "big snow": how much, not how big
+                kinds = [k for k in kinds if k != "size"]
             options = [(w, kind) for kind in kinds for w in self.cats.attributes[kind]
                        if self.words.takes(o["lemma"], w) >= (2 if self.words.objects[o["lemma"]] >= MANY_TIMES else 1)]
             for w, kind in self.shuffled(options):  # the dearer checks only for the options tried

@@ -920,3 +920,12 @@ def test_what_follows_a_measure_word_is_one_the_corpus_measures_so(graph_of, cor
     caption = "A man holding a bunch of bananas."
     negs = made("replace-obj", caption, graph_of(caption), words, seeds=10)
     assert "A man holding a bunch of grapes." in negs and "A man holding a bunch of containers." not in negs, negs
+
+
+def test_a_size_is_not_added_to_what_is_not_counted(graph_of, corpus_of) -> None:
+    """Said of snow or traffic, "little" tells how much ("little traffic"), not how big."""
+    words = corpus_of(["A dog in the snow.", "A cat in the snow.", "A dog in snow.", "A man in the white snow.",
+                       "A man in the brown snow.", "A dog in little snow.", "A cat in big snow."] * 3)
+    caption = "A dog in the snow."
+    negs = made("add-att", caption, graph_of(caption), words, seeds=10)
+    assert negs and not any("little" in n for n in negs), negs
