@@ -50,6 +50,7 @@ import random
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
+from functools import cached_property
 from typing import Any
 
 from text.negatives.corpus import CorpusWords, of_head, verb_form
@@ -117,9 +118,11 @@ PLAIN_PEOPLE = SEXED | {"person", "people", "adult", "teenager", "teen", "couple
 # swap-obj between two people: a child and an adult do not trade roles ("a child holding a man")
 CHILDREN = {"child", "kid", "boy", "girl", "baby", "toddler", "infant", "son", "daughter", "children", "kids"}
 PRONOUNS = {"male": {"he", "his", "him", "himself"}, "female": {"she", "her", "hers", "herself"}}
+PERSON_PRONOUNS = PRONOUNS["male"] | PRONOUNS["female"]
+SEX = {w: "male" for w in MALE} | {w: "female" for w in FEMALE}  # a person noun -> the sex it names
 THING_PRONOUNS = {"its", "itself"}  # of an animal or a thing: "a dog with a toy in its mouth" is no man's
 # possessives the parser may read as objects ("his horse" as ``his, have, horse``): no thing to fit
-PRONOUN_WORDS = PRONOUNS["male"] | PRONOUNS["female"] | THING_PRONOUNS | {"their", "my", "our", "your"}
+PRONOUN_WORDS = PERSON_PRONOUNS | THING_PRONOUNS | {"their", "my", "our", "your"}
 # replace-obj: a thing the corpus says with one sex at under this share of the rate it says it with the
 # other (a dress, a skirt, a beard; a suit, a tie) is not given to the other ("a man in a dress"), and a
 # person wearing or having it keeps their sex; a lean is read only from this many relations
@@ -370,6 +373,11 @@ class Editor:
             return p >= len(self.tokens) or not self.tokens[p].endswith(("ed", "ing"))
         return t in DETERMINERS or t in NUMBERS or t.isdigit() or not any(c.isalnum() for c in t)
 
+    @cached_property
+    def addable(self) -> list[str]:
+        """The attributes add-att may add (of :data:`ADD_KINDS`)."""
+        return [w for kind in ADD_KINDS for w in self.cats.attributes[kind]]
+
     def opinion(self, t: str) -> bool:
         """A word English puts before size, age and colour, as the corpus writes it: "basic",
         "careful", "cute" stand before such adjectives more than twice as often as after them
@@ -377,9 +385,8 @@ class Editor:
         if (not t.isalpha() or t in FUNCTION_WORDS or t in DETERMINERS or t in NUMBERS or t.endswith(("ed", "ing"))
                 or self.cats.kind_of(t, "attributes") is not None):
             return False
-        known = [w for kind in ADD_KINDS for w in self.cats.attributes[kind]]
-        before = sum(self.words.modifier_order[(t, w)] for w in known)
-        after = sum(self.words.modifier_order[(w, t)] for w in known)
+        before = sum(self.words.modifier_order[(t, w)] for w in self.addable)
+        after = sum(self.words.modifier_order[(w, t)] for w in self.addable)
         return before >= 2 and before > 2 * after
 
     def splits_phrase(self, o: dict[str, Any], p: int) -> bool:
@@ -428,8 +435,8 @@ class Editor:
         """The sex a person noun names, or that a garment (or a beard) leans to: the corpus relates it to men at under
         :data:`SEX_SHARE` of the rate it relates it to women ("dress": 2 of 3,963 male persons' relations
         on COCO, 27 of 2,181 female ones'), or the other way round (a suit, a tie, a beard)."""
-        if lemma in MALE or lemma in FEMALE:
-            return "male" if lemma in MALE else "female"
+        if lemma in SEX:
+            return SEX[lemma]
         if not (self.is_garment(lemma) or lemma in FACIAL_HAIR):  # what one does is no one's sex: women skate
             return None
         rate = {}
@@ -446,13 +453,11 @@ class Editor:
         """Object ``k`` renamed ``new`` is related to nothing that leans to the other sex: a person
         keeps what they wear or have ("a woman in a dress" never becomes "a man"), a thing of a
         person stays that person's ("a man in a suit" never gets "a dress")."""
-        objs = self.g["objects"]
         mine = self.sex_of(new)
         if mine is None:
             return True
         for r in self.relations_of(k):
-            other = objs[r["object"] if r["subject"] == k else r["subject"]]["lemma"]
-            theirs = self.sex_of(other)
+            theirs = self.sex_of(self.other_end(r, k)["lemma"])
             if theirs is not None and theirs != mine:
                 return False
         return True
@@ -464,12 +469,15 @@ class Editor:
         parser relates nothing to "a river" in "surfs up a river" nor to the kites of "while many
         kites fly": renamed, they would take any noun ("surfs up a hill", "many surfboards fly")."""
         objs = self.g["objects"]
-        others = [objs[r["object"] if r["subject"] == k else r["subject"]] for r in self.relations_of(k)
-                  if r["subject"] != r["object"]]
+        others = [self.other_end(r, k) for r in self.relations_of(k) if r["subject"] != r["object"]]
         if len(objs) == 1 or any(self.tokens[x["head"]] not in STAND_INS and x["lemma"] not in PRONOUN_WORDS
                                  for x in others):
             return True  # alone in its caption, it misfits nothing: "a shot of a small bathroom"
         return self.is_animate(objs[k]["lemma"]) and self.is_animate(new)
+
+    def other_end(self, r: dict[str, Any], k: int) -> dict[str, Any]:
+        """The object relation ``r`` joins object ``k`` to."""
+        return self.g["objects"][r["object"] if r["subject"] == k else r["subject"]]
 
     def of_phrase_fits(self, k: int, new: str) -> bool:
         """In "X of Y", the new noun is one the corpus writes in that phrase with the other side:
@@ -605,14 +613,13 @@ class Editor:
         person_old, person_new = self.is_person(old), self.is_person(new)
         if person_new and not person_old and THING_PRONOUNS & set(self.tokens):
             return False
-        if person_old and not person_new and (PRONOUNS["male"] | PRONOUNS["female"]) & set(self.tokens):
+        if person_old and not person_new and PERSON_PRONOUNS & set(self.tokens):
             return False
-        sex = {w: "male" for w in MALE} | {w: "female" for w in FEMALE}
-        if sex.get(old) == sex.get(new):
+        if SEX.get(old) == SEX.get(new):
             return True
-        if sex.get(old) is None:  # "an elephant walking around his pen" never becomes "a woman"
-            return not PRONOUNS["female" if sex[new] == "male" else "male"] & set(self.tokens)
-        return not PRONOUNS[sex[old]] & set(self.tokens)
+        if SEX.get(old) is None:  # "an elephant walking around his pen" never becomes "a woman"
+            return not PRONOUNS["female" if SEX[new] == "male" else "male"] & set(self.tokens)
+        return not PRONOUNS[SEX[old]] & set(self.tokens)
 
     def whole_word(self, k: int) -> bool:
         """Token ``k`` is a word of its own in the text, not part of "semi-green"."""
@@ -906,8 +913,9 @@ class Editor:
             kinds = [k for k in ADD_KINDS if k not in have and not (k == "color" and self.is_person(o["lemma"]))]
             if not self.words.countable(o["lemma"]):  # "little traffic", "big snow": how much, not how big
                 kinds = [k for k in kinds if k != "size"]
+            least = 2 if self.words.objects[o["lemma"]] >= MANY_TIMES else 1  # "a long person": said once
             options = [(w, kind) for kind in kinds for w in self.cats.attributes[kind]
-                       if self.words.takes(o["lemma"], w) >= (2 if self.words.objects[o["lemma"]] >= MANY_TIMES else 1)]
+                       if self.words.takes(o["lemma"], w) >= least]
             for w, kind in self.shuffled(options):  # the dearer checks only for the options tried
                 if (self.words.as_attribute.get(w, 0.0) < RELIABLE or any(self.related(a, w) for a in o["attributes"])
                         or self.usual(o["lemma"], w, kind)):  # "a yellow banana": most likely true of the image
@@ -957,8 +965,7 @@ class Editor:
                         and not (doing and preposition in LOCATIVE and self.kind(dependent, RIDDEN_KINDS) is not None)
                         and not self.worn_anyway(o, dependent) and not self.part_anyway(o, dependent)
                         and not (self.is_place(dependent) and located)
-                        and not (settled and preposition in LOCATIVE and not self.worn(dependent))
-                        and not (said_where and preposition in LOCATIVE and not self.worn(dependent))
+                        and not ((settled or said_where) and preposition in LOCATIVE and not self.worn(dependent))
                         and not (determiner == "a" and self.is_plural(o)
                                  and self.one_for_many(preposition, dependent))):
                     h = o["head"]
