@@ -297,7 +297,7 @@ class CorpusWords:
                 for a in o["attributes"]:
                     attributes[a] += 1
                     modifiers[a] += 1
-                    if not _of_another(tokens, a, o["head"]):
+                    if not of_another(tokens, a, o["head"]):
                         noun_attributes[(o["lemma"], a)] += 1
             of_phrases.update((of_head(tokens, objs, o), o["lemma"]) for o in objs
                               if o["start"] >= 2 and tokens[o["start"] - 1] == "of")
@@ -361,7 +361,7 @@ def _common(pairs: Iterable[tuple[tuple[str, str], int]], min_count: int = 3) ->
     return {k: frozenset(v) for k, v in out.items()}
 
 
-def _of_another(tokens: list[str], attribute: str, head: int) -> bool:
+def of_another(tokens: list[str], attribute: str, head: int) -> bool:
     """The attribute is written before an "of" that comes before the noun: "a big herd of sheep"
     says the herd is big, not the sheep, however the parser attached it."""
     first = attribute.split()[0].lower() if attribute.split() else ""

@@ -53,7 +53,7 @@ from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Any
 
-from text.negatives.corpus import CorpusWords, of_head, verb_form
+from text.negatives.corpus import CorpusWords, of_another, of_head, verb_form
 from text.negatives.lexical import relation
 from text.negatives.words import Categories, article_for, match_case, plural
 
@@ -131,12 +131,16 @@ SEX_MIN = 5
 FACIAL_HAIR = {"beard", "mustache", "moustache"}
 # words that stand for an object named elsewhere (the parser may give "she" the object "woman"):
 # never replaced by a noun ("as she plays" -> "as man plays") nor given a phrase
-STAND_INS = {"he", "him", "she", "her", "it", "they", "them", "someone", "somebody", "something", "one", "ones"}
+STAND_INS = {"he", "him", "she", "her", "it", "they", "them", "we", "us", "you", "i", "me", "someone", "somebody",
+             "something", "one", "ones"}
 PLURAL_ONLY = {"people", "men", "women", "children", "folks", "persons", "cattle", "police", "clothes"}
 ADD_KINDS = ("color", "size", "material", "pattern", "age")  # attributes add-att may add
 # add-att: of a noun named this often, an attribute said once is the parser's misreading ("a long
 # person" from "a person with long hair"); of rarer nouns once is all the corpus can tell
 MANY_TIMES = 500
+# add-att: a size or age is not added at the end of its scale the corpus says of the noun more than
+# half the time, and at least this often ("small", "little" or "tiny" of a kid)
+USUAL_END = 10
 # garments a person wears in almost every picture, named or not: "a man in a shirt" is most likely true
 WORN_ANYWAY = {"shirt", "top", "pants", "clothes", "clothing", "shoe", "outfit", "short", "shorts", "jean", "jeans"}
 # parts of a person or an animal, there in nearly every picture of it, named or not ("a man with an
@@ -359,14 +363,20 @@ class Editor:
             k += 1
         return k
 
-    def clean_insertion(self, p: int) -> bool:
-        """Not inside a hyphenated word, and right after a determiner, a number or nothing: not after
-        another adjective ("black leather cap" reads as one shade of colour) nor an adverb
-        ("a recently young married couple")."""
+    def clean_insertion(self, p: int, o: dict[str, Any] | None = None) -> bool:
+        """Not inside a hyphenated word, and right after a determiner, a number, nothing or the
+        predicate whose object ``o`` is, when ``o`` is many things ("flying kites" -> "flying red
+        kites"; a bare singular there is mostly an idiom: "takes place", "on foot"): not after
+        another adjective ("black leather cap" reads as one shade of colour) nor an adverb ("a
+        recently young married couple")."""
         off = self.g["offsets"][p]
         if off > 0 and self.caption[off - 1] != " ":
             return False
         if p == 0:
+            return True
+        objects = self.g["objects"]
+        if o is not None and p == o["start"] and self.is_plural(o) and any(objects[r["object"]] is o and r["start"] <= p - 1 < r["end"]
+                                                     for r in self.g["relations"]):
             return True
         t = self.tokens[p - 1]
         if self.opinion(t):  # after "cute", but not inside "cute looking"
@@ -417,12 +427,28 @@ class Editor:
 
     def common_others(self, instead_of: str) -> list[str]:
         """The caption's objects the corpus names at least five times, but ``instead_of``."""
-        return [x for x in self.lemmas - {instead_of} if self.words.objects[x] >= 5]
+        return [x for x in self.lemmas - {instead_of} if self.words.objects[x] >= 3]
 
     def usual(self, lemma: str, attribute: str, kind: str) -> bool:
-        """The attribute is what the corpus mostly says of this noun among its kind ("yellow" of bananas)."""
-        counts = [self.words.takes(lemma, w) for w in self.cats.attributes[kind]]
-        return sum(counts) >= 3 and self.words.takes(lemma, attribute) > 0.5 * sum(counts)
+        """The attribute, or its end of a scale, is what the corpus mostly says of this noun among
+        its kind: "yellow" of bananas; "small", "little" or "tiny" of kids, so none of them is added
+        to a kid."""
+        counts = {w: self.words.takes(lemma, w) for w in self.cats.attributes[kind]}
+        total = sum(counts.values())
+        alike = sum(n for w, n in counts.items() if w == attribute or self.cats.same_end(w, attribute))
+        # an end only where the corpus says it often: two "big" and two "long" streets tell little
+        return total >= 3 and (counts[attribute] > 0.5 * total or (alike >= USUAL_END and alike > 0.5 * total))
+
+    def implied(self, o: dict[str, Any], p: int, attribute: str) -> bool:
+        """A word between ``p`` and the object's name, or a thing said to cover it, implies the
+        colour anyway: "a (white) snow covered hill", "a (white) snowy field", "a hill covered in snow"."""
+        said = self.cats.implies.get(attribute)
+        if not said:
+            return False
+        k = next(k for k, x in enumerate(self.g["objects"]) if x is o)
+        covering = [self.g["objects"][r["subject"]]["lemma"] for r in self.g["relations"]
+                    if r["object"] == k and r["predicate"].startswith("cover")]
+        return any(t in said for t in [o["lemma"], *self.tokens[p:o["head"]], *covering])
 
     def person_swap_visible(self, old: str, new: str) -> bool:
         """A person named by role ("surfer", "player") may be any man or woman: only a person named
@@ -635,7 +661,10 @@ class Editor:
         (a weak one, "a plate of food", only as a triple the corpus has; one the corpus says of few
         nouns, by the new noun seen in that role, :meth:`CorpusWords.fits_role`)."""
         objs = self.g["objects"]
-        if not self.words.fits_noun(lemma, objs[k]["attributes"]):
+        # what is said of a group is no attribute of its members ("a group of men", "a big herd of
+        # sheep"): the corpus does not count it as one (of_another), and of_phrase_fits checks the phrase
+        own = [a for a in objs[k]["attributes"] if not of_another(self.tokens, a, objs[k]["head"])]
+        if not self.words.fits_noun(lemma, own):
             return False
         for r in self.relations_of(k):
             s = lemma if r["subject"] == k else objs[r["subject"]]["lemma"]
@@ -908,7 +937,9 @@ class Editor:
                 and self.g["offsets"][o["start"]] >= 0 and o["start"] <= o["head"]]
         tokens = self.g["tokens"]
         for o in self.shuffled(objs):
-            have = {self.cats.kind_of(a, "attributes") for a in o["attributes"]}
+            # "bright red" is a colour too
+            have = {self.cats.kind_of(a, "attributes") or self.cats.kind_of(a.split()[-1], "attributes")
+                    for a in o["attributes"] if a.split()}
             # a colour said of a person reads as skin or race ("a black child", "white man"), not as what it wears
             kinds = [k for k in ADD_KINDS if k not in have and not (k == "color" and self.is_person(o["lemma"]))]
             if not self.words.countable(o["lemma"]):  # "little traffic", "big snow": how much, not how big
@@ -921,8 +952,11 @@ class Editor:
                         or self.usual(o["lemma"], w, kind)):  # "a yellow banana": most likely true of the image
                     continue
                 p = self.insertion_point(o, kind)
-                if not self.clean_insertion(p) or self.splits_phrase(o, p):
+                if not self.clean_insertion(p, o) or self.splits_phrase(o, p) or self.implied(o, p, w):
                     continue
+                if (p > 0 and tokens[p - 1].lower() in NUMBERS - {"one"}
+                        and o["name"].split()[-1].lower() == o["lemma"].split()[-1]):
+                    continue  # "a four way stop sign": a number before a singular belongs to a compound
                 if p == 0 and tokens[0][:1].isupper() and tokens[0][1:].islower():  # "Children ..." -> "Small children ..."
                     neg = realise(self.caption, self.g, [(0, 1, f"{w.capitalize()} {tokens[0].lower()}")], "add-att")
                 else:  # capitals only at the start or in a caption written in capitals ("two Frisbees")

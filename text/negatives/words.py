@@ -4,7 +4,7 @@ hypernym trees of the same file are read by :mod:`text.negatives.lexical`."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -32,6 +32,7 @@ class Categories:
     objects: dict[str, tuple[str, ...]]
     relations: dict[str, tuple[str, ...]]
     scales: dict[str, tuple[frozenset[str], ...]]  # kind -> its ends ("small", ... / "large", ...)
+    implies: dict[str, frozenset[str]] = field(default_factory=dict)  # colour -> words implying it ("snowy")
 
     def same_end(self, a: str, b: str) -> bool:
         """Both words at one end of a scale ("big", "tall"): one does not replace the other."""
@@ -55,6 +56,7 @@ def load_categories(path: Path = CATEGORIES) -> Categories:
     words = [w for table in ("attributes", "objects", "relations", "hypernyms") for ws in data[table].values() for w in ws]
     words += [w for ends in data.get("scales", {}).values() for end in ends for w in end]
     words += [w for group in data["synonyms"] for w in group]
+    words += [w for colour, said in data.get("implies", {}).items() for w in [colour, *said]]
     if any(not isinstance(w, str) for w in words):  # YAML reads a bare on/no/yes as a boolean
         raise ValueError(f"{path}: every word must be a string; quote on, no, yes")
     return Categories(
@@ -62,6 +64,7 @@ def load_categories(path: Path = CATEGORIES) -> Categories:
         objects={k: tuple(v) for k, v in data["objects"].items()},
         relations={k: tuple(v) for k, v in data["relations"].items()},
         scales={k: tuple(frozenset(end) for end in v) for k, v in data.get("scales", {}).items()},
+        implies={k: frozenset(v) for k, v in data.get("implies", {}).items()},
     )
 
 
