@@ -375,8 +375,8 @@ class Editor:
         if p == 0:
             return True
         objects = self.g["objects"]
-        if o is not None and p == o["start"] and self.is_plural(o) and any(objects[r["object"]] is o and r["start"] <= p - 1 < r["end"]
-                                                     for r in self.g["relations"]):
+        if o is not None and p == o["start"] and self.is_plural(o) and any(
+                objects[r["object"]] is o and r["start"] <= p - 1 < r["end"] for r in self.g["relations"]):
             return True
         t = self.tokens[p - 1]
         if self.opinion(t):  # after "cute", but not inside "cute looking"
