@@ -25,8 +25,10 @@ so that a negative reads like a caption and a reader cannot tell it without the 
   fits the other way round ("a dog chasing a cat"; never "a scooter wearing sunglasses");
 - ``add-obj``: a phrase the corpus attaches to such a noun, right after it ("a man with a
   hat sitting on a bench", "a bench next to a tree"), never "... and a pizza" at the end;
-- ``add-att``: an attribute of a kind the object has none of, that the corpus uses with it,
-  placed as the corpus orders adjectives (after "cute", before "round": :meth:`Editor.opinion`).
+- ``add-att``: an attribute of a kind the object has none of, that the corpus uses with it and
+  that is not most likely true anyway (:meth:`Editor.usual`, :meth:`Editor.implied`: no "small
+  kid", no "white snow covered hill"), placed as the corpus orders adjectives (after "cute",
+  before "round": :meth:`Editor.opinion`).
 
 Nothing the parser visibly misread is edited (:func:`misread_objects`: an attribute given to more
 objects than the caption writes it, or to one it is not written by), and a caption with a relation
@@ -330,8 +332,12 @@ class Editor:
         return self.words.as_noun.get(self.tokens[o["head"]], 0.0) >= RELIABLE if o["head"] < len(self.tokens) else False
 
     def is_plural(self, o: dict[str, Any]) -> bool:
+        return self.written_plural(o) or o.get("count") not in (None, "1")
+
+    def written_plural(self, o: dict[str, Any]) -> bool:
+        """The object's name is a plural word ("dogs", "people"); "a four way sign" counts 4 of a singular."""
         name = o["name"].split()[-1].lower()
-        return name != o["lemma"].split()[-1] or name in PLURAL_ONLY or o.get("count") not in (None, "1")
+        return name != o["lemma"].split()[-1] or name in PLURAL_ONLY
 
     def noun_for(self, lemma: str, like: dict[str, Any]) -> str:
         plural_ = lemma if lemma in PLURAL_ONLY else self.words.plurals.get(lemma, plural(lemma))
@@ -954,8 +960,7 @@ class Editor:
                 p = self.insertion_point(o, kind)
                 if not self.clean_insertion(p, o) or self.splits_phrase(o, p) or self.implied(o, p, w):
                     continue
-                if (p > 0 and tokens[p - 1].lower() in NUMBERS - {"one"}
-                        and o["name"].split()[-1].lower() == o["lemma"].split()[-1]):
+                if p > 0 and tokens[p - 1].lower() in NUMBERS - {"one"} and not self.written_plural(o):
                     continue  # "a four way stop sign": a number before a singular belongs to a compound
                 if p == 0 and tokens[0][:1].isupper() and tokens[0][1:].islower():  # "Children ..." -> "Small children ..."
                     neg = realise(self.caption, self.g, [(0, 1, f"{w.capitalize()} {tokens[0].lower()}")], "add-att")

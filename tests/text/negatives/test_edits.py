@@ -978,7 +978,7 @@ def test_no_adjective_splits_a_number_from_its_compound(graph_of, corpus_of) -> 
     """"A four way stop sign": a colour after "four" would split "four way" ("a four green way
     stop sign"); after "two" before many things it is fine."""
     words = corpus_of(["A green way.", "A red way.", "A green stop sign.", "A red stop sign.", "Two green dogs.",
-                       "Two red dogs."] * 3)
+                       "Two red dogs.", "Two young people.", "Two old people."] * 3)
     caption = "A four way stop sign in an area."
     graph = graph_of(caption)
     # the parser reads a "way" inside the sign: what the stage edits when nothing read surely is left
@@ -988,6 +988,9 @@ def test_no_adjective_splits_a_number_from_its_compound(graph_of, corpus_of) -> 
     caption = "Two dogs in an area."
     assert made("add-att", caption, graph_of(caption), words, seeds=20) & {"Two green dogs in an area.",
                                                                            "Two red dogs in an area."}
+    caption = "Two people in an area."  # "people" is plural as it is
+    assert made("add-att", caption, graph_of(caption), words, seeds=20) & {"Two young people in an area.",
+                                                                           "Two old people in an area."}
 
 
 def test_a_multi_word_colour_counts_as_the_things_colour(graph_of, corpus_of) -> None:
