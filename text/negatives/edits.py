@@ -583,6 +583,17 @@ class Editor:
             return True
         return any(t.startswith(dependent) and t[len(dependent):] in ("ing", "er", "ers", "ed") for t in self.tokens)
 
+    def done_there(self, host: dict[str, Any], preposition: str, dependent: str) -> bool:
+        """What the host does is done there, as the corpus says it: each verb the host does somewhere
+        or somehow (a verb with a preposition: "walking with luggage", "climbing up a chair") is seen
+        with this preposition and this thing ("sitting at a table"; never "walking at a table",
+        "climbing on a desk"). A verb with an object ("holding a donut") may be done anywhere: the
+        corpus says where apart ("in a kitchen")."""
+        objects = self.g["objects"]
+        verbs = {r["predicate"].split()[0] for r in self.g["relations"]
+                 if objects[r["subject"]] is host and r["via"] == "verb" and " " in r["predicate"]}
+        return all(self.words.predicate_objects[(f"{v} {preposition}", dependent)] > 0 for v in verbs)
+
     def worn_anyway(self, host: dict[str, Any], dependent: str) -> bool:
         """A garment added to a person that is most likely there anyway ("a man in a shirt"), one
         garment for many ("children in a shirt"), or any garment of a person named by what they
@@ -984,8 +995,11 @@ class Editor:
         for o in self.shuffled(hosts):
             # somewhere already: a place named, or the host in, on or at something ("jumping through
             # a hoop", "in a club dancing", "sitting at a table"), though what it is on may be placed
+            # ("standing at the base of a mountain", "on the edge of")
             placed = any(objects[r["subject"]] is o and (r["predicate"].split()[-1] in LOCATIVE
-                                                         or r["predicate"].endswith(("top of", "front of")))
+                                                         or r["predicate"].endswith(("top of", "front of"))
+                                                         or (r["predicate"].endswith(" of")
+                                                             and LOCATIVE & set(r["predicate"].split())))
                          for r in self.g["relations"])
             located = has_place or placed
             # what is on or in something already, or rides it, is not also "on a bench" or "in a chair"
@@ -1004,6 +1018,7 @@ class Editor:
                         and not (doing and preposition in LOCATIVE and self.kind(dependent, RIDDEN_KINDS) is not None)
                         and not self.worn_anyway(o, dependent) and not self.part_anyway(o, dependent)
                         and not (self.is_place(dependent) and located)
+                        and (preposition not in LOCATIVE or self.worn(dependent) or self.done_there(o, preposition, dependent))
                         and not ((settled or said_where) and preposition in LOCATIVE and not self.worn(dependent))
                         and not (determiner == "a" and self.is_plural(o)
                                  and self.one_for_many(preposition, dependent))):

@@ -1026,3 +1026,28 @@ def test_a_rarely_named_thing_still_rules_out_what_is_never_seen_with_it(graph_o
     caption = "A mouse next to a keyboard."
     negs = made("replace-obj", caption, graph_of(caption), words, seeds=10)
     assert not any("plunger" in n for n in negs), negs
+
+
+def test_no_phrase_puts_the_host_where_it_could_not_do_what_it_does(graph_of, corpus_of) -> None:
+    """People walking with their luggage are at no table (the corpus sits at tables, never walks
+    at one); people holding luggage may be at one: where a held thing is held the corpus says apart."""
+    words = corpus_of(["People at a table.", "People sitting at a table.", "A man at a table.",
+                       "People with a dog.", "People walking with a dog.", "People holding luggage."] * 3
+                      + ["People in a park.", "People.", "A man."] * 40 + ["Luggage by a table."])
+    caption = "People walking with their luggage."
+    negs = made("add-obj", caption, graph_of(caption), words, seeds=20)
+    assert not any("table" in n for n in negs), negs
+    caption = "People holding their luggage."
+    assert "People at a table holding their luggage." in made("add-obj", caption, graph_of(caption), words, seeds=20)
+
+
+def test_a_thing_at_the_base_or_edge_of_something_is_placed_already(graph_of, corpus_of) -> None:
+    """"Two men standing at the base of a mountain" are somewhere: no "two men on a bench"."""
+    words = corpus_of(["Men on a bench.", "Men sitting on a bench.", "Men standing on a bench.", "Men with a dog.",
+                       "Men standing with a dog."] * 3 + ["Men in a park.", "Men.", "A mountain."] * 40
+                      + ["A bench by a mountain."])
+    caption = "Two men standing at the base of a mountain."
+    graph = graph_of(caption)
+    assert any(r["predicate"].endswith(" of") for r in graph["relations"]), graph["relations"]  # what it is about
+    negs = made("add-obj", caption, graph, words, seeds=20)
+    assert not any("bench" in n for n in negs), negs
