@@ -135,6 +135,7 @@ FACIAL_HAIR = {"beard", "mustache", "moustache"}
 # never replaced by a noun ("as she plays" -> "as man plays") nor given a phrase
 STAND_INS = {"he", "him", "she", "her", "it", "they", "them", "we", "us", "you", "i", "me", "someone", "somebody",
              "something", "one", "ones"}
+WH_WORDS = {"how", "what", "where", "why", "when"}  # "showing a child how to ski": the verb takes a clause
 PLURAL_ONLY = {"people", "men", "women", "children", "folks", "persons", "cattle", "police", "clothes"}
 ADD_KINDS = ("color", "size", "material", "pattern", "age")  # attributes add-att may add
 # add-att: of a noun named this often, an attribute said once is the parser's misreading ("a long
@@ -793,6 +794,11 @@ class Editor:
                 continue  # the predicate is not the words at its place ("with a metal" read as "on top of")
             if not (self.edited_noun(objs[r["subject"]]) and self.edited_noun(objs[r["object"]])):
                 continue  # "a close up of a toilet": the parser's own misreading
+            if r["subject"] == r["object"]:
+                continue  # "zebras standing next to each other": "close to", "near" tell the same picture
+            end = objs[r["object"]]["end"]
+            if end < len(self.tokens) and self.tokens[end] in WH_WORDS:
+                continue  # "showing a child how to ski" never becomes "holding a child how to ski"
             s, o = objs[r["subject"]]["lemma"], objs[r["object"]]["lemma"]
             if r["via"] == "preposition" and self.open_attachment(r):
                 continue

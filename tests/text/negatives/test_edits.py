@@ -1051,3 +1051,27 @@ def test_a_thing_at_the_base_or_edge_of_something_is_placed_already(graph_of, co
     assert any(r["predicate"].endswith(" of") for r in graph["relations"]), graph["relations"]  # what it is about
     negs = made("add-obj", caption, graph, words, seeds=20)
     assert not any("bench" in n for n in negs), negs
+
+
+def test_a_relation_of_a_thing_to_itself_or_to_a_clause_is_not_replaced(graph_of, corpus_of) -> None:
+    """"Zebras standing next to each other" are as near each other ("close to" tells the same
+    picture); "showing a child how to ski" is no "holding a child how to ski"."""
+    words = corpus_of(["Zebras standing next to each other.", "Zebras standing close to each other.",
+                       "Zebras standing near each other.", "A man showing a child.", "A man holding a child."] * 3)
+    caption = "Zebras standing next to each other."
+    graph = graph_of(caption)
+    assert any(r["subject"] == r["object"] for r in graph["relations"])  # what the test is about
+    assert not made("replace-rel", caption, graph, words, seeds=10)
+    caption = "A man showing a child how to ski."
+    assert not any("holding" in n for n in made("replace-rel", caption, graph_of(caption), words, seeds=10))
+    caption = "A man showing a child."
+    assert "A man holding a child." in made("replace-rel", caption, graph_of(caption), words, seeds=10)
+
+
+def test_a_verb_is_not_replaced_by_one_it_is_a_kind_of(graph_of, corpus_of) -> None:
+    """Walking through the snow is travelling through it: no "traveling through the snow"."""
+    words = corpus_of(["People walking through the snow.", "People traveling through the snow.",
+                       "People digging through the snow."] * 3)
+    caption = "People walking through the snow."
+    negs = made("replace-rel", caption, graph_of(caption), words, seeds=10)
+    assert "People digging through the snow." in negs and not any("travel" in n for n in negs), negs
