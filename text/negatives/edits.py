@@ -57,7 +57,7 @@ from typing import Any
 
 from text.negatives.corpus import CorpusWords, of_another, of_head, verb_form
 from text.negatives.lexical import relation
-from text.negatives.words import Categories, article_for, match_case, plural
+from text.negatives.words import IRREGULAR_PLURALS, Categories, article_for, match_case, plural
 
 Graph = dict[str, Any]
 ADJECTIVE_ORDER = {"size": 1, "age": 2, "pattern": 3, "color": 4, "material": 5}
@@ -341,7 +341,9 @@ class Editor:
         return name != o["lemma"].split()[-1] or name in PLURAL_ONLY
 
     def noun_for(self, lemma: str, like: dict[str, Any]) -> str:
-        plural_ = lemma if lemma in PLURAL_ONLY else self.words.plurals.get(lemma, plural(lemma))
+        # English's own plural first: the corpus writes "sheeps" too, and "sheep" looks singular to it
+        plural_ = (lemma if lemma in PLURAL_ONLY else IRREGULAR_PLURALS.get(lemma)
+                   or self.words.plurals.get(lemma, plural(lemma)))
         word = plural_ if self.is_plural(like) else lemma
         return match_case(word, self.g["tokens"][like["head"]])
 

@@ -1075,3 +1075,14 @@ def test_a_verb_is_not_replaced_by_one_it_is_a_kind_of(graph_of, corpus_of) -> N
     caption = "People walking through the snow."
     negs = made("replace-rel", caption, graph_of(caption), words, seeds=10)
     assert "People digging through the snow." in negs and not any("travel" in n for n in negs), negs
+
+
+def test_a_new_plural_is_english_where_the_corpus_misspells_it(graph_of, corpus_of) -> None:
+    """The corpus writes "sheeps" now and then ("sheep" reads to it as a singular): "cows in a
+    barn" becomes "sheep in a barn"."""
+    words = corpus_of(["Cows in a barn.", "Sheeps in a barn.", "Sheep in a barn.", "A cow in a barn.",
+                       "A sheep in a barn."] * 3)
+    assert words.plurals.get("sheep") == "sheeps"  # what the test is about
+    caption = "Cows in a barn."
+    negs = made("replace-obj", caption, graph_of(caption), words, seeds=10)
+    assert "Sheep in a barn." in negs and "Sheeps in a barn." not in negs, negs
