@@ -135,6 +135,7 @@ FACIAL_HAIR = {"beard", "mustache", "moustache"}
 # never replaced by a noun ("as she plays" -> "as man plays") nor given a phrase
 STAND_INS = {"he", "him", "she", "her", "it", "they", "them", "we", "us", "you", "i", "me", "someone", "somebody",
              "something", "one", "ones"}
+PERSON_SIZES = {"tall", "short"}  # the sizes add-att gives a person
 WH_WORDS = {"how", "what", "where", "why", "when"}  # "showing a child how to ski": the verb takes a clause
 PLURAL_ONLY = {"people", "men", "women", "children", "folks", "persons", "cattle", "police", "clothes"}
 ADD_KINDS = ("color", "size", "material", "pattern", "age")  # attributes add-att may add
@@ -442,7 +443,10 @@ class Editor:
         """The attribute, or its end of a scale, is what the corpus mostly says of this noun among
         its kind: "yellow" of bananas; "small", "little" or "tiny" of kids, so none of them is added
         to a kid."""
-        counts = {w: self.words.takes(lemma, w) for w in self.cats.attributes[kind]}
+        # a compound by its own counts where it has them: a stop sign is red, whatever signs are
+        counts = {w: self.words.noun_attributes[(lemma, w)] for w in self.cats.attributes[kind]}
+        if sum(counts.values()) < 3:
+            counts = {w: self.words.takes(lemma, w) for w in self.cats.attributes[kind]}
         total = sum(counts.values())
         alike = sum(n for w, n in counts.items() if w == attribute or self.cats.same_end(w, attribute))
         # an end only where the corpus says it often: two "big" and two "long" streets tell little
@@ -970,8 +974,10 @@ class Editor:
             if not self.words.countable(o["lemma"]):  # "little traffic", "big snow": how much, not how big
                 kinds = [k for k in kinds if k != "size"]
             least = 2 if self.words.objects[o["lemma"]] >= MANY_TIMES else 1  # "a long person": said once
+            person = self.is_person(o["lemma"])  # a person's size is a height: "three large passengers" is rude
             options = [(w, kind) for kind in kinds for w in self.cats.attributes[kind]
-                       if self.words.takes(o["lemma"], w) >= least]
+                       if self.words.takes(o["lemma"], w) >= least
+                       and not (person and kind == "size" and w not in PERSON_SIZES)]
             for w, kind in self.shuffled(options):  # the dearer checks only for the options tried
                 if (self.words.as_attribute.get(w, 0.0) < RELIABLE or any(self.related(a, w) for a in o["attributes"])
                         or self.usual(o["lemma"], w, kind)):  # "a yellow banana": most likely true of the image
@@ -1026,7 +1032,8 @@ class Editor:
                         and not (doing and preposition in LOCATIVE and self.kind(dependent, RIDDEN_KINDS) is not None)
                         and not self.worn_anyway(o, dependent) and not self.part_anyway(o, dependent)
                         and not (self.is_place(dependent) and located)
-                        and (preposition not in LOCATIVE or self.worn(dependent) or self.done_there(o, preposition, dependent))
+                        and (preposition not in LOCATIVE or self.worn(dependent)
+                             or self.done_there(o, preposition, dependent))
                         and not ((settled or said_where) and preposition in LOCATIVE and not self.worn(dependent))
                         and not (determiner == "a" and self.is_plural(o)
                                  and self.one_for_many(preposition, dependent))):

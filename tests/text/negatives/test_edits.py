@@ -933,16 +933,17 @@ def test_a_size_is_not_added_to_what_is_not_counted(graph_of, corpus_of) -> None
 
 def test_a_size_at_the_end_of_its_scale_the_corpus_says_of_the_noun_is_not_added(graph_of, corpus_of,
                                                                                   monkeypatch) -> None:
-    """Kids are "little", "small" or "tiny" in most captions that give their size: "a small kid" is
-    most likely true of the picture, whichever word says it; "a big kid" is a negative."""
+    """Puppies are "little", "small" or "tiny" in most captions that give their size: "a small
+    puppy" is most likely true of the picture, whichever word says it; "a big puppy" is a negative."""
     from text.negatives import edits
 
     monkeypatch.setattr(edits, "USUAL_END", 4)
-    words = corpus_of(["A little kid.", "A little kid sitting.", "A tiny kid.", "A small kid walking.",
-                       "A big kid.", "A young kid."] * 2)
-    caption = "A kid on a bench."
+    words = corpus_of(["A little puppy.", "A little puppy sitting.", "A tiny puppy.", "A small puppy walking.",
+                       "A big puppy.", "A brown puppy."] * 2)
+    caption = "A puppy on a bench."
     negs = made("add-att", caption, graph_of(caption), words, seeds=20)
-    assert "A big kid on a bench." in negs and not {"A small kid on a bench.", "A little kid on a bench."} & negs, negs
+    assert "A big puppy on a bench." in negs, negs
+    assert not {"A small puppy on a bench.", "A little puppy on a bench."} & negs, negs
 
 
 def test_a_colour_a_word_of_the_phrase_implies_is_not_added(graph_of, corpus_of) -> None:
@@ -1086,3 +1087,17 @@ def test_a_new_plural_is_english_where_the_corpus_misspells_it(graph_of, corpus_
     caption = "Cows in a barn."
     negs = made("replace-obj", caption, graph_of(caption), words, seeds=10)
     assert "Sheep in a barn." in negs and "Sheeps in a barn." not in negs, negs
+
+
+def test_a_compound_takes_no_colour_it_mostly_has_and_a_person_only_a_height(graph_of, corpus_of) -> None:
+    """Stop signs are red in most captions that colour them, whatever colours other signs have: no
+    "a red stop sign"; a person is tall or short, never "large"."""
+    words = corpus_of(["A red stop sign.", "A red stop sign on a pole.", "A red stop sign by a road.",
+                       "A blue stop sign.", "A green sign.", "A white sign.", "A blue sign.", "A green sign on a pole.",
+                       "A white sign by a road.", "A large man.", "A tall man.", "A short man."] * 2)
+    caption = "A stop sign by a road."
+    negs = made("add-att", caption, graph_of(caption), words, seeds=20)
+    assert "A blue stop sign by a road." in negs and "A red stop sign by a road." not in negs, negs
+    caption = "A man by a road."
+    negs = made("add-att", caption, graph_of(caption), words, seeds=20)
+    assert "A tall man by a road." in negs and "A large man by a road." not in negs, negs
