@@ -1101,3 +1101,13 @@ def test_a_compound_takes_no_colour_it_mostly_has_and_a_person_only_a_height(gra
     caption = "A man by a road."
     negs = made("add-att", caption, graph_of(caption), words, seeds=20)
     assert "A tall man by a road." in negs and "A large man by a road." not in negs, negs
+
+
+def test_a_person_named_by_a_role_is_not_renamed_by_sex(graph_of, corpus_of) -> None:
+    """A pedestrian may be a woman: "a pedestrian walking" never becomes "a woman walking"."""
+    words = corpus_of(["A pedestrian walking on a sidewalk.", "A woman walking on a sidewalk.",
+                       "A dog walking on a sidewalk.", "A man walking on a sidewalk."] * 3)
+    caption = "A pedestrian walking on a sidewalk."
+    negs = made("replace-obj", caption, graph_of(caption), words, seeds=10)
+    assert "A dog walking on a sidewalk." in negs, negs
+    assert not {"A woman walking on a sidewalk.", "A man walking on a sidewalk."} & negs, negs
