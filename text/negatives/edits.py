@@ -60,7 +60,7 @@ from text.negatives.lexical import relation
 from text.negatives.words import IRREGULAR_PLURALS, Categories, article_for, match_case, plural
 
 Graph = dict[str, Any]
-ADJECTIVE_ORDER = {"size": 1, "age": 2, "pattern": 3, "color": 4, "material": 5}
+ADJECTIVE_ORDER = {"size": 1, "age": 2, "color": 3, "pattern": 4, "material": 5}  # "a black striped shirt"
 DETERMINERS = {"a", "an", "the", "his", "her", "their", "its", "my", "our", "your", "this", "that", "these",
                "those", "some", "several", "many", "each", "every", "another", "other", "no", "both", "'s",
                "various", "assorted", "few", "lots", "plenty"}
@@ -136,6 +136,12 @@ FACIAL_HAIR = {"beard", "mustache", "moustache"}
 STAND_INS = {"he", "him", "she", "her", "it", "they", "them", "we", "us", "you", "i", "me", "someone", "somebody",
              "something", "one", "ones"}
 PERSON_SIZES = {"tall", "short"}  # the sizes add-att gives a person
+# add-att: what no picture shows a colour or a size of ("a white picture of a man", "a green row of
+# cattle", "a new video game": new is no look), and "new", which no picture shows
+UNSEEN = {"picture", "photo", "image", "view", "scene", "shot", "row", "line", "set", "group", "variety", "sport",
+          "game", "lead", "way", "side", "part", "top", "front", "back", "middle", "edge", "bottom", "end",
+          "background", "foreground", "distance", "air"}
+NOT_ADDED = {"new"}
 WH_WORDS = {"how", "what", "where", "why", "when"}  # "showing a child how to ski": the verb takes a clause
 PLURAL_ONLY = {"people", "men", "women", "children", "folks", "persons", "cattle", "police", "clothes"}
 ADD_KINDS = ("color", "size", "material", "pattern", "age")  # attributes add-att may add
@@ -373,10 +379,11 @@ class Editor:
             k += 1
         return k
 
-    def clean_insertion(self, p: int, o: dict[str, Any] | None = None) -> bool:
+    def clean_insertion(self, p: int, o: dict[str, Any] | None = None, kind: str = "") -> bool:
         """Not inside a hyphenated word, and right after a determiner, a number, nothing or the
-        predicate whose object ``o`` is, when ``o`` is many things ("flying kites" -> "flying red
-        kites"; a bare singular there is mostly an idiom: "takes place", "on foot"): not after
+        predicate whose object ``o`` is, when ``o`` is many things or worn ("flying kites" -> "flying
+        red kites", "a girl in dress" -> "in red dress"; another bare singular there is mostly an
+        idiom: "takes place", "on foot"): not after
         another adjective ("black leather cap" reads as one shade of colour) nor an adverb ("a
         recently young married couple")."""
         off = self.g["offsets"][p]
@@ -385,10 +392,12 @@ class Editor:
         if p == 0:
             return True
         objects = self.g["objects"]
-        if o is not None and p == o["start"] and self.is_plural(o) and any(
+        if o is not None and p == o["start"] and (self.is_plural(o) or self.worn(o["lemma"])) and any(
                 objects[r["object"]] is o and r["start"] <= p - 1 < r["end"] for r in self.g["relations"]):
             return True
         t = self.tokens[p - 1]
+        if kind == "pattern" and self.cats.kind_of(t, "attributes") == "color":
+            return True  # "a black striped shirt"
         if self.opinion(t):  # after "cute", but not inside "cute looking"
             return p >= len(self.tokens) or not self.tokens[p].endswith(("ed", "ing"))
         return t in DETERMINERS or t in NUMBERS or t.isdigit() or not any(c.isalnum() for c in t)
@@ -963,7 +972,7 @@ class Editor:
         if self.guessed:
             return
         objs = [o for k, o in enumerate(self.g["objects"]) if k not in self.unsure
-                and self.g["offsets"][o["start"]] >= 0 and o["start"] <= o["head"]]
+                and self.g["offsets"][o["start"]] >= 0 and o["start"] <= o["head"] and o["lemma"] not in UNSEEN]
         tokens = self.g["tokens"]
         for o in self.shuffled(objs):
             # "bright red" is a colour too
@@ -971,19 +980,19 @@ class Editor:
                     for a in o["attributes"] if a.split()}
             # a colour said of a person reads as skin or race ("a black child", "white man"), not as what it wears
             kinds = [k for k in ADD_KINDS if k not in have and not (k == "color" and self.is_person(o["lemma"]))]
-            if not self.words.countable(o["lemma"]):  # "little traffic", "big snow": how much, not how big
-                kinds = [k for k in kinds if k != "size"]
+            if not self.words.countable(o["lemma"]) or o["lemma"] in BODY_PARTS:  # "little traffic", "big snow":
+                kinds = [k for k in kinds if k != "size"]  # how much, not how big; "a large shaved head": rude
             least = 2 if self.words.objects[o["lemma"]] >= MANY_TIMES else 1  # "a long person": said once
             person = self.is_person(o["lemma"])  # a person's size is a height: "three large passengers" is rude
             options = [(w, kind) for kind in kinds for w in self.cats.attributes[kind]
-                       if self.words.takes(o["lemma"], w) >= least
+                       if w not in NOT_ADDED and self.words.takes(o["lemma"], w) >= least
                        and not (person and kind == "size" and w not in PERSON_SIZES)]
             for w, kind in self.shuffled(options):  # the dearer checks only for the options tried
                 if (self.words.as_attribute.get(w, 0.0) < RELIABLE or any(self.related(a, w) for a in o["attributes"])
                         or self.usual(o["lemma"], w, kind)):  # "a yellow banana": most likely true of the image
                     continue
                 p = self.insertion_point(o, kind)
-                if not self.clean_insertion(p, o) or self.splits_phrase(o, p) or self.implied(o, p, w):
+                if not self.clean_insertion(p, o, kind) or self.splits_phrase(o, p) or self.implied(o, p, w):
                     continue
                 if p > 0 and tokens[p - 1].lower() in NUMBERS - {"one"} and not self.written_plural(o):
                     continue  # "a four way stop sign": a number before a singular belongs to a compound

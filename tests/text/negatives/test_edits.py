@@ -1111,3 +1111,26 @@ def test_a_person_named_by_a_role_is_not_renamed_by_sex(graph_of, corpus_of) -> 
     negs = made("replace-obj", caption, graph_of(caption), words, seeds=10)
     assert "A dog walking on a sidewalk." in negs, negs
     assert not {"A woman walking on a sidewalk.", "A man walking on a sidewalk."} & negs, negs
+
+
+def test_no_look_is_added_to_what_no_picture_shows_one_of(graph_of, corpus_of) -> None:
+    """No colour of a picture or a row ("a white picture of a dog", "a green row of cows"), no size
+    of a body part ("a large shaved head"), no "new" (no picture shows it) and no brown dirt."""
+    words = corpus_of(["A white picture.", "A red picture.", "A green row.", "A brown row.", "A large head.",
+                       "A small head.", "A new laptop.", "An old laptop.", "A brown dirt.", "A red dirt.", "A brown dog.",
+                       "A black dog.", "A black cow.", "A brown cow."] * 3)
+    for caption in ["A picture of a dog.", "A row of cows.", "A man with a shaved head.", "A man with a laptop.",
+                    "A dog in the dirt."]:
+        negs = made("add-att", caption, graph_of(caption), words, seeds=20)
+        bad = {"A white picture of a dog.", "A red picture of a dog.", "A green row of cows.", "A brown row of cows.",
+               "A man with a large shaved head.", "A man with a small shaved head.", "A man with a new laptop.",
+               "A dog in the brown dirt."}
+        assert not bad & negs, (caption, negs)
+
+
+def test_a_pattern_goes_after_the_colour(graph_of, corpus_of) -> None:
+    """"A man in a black shirt" may wear "a black striped shirt", never "a striped black shirt"."""
+    words = corpus_of(["A striped shirt.", "A plaid shirt.", "A black shirt.", "A white shirt."] * 3)
+    caption = "A man in a black shirt."
+    negs = made("add-att", caption, graph_of(caption), words, seeds=20)
+    assert "A man in a black striped shirt." in negs and "A man in a striped black shirt." not in negs, negs
