@@ -398,6 +398,8 @@ class Editor:
         t = self.tokens[p - 1]
         if kind == "pattern" and self.cats.kind_of(t, "attributes") == "color":
             return True  # "a black striped shirt"
+        if t == "of" and o is not None and p == o["start"] and self.written_plural(o):
+            return True  # "a row of cows" -> "a row of brown cows"
         if self.opinion(t):  # after "cute", but not inside "cute looking"
             return p >= len(self.tokens) or not self.tokens[p].endswith(("ed", "ing"))
         return t in DETERMINERS or t in NUMBERS or t.isdigit() or not any(c.isalnum() for c in t)

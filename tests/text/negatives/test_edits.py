@@ -1117,7 +1117,8 @@ def test_no_look_is_added_to_what_no_picture_shows_one_of(graph_of, corpus_of) -
     """No colour of a picture or a row ("a white picture of a dog", "a green row of cows"), no size
     of a body part ("a large shaved head"), no "new" (no picture shows it) and no brown dirt."""
     words = corpus_of(["A white picture.", "A red picture.", "A green row.", "A brown row.", "A large head.",
-                       "A small head.", "A new laptop.", "An old laptop.", "A brown dirt.", "A red dirt.", "A brown dog.",
+                       "A small head.", "A new laptop.", "An old laptop.", "A brown dirt.", "A red dirt.",
+                       "A brown dog.",
                        "A black dog.", "A black cow.", "A brown cow."] * 3)
     for caption in ["A picture of a dog.", "A row of cows.", "A man with a shaved head.", "A man with a laptop.",
                     "A dog in the dirt."]:
@@ -1134,3 +1135,11 @@ def test_a_pattern_goes_after_the_colour(graph_of, corpus_of) -> None:
     caption = "A man in a black shirt."
     negs = made("add-att", caption, graph_of(caption), words, seeds=20)
     assert "A man in a black striped shirt." in negs and "A man in a striped black shirt." not in negs, negs
+
+
+def test_an_adjective_goes_before_many_things_after_of(graph_of, corpus_of) -> None:
+    """"A row of cows" -> "a row of brown cows"."""
+    words = corpus_of(["Brown cows in a field.", "Black cows in a field."] * 3)
+    caption = "A row of cows."
+    assert made("add-att", caption, graph_of(caption), words, seeds=20) & {"A row of brown cows.",
+                                                                           "A row of black cows."}
