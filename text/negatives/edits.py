@@ -464,15 +464,16 @@ class Editor:
         return total >= 3 and (counts[attribute] > 0.5 * total or (alike >= USUAL_END and alike > 0.5 * total))
 
     def implied(self, o: dict[str, Any], p: int, attribute: str) -> bool:
-        """A word between ``p`` and the object's name, or a thing said to cover it, implies the
-        colour anyway: "a (white) snow covered hill", "a (white) snowy field", "a hill covered in snow"."""
-        said = self.cats.implies.get(attribute)
-        if not said:
-            return False
+        """The thing, or a word between ``p`` and its name, implies the attribute anyway ("a (white)
+        snow covered hill", "a (white) snowy field", "a (wooden) plank"), or the thing is covered by
+        another, whose colour is the one seen ("a (red) road covered in snow")."""
         k = next(k for k, x in enumerate(self.g["objects"]) if x is o)
         covering = [self.g["objects"][r["subject"]]["lemma"] for r in self.g["relations"]
                     if r["object"] == k and r["predicate"].startswith("cover")]
-        return any(t in said for t in [o["lemma"], *self.tokens[p:o["head"]], *covering])
+        if covering and self.cats.kind_of(attribute, "attributes") == "color":
+            return True  # what covers a thing is the colour one sees: no "a red road covered in snow"
+        said = self.cats.implies.get(attribute, frozenset())
+        return any(t in said for t in [o["lemma"], *self.tokens[p:o["head"]]])
 
     def person_swap_visible(self, old: str, new: str) -> bool:
         """A person named by role ("surfer", "player") may be any man or woman: only a person named

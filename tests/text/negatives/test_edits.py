@@ -947,14 +947,21 @@ def test_a_size_at_the_end_of_its_scale_the_corpus_says_of_the_noun_is_not_added
 
 
 def test_a_colour_a_word_of_the_phrase_implies_is_not_added(graph_of, corpus_of) -> None:
-    """A snow covered hill is white, said or not ("white snow" is seldom written); it may be brown."""
-    words = corpus_of(["A white hill.", "A brown hill.", "A green hill.", "A white snow.", "A brown snow."] * 3)
+    """A snow covered hill is white, said or not ("white snow" is seldom written); it may be brown.
+    A hill covered in snow shows the snow's colour: no colour at all, a size may be added. A plank
+    is wooden anyway."""
+    words = corpus_of(["A white hill.", "A brown hill.", "A green hill.", "A white snow.", "A brown snow.",
+                       "A large hill.", "A small hill.", "A wooden plank.", "A metal plank.", "A long plank."] * 3)
     caption = "A man skiing down a snow covered hill."
     negs = made("add-att", caption, graph_of(caption), words, seeds=20)
     assert negs and not any("white" in n for n in negs), negs
     caption = "A man skiing down a hill covered in snow."
     negs = made("add-att", caption, graph_of(caption), words, seeds=20)
-    assert "A man skiing down a brown hill covered in snow." in negs and not any("white" in n for n in negs), negs
+    assert "A man skiing down a large hill covered in snow." in negs, negs
+    assert not any(c in n for n in negs for c in ("white", "brown", "green")), negs
+    caption = "A cat on a plank."
+    negs = made("add-att", caption, graph_of(caption), words, seeds=20)
+    assert "A cat on a metal plank." in negs and "A cat on a wooden plank." not in negs, negs
 
 
 def test_what_is_said_of_a_group_need_not_fit_its_new_members(graph_of, corpus_of) -> None:
