@@ -141,7 +141,7 @@ PERSON_SIZES = {"tall", "short"}  # the sizes add-att gives a person
 UNSEEN = {"picture", "photo", "image", "view", "scene", "shot", "row", "line", "set", "group", "variety", "sport",
           "game", "lead", "way", "side", "part", "top", "front", "back", "middle", "edge", "bottom", "end",
           "background", "foreground", "distance", "air"}
-NOT_ADDED = {"new"}
+NOT_ADDED = {"new", "mini"}
 WH_WORDS = {"how", "what", "where", "why", "when"}  # "showing a child how to ski": the verb takes a clause
 PLURAL_ONLY = {"people", "men", "women", "children", "folks", "persons", "cattle", "police", "clothes"}
 ADD_KINDS = ("color", "size", "material", "pattern", "age")  # attributes add-att may add
@@ -395,6 +395,8 @@ class Editor:
         if o is not None and p == o["start"] and (self.is_plural(o) or self.worn(o["lemma"])) and any(
                 objects[r["object"]] is o and r["start"] <= p - 1 < r["end"] for r in self.g["relations"]):
             return True
+        if p < len(self.tokens) and self.tokens[p] == "own":
+            return False  # "their own bowl" never becomes "their white own bowl"
         t = self.tokens[p - 1]
         if kind == "pattern" and self.cats.kind_of(t, "attributes") == "color":
             return True  # "a black striped shirt"
@@ -460,6 +462,9 @@ class Editor:
             counts = {w: self.words.takes(lemma, w) for w in self.cats.attributes[kind]}
         total = sum(counts.values())
         alike = sum(n for w, n in counts.items() if w == attribute or self.cats.same_end(w, attribute))
+        # "gray" and "grey" are one colour: elephants are grey in most captions that colour them
+        counts[attribute] = sum(n for w, n in counts.items() if w == attribute or relation(
+            w, attribute, self.words.coreferent, embeddings=False) == "synonym")
         # an end only where the corpus says it often: two "big" and two "long" streets tell little
         return total >= 3 and (counts[attribute] > 0.5 * total or (alike >= USUAL_END and alike > 0.5 * total))
 
@@ -985,6 +990,8 @@ class Editor:
             kinds = [k for k in ADD_KINDS if k not in have and not (k == "color" and self.is_person(o["lemma"]))]
             if not self.words.countable(o["lemma"]) or o["lemma"] in BODY_PARTS:  # "little traffic", "big snow":
                 kinds = [k for k in kinds if k != "size"]  # how much, not how big; "a large shaved head": rude
+            if o["lemma"] in BODY_PARTS:
+                kinds = [k for k in kinds if k != "material"]  # "her metal arm"
             least = 2 if self.words.objects[o["lemma"]] >= MANY_TIMES else 1  # "a long person": said once
             person = self.is_person(o["lemma"])  # a person's size is a height: "three large passengers" is rude
             options = [(w, kind) for kind in kinds for w in self.cats.attributes[kind]
