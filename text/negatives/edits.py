@@ -449,7 +449,7 @@ class Editor:
         return all(self.words.together(word, x) > 0 for x in self.common_others(instead_of))
 
     def common_others(self, instead_of: str) -> list[str]:
-        """The caption's objects the corpus names at least five times, but ``instead_of``."""
+        """The caption's objects the corpus names at least three times, but ``instead_of``."""
         return [x for x in self.lemmas - {instead_of} if self.words.objects[x] >= 3]
 
     def usual(self, lemma: str, attribute: str, kind: str) -> bool:

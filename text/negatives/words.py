@@ -32,7 +32,7 @@ class Categories:
     objects: dict[str, tuple[str, ...]]
     relations: dict[str, tuple[str, ...]]
     scales: dict[str, tuple[frozenset[str], ...]]  # kind -> its ends ("small", ... / "large", ...)
-    implies: dict[str, frozenset[str]] = field(default_factory=dict)  # colour -> words implying it ("snowy")
+    implies: dict[str, frozenset[str]] = field(default_factory=dict)  # attribute -> words implying it ("white": "snowy")
 
     def same_end(self, a: str, b: str) -> bool:
         """Both words at one end of a scale ("big", "tall"): one does not replace the other."""
