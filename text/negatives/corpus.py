@@ -87,6 +87,16 @@ class CorpusWords:
         """How often a relation of any predicate joins the two nouns, either way round."""
         return self._related[(a, b) if a < b else (b, a)]
 
+    def verb_lemma(self, gerund: str) -> str | None:
+        """The verb of an -ing word as the corpus's predicates write it ("riding": "ride", "sitting":
+        "sit"), or ``None`` where no predicate starts with one."""
+        stem = gerund[:-3] if gerund.endswith("ing") else ""
+        return next((v for v in (stem + "e", stem, stem[:-1]) if len(v) > 1 and v in self._verbs), None)
+
+    @cached_property
+    def _verbs(self) -> frozenset[str]:
+        return frozenset(p.split()[0] for p, _ in self.predicate_objects if p.split())
+
     @cached_property
     def _related(self) -> Counter:
         out: Counter = Counter()

@@ -140,7 +140,11 @@ PERSON_SIZES = {"tall", "short"}  # the sizes add-att gives a person
 # cattle", "a new video game": new is no look), and "new", which no picture shows
 UNSEEN = {"picture", "photo", "image", "view", "scene", "shot", "row", "line", "set", "group", "variety", "sport",
           "game", "lead", "way", "side", "part", "top", "front", "back", "middle", "edge", "bottom", "end",
-          "background", "foreground", "distance", "air"}
+          "background", "foreground", "distance", "air", "corner"}
+POSITIONS = {"top", "front", "back", "middle", "edge", "bottom", "end", "side", "part"}  # of UNSEEN
+# a caption of a black and white picture: no colour is seen in it ("a black and white photo of a green bus")
+PHOTO_WORDS = {"picture", "photo", "photograph", "image", "shot", "pic", "snapshot"}
+NO_COLOUR_WORDS = {"monochrome", "sepia", "grayscale", "greyscale"}
 NOT_ADDED = {"new", "mini"}
 WH_WORDS = {"how", "what", "where", "why", "when"}  # "showing a child how to ski": the verb takes a clause
 PLURAL_ONLY = {"people", "men", "women", "children", "folks", "persons", "cattle", "police", "clothes"}
@@ -151,6 +155,7 @@ MANY_TIMES = 500
 # add-att: a size or age is not added at the end of its scale the corpus says of the noun more than
 # half the time, and at least this often ("small", "little" or "tiny" of a kid)
 USUAL_END = 10
+NEVER_PLURAL_MIN = 20  # replace-obj: a noun named this often and never as a plural is a mass noun ("hair")
 # garments a person wears in almost every picture, named or not: "a man in a shirt" is most likely true
 WORN_ANYWAY = {"shirt", "top", "pants", "clothes", "clothing", "shoe", "outfit", "short", "shorts", "jean", "jeans"}
 # parts of a person or an animal, there in nearly every picture of it, named or not ("a man with an
@@ -190,6 +195,7 @@ WITHIN_PLACE = {"in", "on", "at", "along", "through", "around", "down", "up", "i
 FLAT_PLACES = {"street", "road", "sidewalk", "highway", "track", "tracks", "court", "path", "trail", "runway", "lawn",
                "floor", "ground", "beach", "shore", "field", "grass", "snow", "sand", "dirt", "mud", "water", "pavement"}
 NOT_BY_FLAT = {"in front of", "behind", "on top of", "under", "beneath", "underneath", "below", "inside"}
+SHADOWS = {"shade", "shadow", "shadows"}  # replace-rel: what one is in or under alike
 LOCATIVE = {"in", "on", "at", "inside", "into", "onto", "through", "along", "across", "around", "outside", "atop"}
 # what many people or animals are not all on or with at once ("two men on a horse", "men with a beard")
 RIDDEN_KINDS = ("vehicle", "animal", "board")
@@ -346,6 +352,12 @@ class Editor:
         """The object's name is a plural word ("dogs", "people"); "a four way sign" counts 4 of a singular."""
         name = o["name"].split()[-1].lower()
         return name != o["lemma"].split()[-1] or name in PLURAL_ONLY
+
+    def never_plural(self, lemma: str) -> bool:
+        """A noun the corpus names often and never writes as a plural ("hair", "broccoli"): it does
+        not replace many things ("brush their teeth" never becomes "brush their hairs")."""
+        return (self.words.objects[lemma] >= NEVER_PLURAL_MIN and lemma not in self.words.plurals
+                and lemma not in IRREGULAR_PLURALS and lemma not in PLURAL_ONLY)
 
     def noun_for(self, lemma: str, like: dict[str, Any]) -> str:
         # English's own plural first: the corpus writes "sheeps" too, and "sheep" looks singular to it
@@ -607,15 +619,21 @@ class Editor:
             return True
         return any(t.startswith(dependent) and t[len(dependent):] in ("ing", "er", "ers", "ed") for t in self.tokens)
 
-    def done_there(self, host: dict[str, Any], preposition: str, dependent: str) -> bool:
+    def done_there(self, host: dict[str, Any], preposition: str, dependent: str, doing: str = "") -> bool:
         """What the host does is done there, as the corpus says it: each verb the host does somewhere
         or somehow (a verb with a preposition: "walking with luggage", "climbing up a chair") is seen
         with this preposition and this thing ("sitting at a table"; never "walking at a table",
-        "climbing on a desk"). A verb with an object ("holding a donut") may be done anywhere: the
-        corpus says where apart ("in a kitchen")."""
+        "climbing on a desk"). So is the participle ``doing`` right after the host, where the phrase
+        goes, when it goes somewhere or takes no object, unless the thing is a place: "a man in a
+        chair walking", "pulling luggage" are refused. A verb with an object ("holding a donut") may
+        be done anywhere: the corpus says where apart ("people at a table holding luggage")."""
         objects = self.g["objects"]
         verbs = {r["predicate"].split()[0] for r in self.g["relations"]
                  if objects[r["subject"]] is host and r["via"] == "verb" and " " in r["predicate"]}
+        verb = self.words.verb_lemma(doing) if doing and not self.is_place(dependent) else None
+        if verb is not None and (self.kind(verb, ("travel", "move")) or not any(
+                objects[r["subject"]] is host and r["predicate"] == verb for r in self.g["relations"])):
+            verbs.add(verb)
         return all(self.words.predicate_objects[(f"{v} {preposition}", dependent)] > 0 for v in verbs)
 
     def worn_anyway(self, host: dict[str, Any], dependent: str) -> bool:
@@ -767,6 +785,7 @@ class Editor:
             pool = list(self.words.neighbours.get(o["lemma"], ())) + list(self.cats.objects.get(kind, ()) if kind else ())
             for w in dict.fromkeys(pool):
                 if (self.words.objects[w] >= 3 and (w not in PLURAL_ONLY or self.is_plural(o))
+                        and not (self.is_plural(o) and self.never_plural(w))
                         and self.fits_everywhere(k, w) and self.keeps_role(k, w) and self.checked_relation(k, w)
                         and self.new_object(w, o["lemma"])
                         and self.fits_scene(w, o["lemma"]) and self.pictured_alike(w, o["lemma"])
@@ -829,6 +848,11 @@ class Editor:
                 continue  # "a cart with people on it": re-read after the edit, "it" may be another thing
             if r["via"] == "preposition" and r["predicate"] == "in" and self.worn(o):
                 continue  # "a man in glasses" wears them: "next to glasses" is no place of his
+            if r["via"] == "preposition" and o in SHADOWS:
+                continue  # "under the shade of a tree" / "in the shade": one picture
+            if r["via"] == "preposition" and self.kind(o, RIDDEN_KINDS) and any(
+                    t.startswith(("rid", "rode")) for t in self.tokens[:r["start"]] + self.tokens[end:]):
+                continue  # "a person on a horse is riding": the riding says "on", whatever the preposition
             if r["via"] == "preposition" and o in BODY_PARTS:
                 continue  # "a toothbrush in its mouth", "a racket in his hands": held, not placed; re-read
                 # after the edit, "next to its mouth" hangs on the child or the man as often as on the brush
@@ -979,15 +1003,21 @@ class Editor:
     def _add_att(self) -> Iterator[Negative | None]:
         if self.guessed:
             return
+        # no look of what no picture shows one of, by a compound's last word too ("a baseball game"),
+        # but a part named for its thing is one ("a wooden counter top")
         objs = [o for k, o in enumerate(self.g["objects"]) if k not in self.unsure
-                and self.g["offsets"][o["start"]] >= 0 and o["start"] <= o["head"] and o["lemma"] not in UNSEEN]
+                and self.g["offsets"][o["start"]] >= 0 and o["start"] <= o["head"] and o["lemma"] not in UNSEEN
+                and o["lemma"].split()[-1] not in UNSEEN - POSITIONS]
+        monochrome = bool(NO_COLOUR_WORDS & set(self.tokens)) or (
+            "black and white" in " ".join(self.tokens) and bool(PHOTO_WORDS & set(self.tokens)))
         tokens = self.g["tokens"]
         for o in self.shuffled(objs):
             # "bright red" is a colour too
             have = {self.cats.kind_of(a, "attributes") or self.cats.kind_of(a.split()[-1], "attributes")
                     for a in o["attributes"] if a.split()}
             # a colour said of a person reads as skin or race ("a black child", "white man"), not as what it wears
-            kinds = [k for k in ADD_KINDS if k not in have and not (k == "color" and self.is_person(o["lemma"]))]
+            kinds = [k for k in ADD_KINDS if k not in have
+                     and not (k == "color" and (monochrome or self.is_person(o["lemma"])))]
             if not self.words.countable(o["lemma"]) or o["lemma"] in BODY_PARTS:  # "little traffic", "big snow":
                 kinds = [k for k in kinds if k != "size"]  # how much, not how big; "a large shaved head": rude
             if o["lemma"] in BODY_PARTS:
@@ -1052,7 +1082,7 @@ class Editor:
                         and not self.worn_anyway(o, dependent) and not self.part_anyway(o, dependent)
                         and not (self.is_place(dependent) and located)
                         and (preposition not in LOCATIVE or self.worn(dependent)
-                             or self.done_there(o, preposition, dependent))
+                             or self.done_there(o, preposition, dependent, after if doing else ""))
                         and not ((settled or said_where) and preposition in LOCATIVE and not self.worn(dependent))
                         and not (determiner == "a" and self.is_plural(o)
                                  and self.one_for_many(preposition, dependent))):

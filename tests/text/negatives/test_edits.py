@@ -1173,3 +1173,61 @@ def test_no_material_of_a_body_part_no_mini_and_nothing_before_own(graph_of, cor
         negs |= made("add-att", caption, graph_of(caption), words, seeds=20)
     assert negs and not any(w in n for n in negs for w in ("metal arm", "wooden arm", "mini", "white own",
                                                              "black own")), negs
+
+
+def test_a_thing_going_somewhere_gets_no_seat(graph_of, corpus_of) -> None:
+    """"A man in a chair walking" and "a man in a chair pulling a suitcase" cannot be: walking and
+    pulling are never done in a chair in the corpus. A man reading a book may be in one."""
+    words = corpus_of(["A man in a chair.", "A man sitting in a chair.", "A man with a dog.",
+                       "A man walking with a dog.",
+                       "A man pulling a suitcase.", "A man reading a book.", "A chair by a suitcase.",
+                       "A book on a chair.", "A dog by a suitcase.", "A dog by a book."] * 3
+                      + ["A man in a park.", "A man."] * 40)
+    for caption in ("A man walking while holding an umbrella.", "A man pulling a suitcase."):
+        negs = made("add-obj", caption, graph_of(caption), words, seeds=20)
+        assert not any("chair" in n for n in negs), negs
+    caption = "A man reading a book."
+    assert "A man in a chair reading a book." in made("add-obj", caption, graph_of(caption), words, seeds=20)
+
+
+def test_a_mass_noun_never_replaces_many_things(graph_of, corpus_of) -> None:
+    """The corpus names hair often and never writes "hairs": "brush their teeth" never becomes "brush
+    their hairs"; "teeth" may become "nails"."""
+    words = corpus_of(["A man with long hair.", "A woman brushing her hair.", "Two girls brushing their hair."] * 8
+                      + ["Two girls brushing their teeth.", "Two girls brushing their nails.", "A nail."] * 3)
+    caption = "Two girls brushing their teeth."
+    negs = made("replace-obj", caption, graph_of(caption), words, seeds=20)
+    assert "Two girls brushing their nails." in negs, negs
+    assert not any("hair" in n for n in negs), negs
+
+
+def test_no_colour_is_added_in_a_black_and_white_picture(graph_of, corpus_of) -> None:
+    """A black and white or monochrome photo shows no green bus; a large bus it may. A baseball game has no look
+    (a compound named for what no picture shows); a counter top, a part named for its thing, has."""
+    words = corpus_of(["A green bus.", "A red bus.", "A large bus.", "A small bus.", "An old game.", "A new game.",
+                       "An old baseball game.", "A new baseball game.", "A wooden counter top.", "A metal counter top.",
+                       "A photo."] * 3)
+    caption = "A black and white photo of a bus."
+    negs = made("add-att", caption, graph_of(caption), words, seeds=20)
+    assert "A black and white photo of a large bus." in negs, negs
+    assert not any(c in n for n in negs for c in ("green", "red")), negs
+    caption = "A monochrome photo of a bus."
+    negs = made("add-att", caption, graph_of(caption), words, seeds=20)
+    assert not any(c in n for n in negs for c in ("green", "red")), negs
+    caption = "People at a baseball game."
+    assert not made("add-att", caption, graph_of(caption), words, seeds=20)
+    caption = "A cup on a counter top."
+    assert "A cup on a wooden counter top." in made("add-att", caption, graph_of(caption), words, seeds=20)
+
+
+def test_a_preposition_the_caption_says_anyway_is_not_replaced(graph_of, corpus_of) -> None:
+    """"A person on a horse is riding": the riding says on, so "next to a horse" is no other picture;
+    "under the shade of a tree" is "in the shade"; "with an umbrella" is "under" one."""
+    words = corpus_of(["A person on a horse.", "A person next to a horse.", "A person near a horse.",
+                       "A giraffe under the shade.", "A giraffe in the shade.", "A giraffe near the shade.",
+                       "A woman stands with an umbrella.", "A woman stands under an umbrella."] * 3)
+    for caption in ("A person on a horse is riding.", "A giraffe under the shade.", "A woman stands with an umbrella."):
+        negs = made("replace-rel", caption, graph_of(caption), words, seeds=20)
+        assert not negs, negs
+    caption = "A person on a horse."
+    assert "A person next to a horse." in made("replace-rel", caption, graph_of(caption), words, seeds=20)

@@ -19,6 +19,9 @@ from text.negatives.lexical import coreferent_pairs, relation
     ("circle", "square", None),
     ("red", "blue", None),  # one attribute kind: their embeddings are close, their meanings are not
     ("left of", "right of", None),
+    ("enclosure", "pasture", "hyponym"),  # horses in a pasture are in an enclosure
+    ("with", "under", "synonym"),  # "a woman with / under an umbrella"
+    ("pull", "move", "hypernym"),  # "pulling a suitcase" moves it
 ])
 def test_curated_relations(a, b, expected) -> None:
     assert relation(a, b, frozenset(), embeddings=False) == expected
