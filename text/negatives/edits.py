@@ -164,6 +164,10 @@ BODY_PARTS = {"head", "hand", "arm", "leg", "foot", "feet", "face", "hair", "eye
               "shoulder", "neck", "knee", "back", "lap", "body", "skin", "tooth", "teeth", "lip", "chest", "belly",
               "tail", "paw", "fur", "hoof", "wing", "beak", "trunk", "mane", "horn"}
 WORN_BY_ANIMALS = {"collar"}
+# add-obj: one who rides or plays with one of these, or does a sport, gets no second (Editor.second_ride)
+SPORT_VERBS = {"skiing", "surfing", "snowboarding", "skateboarding", "skating", "surfs", "skis", "skates"}
+GEAR_KINDS = ("vehicle", "board", "equipment")
+RIDDEN_ANIMALS = {"horse", "elephant", "camel", "pony", "donkey"}
 # what a room, a machine or a dish has in nearly every picture of it, said or not
 FIXTURES = {
     "kitchen": {"sink", "stove", "oven", "refrigerator", "fridge", "cabinet", "counter", "microwave", "faucet"},
@@ -358,6 +362,13 @@ class Editor:
         not replace many things ("brush their teeth" never becomes "brush their hairs")."""
         return (self.words.objects[lemma] >= NEVER_PLURAL_MIN and lemma not in self.words.plurals
                 and lemma not in IRREGULAR_PLURALS and lemma not in PLURAL_ONLY)
+
+    def named_after(self, o: dict[str, Any]) -> bool:
+        """A capitalised word follows the object's name inside a caption not written in capitals: a
+        proper name ("streets Wadsworth and Amherst", "the river Thames")."""
+        tokens = self.g["tokens"]
+        after = tokens[o["end"]] if o["end"] < len(tokens) else ""
+        return after[:1].isupper() and not all(t.isupper() for t in tokens if t[:1].isalpha())
 
     def noun_for(self, lemma: str, like: dict[str, Any]) -> str:
         # English's own plural first: the corpus writes "sheeps" too, and "sheep" looks singular to it
@@ -647,6 +658,18 @@ class Editor:
             return garment or self.mostly_worn(dependent)
         return garment and (dependent in WORN_ANYWAY or self.is_plural(host))
 
+    def second_ride(self, host: dict[str, Any], dependent: str) -> bool:
+        """Something to ride or play with, added to one who rides, holds or uses one already, or
+        does a sport the caption names: "a man with a skateboard riding a wave on a surfboard", "a
+        person with a snowboard skiing", "a man with a horse skiing"."""
+        if not (self.kind(dependent, GEAR_KINDS) or dependent in RIDDEN_ANIMALS):
+            return False
+        objects = self.g["objects"]
+        return bool(SPORT_VERBS & set(self.tokens)) or any(
+            objects[r["subject"]] is host and r["via"] == "verb"
+            and (objects[r["object"]]["lemma"] in RIDDEN_ANIMALS or self.kind(objects[r["object"]]["lemma"], GEAR_KINDS))
+            for r in self.g["relations"])
+
     def part_anyway(self, host: dict[str, Any], dependent: str) -> bool:
         """A part of a person or an animal ("a man with an arm"), a dog's collar, or a fixture of
         a room or a machine the caption names ("a kitchen with a sink", "a laptop with a
@@ -702,8 +725,9 @@ class Editor:
             return False
         if SEX.get(old) == SEX.get(new):
             return True
-        if SEX.get(old) is None:  # "an elephant walking around his pen" never becomes "a woman"
-            return not PRONOUNS["female" if SEX[new] == "male" else "male"] & set(self.tokens)
+        if SEX.get(old) is None:  # "an elephant walking around his pen" never becomes "a woman", nor "a
+            # child holding a remote in its hand" "a man"
+            return not (PRONOUNS["female" if SEX[new] == "male" else "male"] | {"its"}) & set(self.tokens)
         return not PRONOUNS[SEX[old]] & set(self.tokens)
 
     def whole_word(self, k: int) -> bool:
@@ -1013,6 +1037,8 @@ class Editor:
         tokens = self.g["tokens"]
         for o in self.shuffled(objs):
             # "bright red" is a colour too
+            if self.named_after(o):
+                continue  # "the signs of streets Wadsworth and Amherst": no "big streets Wadsworth"
             have = {self.cats.kind_of(a, "attributes") or self.cats.kind_of(a.split()[-1], "attributes")
                     for a in o["attributes"] if a.split()}
             # a colour said of a person reads as skin or race ("a black child", "white man"), not as what it wears
@@ -1080,6 +1106,7 @@ class Editor:
                         and not self.there_anyway(o["lemma"], dependent)
                         and not (doing and preposition in LOCATIVE and self.kind(dependent, RIDDEN_KINDS) is not None)
                         and not self.worn_anyway(o, dependent) and not self.part_anyway(o, dependent)
+                        and not self.second_ride(o, dependent)
                         and not (self.is_place(dependent) and located)
                         and (preposition not in LOCATIVE or self.worn(dependent)
                              or self.done_there(o, preposition, dependent, after if doing else ""))

@@ -1231,3 +1231,34 @@ def test_a_preposition_the_caption_says_anyway_is_not_replaced(graph_of, corpus_
         assert not negs, negs
     caption = "A person on a horse."
     assert "A person next to a horse." in made("replace-rel", caption, graph_of(caption), words, seeds=20)
+
+
+def test_one_who_rides_or_plays_something_gets_no_second(graph_of, corpus_of) -> None:
+    """"A man with a skateboard riding a surfboard", "a man with a horse skiing": one rides one
+    thing at a time. A man walking may have a skateboard; a surfer may have a dog."""
+    words = corpus_of(["A man with a skateboard.", "A man with a horse.", "A man with a dog.",
+                       "A man walking with a skateboard.", "A man riding a surfboard.", "A man skiing.",
+                       "A man with a dog riding a surfboard.", "A dog by a skateboard.", "A horse by a dog.",
+                       "A surfboard by a dog.", "A surfboard by a skateboard.", "A surfboard by a horse."] * 3
+                      + ["A man.", "A man in a park.", "A surfboard."] * 40)
+    for caption in ("A man riding a surfboard.", "A man skiing."):
+        negs = made("add-obj", caption, graph_of(caption), words, seeds=30)
+        assert "with a dog" in " ".join(negs), negs
+        assert not any(f"A man with a {x}" in n for n in negs for x in ("skateboard", "horse")), negs
+    caption = "A man walking."
+    assert "A man with a skateboard walking." in made("add-obj", caption, graph_of(caption), words, seeds=30)
+
+
+def test_no_look_is_added_before_a_proper_name_and_no_child_called_its_becomes_a_man(graph_of, corpus_of) -> None:
+    """"The signs of streets Wadsworth and Amherst" names the streets: no "big streets Wadsworth".
+    "A child holding a remote in its hand" never becomes "a man ... in its hand"."""
+    words = corpus_of(["A big street.", "A small street.", "A sign.", "A child holding a remote.",
+                       "A man holding a remote.", "A dog holding a remote."] * 3)
+    caption = "A sign of streets Wadsworth and Amherst."
+    negs = made("add-att", caption, graph_of(caption), words, seeds=20)
+    assert not any(w in n for n in negs for w in ("big streets", "small streets")), negs
+    caption = "A sign of streets in Amherst."
+    assert "A sign of big streets in Amherst." in made("add-att", caption, graph_of(caption), words, seeds=20)
+    caption = "A child holding a remote in its hand."
+    negs = made("replace-obj", caption, graph_of(caption), words, seeds=20)
+    assert "A dog holding a remote in its hand." in negs and not any(n.startswith("A man") for n in negs), negs
