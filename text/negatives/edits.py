@@ -662,12 +662,14 @@ class Editor:
         """Something to ride or play with, added to one who rides, holds or uses one already, or
         does a sport the caption names: "a man with a skateboard riding a wave on a surfboard", "a
         person with a snowboard skiing", "a man with a horse skiing"."""
-        if not (self.kind(dependent, GEAR_KINDS) or dependent in RIDDEN_ANIMALS):
+        def ridden(lemma: str) -> bool:
+            return lemma in RIDDEN_ANIMALS or self.kind(lemma, GEAR_KINDS) is not None
+
+        if not ridden(dependent):
             return False
         objects = self.g["objects"]
         return bool(SPORT_VERBS & set(self.tokens)) or any(
-            objects[r["subject"]] is host and r["via"] == "verb"
-            and (objects[r["object"]]["lemma"] in RIDDEN_ANIMALS or self.kind(objects[r["object"]]["lemma"], GEAR_KINDS))
+            objects[r["subject"]] is host and r["via"] == "verb" and ridden(objects[r["object"]]["lemma"])
             for r in self.g["relations"])
 
     def part_anyway(self, host: dict[str, Any], dependent: str) -> bool:
