@@ -89,7 +89,8 @@ POSTURES = {"standing", "sitting", "laying", "lying", "sleeping", "walking", "ru
 # replace-rel: "wear" only of what is mostly worn where it is named (a hat, glasses; not a guitar or a
 # bicycle, which the parser often reads as worn: "a man in a helmet riding a bicycle")
 WORN_SHARE = 0.3
-WEAK = {"have", "with", "of"}  # predicates that say little ("a plate with food"): never replaced or swapped
+# predicates that say little ("a plate with food", "taking a baby"): never replaced, swapped or a replacement
+WEAK = {"have", "with", "of", "take"}
 COPULAS = {"is", "are", "was", "were", "has", "have"}
 PREPOSITIONS = {"in", "on", "at", "by", "near", "under", "over", "above", "below", "behind", "beside", "across", "along",
                 "around", "through", "into", "onto", "inside", "outside", "toward", "towards", "past", "between",
@@ -420,6 +421,8 @@ class Editor:
             return True
         if p < len(self.tokens) and self.tokens[p] == "own":
             return False  # "their own bowl" never becomes "their white own bowl"
+        if p + 1 < len(self.tokens) and self.tokens[p].endswith("ly") and self.tokens[p + 1].endswith(("ed", "ing")):
+            return False  # "a heavily wooded area" never becomes "a gray heavily wooded area"
         t = self.tokens[p - 1]
         if kind == "pattern" and self.cats.kind_of(t, "attributes") == "color":
             return True  # "a black striped shirt"
@@ -906,6 +909,8 @@ class Editor:
                     len(new_words) == len(written) and (new_words[0] == verb) != (new_words[1:] == rest)
                     and (new_words[0] == verb or not shared))
                 old_part, new_part = _changed_part(r["predicate"], predicate)
+                if new_part in WEAK:
+                    continue  # "two dogs play by a tree" never becomes "play with a tree": another sense
                 if old_part in PATH_PREPOSITIONS and new_part in PATH_PREPOSITIONS and r["via"] == "verb":
                     continue  # "walks down the street" / "walks along the street": the same picture
                 if self.is_place(o) and old_part in WITHIN_PLACE and new_part in WITHIN_PLACE:

@@ -1165,14 +1165,15 @@ def test_a_colour_written_two_ways_is_one_for_what_is_usual(graph_of, corpus_of)
 
 def test_no_material_of_a_body_part_no_mini_and_nothing_before_own(graph_of, corpus_of) -> None:
     """No "her metal arm", no "mini elephants" (a word of size the parser misreads), no "their white
-    own bowl"."""
+    own bowl", no "a gray heavily wooded area" (an adverb belongs to its participle)."""
     words = corpus_of(["A metal arm.", "A wooden arm.", "A mini elephant.", "A large elephant.", "A white bowl.",
-                       "A black bowl.", "A tall player.", "A young player."] * 3)
+                       "A black bowl.", "A tall player.", "A young player.", "A gray area.", "A green area."] * 3)
     negs = set()
-    for caption in ["A player with her arm out.", "Two elephants at a pond.", "Food each in their own bowl."]:
+    for caption in ["A player with her arm out.", "Two elephants at a pond.", "Food each in their own bowl.",
+                    "A trail in a heavily wooded area."]:
         negs |= made("add-att", caption, graph_of(caption), words, seeds=20)
     assert negs and not any(w in n for n in negs for w in ("metal arm", "wooden arm", "mini", "white own",
-                                                             "black own")), negs
+                                                             "black own", "gray heavily", "green heavily")), negs
 
 
 def test_a_thing_going_somewhere_gets_no_seat(graph_of, corpus_of) -> None:
@@ -1262,3 +1263,15 @@ def test_no_look_is_added_before_a_proper_name_and_no_child_called_its_becomes_a
     caption = "A child holding a remote in its hand."
     negs = made("replace-obj", caption, graph_of(caption), words, seeds=20)
     assert "A dog holding a remote in its hand." in negs and not any(n.startswith("A man") for n in negs), negs
+
+
+def test_no_relation_becomes_one_that_says_little(graph_of, corpus_of) -> None:
+    """"Two dogs play by a tree" never becomes "play with a tree" (another sense of the verb), nor
+    "a woman holding a baby" "taking a baby"; "behind a tree", "feeding a baby" are other pictures."""
+    words = corpus_of(["Dogs play by a tree.", "Dogs play with a tree.", "Dogs play behind a tree.",
+                       "A woman holding a baby.", "A woman taking a baby.", "A woman feeding a baby."] * 3)
+    negs = set()
+    for caption in ("Two dogs play by a tree.", "A woman holding a baby."):
+        negs |= made("replace-rel", caption, graph_of(caption), words, seeds=20)
+    assert {"Two dogs play behind a tree.", "A woman feeding a baby."} <= negs, negs
+    assert not any(w in n for n in negs for w in ("play with", "taking")), negs
