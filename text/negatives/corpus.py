@@ -156,6 +156,20 @@ class CorpusWords:
             return self.subject_predicates[(noun, predicate)]
         return self.predicate_objects[(predicate, noun)]
 
+    def ridden(self, noun: str) -> int:
+        """How often the noun is ridden: the object of "ride", "ride on", "ride in" (not of "ride down"
+        a mountain, which is a way)."""
+        return self._ridden[noun]
+
+    @cached_property
+    def _ridden(self) -> Counter:
+        out: Counter = Counter()
+        for (p, o), n in self.predicate_objects.items():
+            words = p.split()
+            if words[:1] == ["ride"] and (len(words) == 1 or words[1] in ("on", "in", "atop", "inside")):
+                out[o] += n
+        return out
+
     @cached_property
     def _by_verb(self) -> Counter:
         out: Counter = Counter()

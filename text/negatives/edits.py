@@ -765,6 +765,8 @@ class Editor:
                 return False  # a holder only where the corpus puts such a thing: never "surfing on the runway"
             if said < 2 and not self.kin_of_the_usual(lemma, r["predicate"], o if role == "subject" else s, role):
                 return False
+            if role == "object" and r["predicate"].split()[0] == "ride" and self.words.ridden(lemma) < MIN_TRIPLE:
+                return False  # what is ridden is seen ridden: "riding on skis" never becomes "riding on mountains"
             if self.words.fits_relation(s, r["predicate"], o, strict):  # a triple said once fits
                 continue
             if strict or r["subject"] == r["object"] or not self.words.fits_role(lemma, r["predicate"], role):

@@ -1275,3 +1275,15 @@ def test_no_relation_becomes_one_that_says_little(graph_of, corpus_of) -> None:
         negs |= made("replace-rel", caption, graph_of(caption), words, seeds=20)
     assert {"Two dogs play behind a tree.", "A woman feeding a baby."} <= negs, negs
     assert not any(w in n for n in negs for w in ("play with", "taking")), negs
+
+
+def test_what_is_ridden_is_replaced_by_what_is_ridden(graph_of, corpus_of) -> None:
+    """"People riding on horses" never becomes "riding on mountains": things are on mountains often,
+    never ridden; an elephant is ridden."""
+    words = corpus_of(["People riding on horses.", "People riding on elephants.", "People on mountains.",
+                       "People standing on mountains.", "Horses on mountains.", "Elephants on mountains.",
+                       "A horse by an elephant.", "A mountain.", "People on horses.", "Men on horses.",
+                       "Men on mountains."] * 3)
+    caption = "People riding on horses."
+    negs = made("replace-obj", caption, graph_of(caption), words, seeds=20)
+    assert "People riding on elephants." in negs and not any("mountain" in n for n in negs), negs
