@@ -40,6 +40,12 @@ SELECTIVE_SHARE = 0.6
 SHORT_FORMS = {"has": "s", "is": "s", "does": "s", "had": "ed", "was": "ed", "did": "ed"}
 
 
+def mounted(predicate: str) -> bool:
+    """A predicate of riding on something ("ride", "ride on", "ride in"), not along a way ("ride down")."""
+    words = predicate.split()
+    return words[:1] == ["ride"] and (len(words) == 1 or words[1] in ("on", "in", "atop", "inside"))
+
+
 def verb_form(word: str) -> str:
     """The inflection a verb is written in, by its ending: "ing", "ed", "s" or "" (base)."""
     if word in SHORT_FORMS:
@@ -165,8 +171,7 @@ class CorpusWords:
     def _ridden(self) -> Counter:
         out: Counter = Counter()
         for (p, o), n in self.predicate_objects.items():
-            words = p.split()
-            if words[:1] == ["ride"] and (len(words) == 1 or words[1] in ("on", "in", "atop", "inside")):
+            if mounted(p):
                 out[o] += n
         return out
 

@@ -55,7 +55,7 @@ from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Any
 
-from text.negatives.corpus import CorpusWords, of_another, of_head, verb_form
+from text.negatives.corpus import CorpusWords, mounted, of_another, of_head, verb_form
 from text.negatives.lexical import relation
 from text.negatives.words import IRREGULAR_PLURALS, Categories, article_for, match_case, plural
 
@@ -421,8 +421,6 @@ class Editor:
             return True
         if p < len(self.tokens) and self.tokens[p] == "own":
             return False  # "their own bowl" never becomes "their white own bowl"
-        if p + 1 < len(self.tokens) and self.tokens[p].endswith("ly") and self.tokens[p + 1].endswith(("ed", "ing")):
-            return False  # "a heavily wooded area" never becomes "a gray heavily wooded area"
         t = self.tokens[p - 1]
         if kind == "pattern" and self.cats.kind_of(t, "attributes") == "color":
             return True  # "a black striped shirt"
@@ -765,7 +763,7 @@ class Editor:
                 return False  # a holder only where the corpus puts such a thing: never "surfing on the runway"
             if said < 2 and not self.kin_of_the_usual(lemma, r["predicate"], o if role == "subject" else s, role):
                 return False
-            if role == "object" and r["predicate"].split()[0] == "ride" and self.words.ridden(lemma) < MIN_TRIPLE:
+            if role == "object" and mounted(r["predicate"]) and self.words.ridden(lemma) < MIN_TRIPLE:
                 return False  # what is ridden is seen ridden: "riding on skis" never becomes "riding on mountains"
             if self.words.fits_relation(s, r["predicate"], o, strict):  # a triple said once fits
                 continue

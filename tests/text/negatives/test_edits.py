@@ -1165,15 +1165,14 @@ def test_a_colour_written_two_ways_is_one_for_what_is_usual(graph_of, corpus_of)
 
 def test_no_material_of_a_body_part_no_mini_and_nothing_before_own(graph_of, corpus_of) -> None:
     """No "her metal arm", no "mini elephants" (a word of size the parser misreads), no "their white
-    own bowl", no "a gray heavily wooded area" (an adverb belongs to its participle)."""
+    own bowl"."""
     words = corpus_of(["A metal arm.", "A wooden arm.", "A mini elephant.", "A large elephant.", "A white bowl.",
-                       "A black bowl.", "A tall player.", "A young player.", "A gray area.", "A green area."] * 3)
+                       "A black bowl.", "A tall player.", "A young player."] * 3)
     negs = set()
-    for caption in ["A player with her arm out.", "Two elephants at a pond.", "Food each in their own bowl.",
-                    "A trail in a heavily wooded area."]:
+    for caption in ["A player with her arm out.", "Two elephants at a pond.", "Food each in their own bowl."]:
         negs |= made("add-att", caption, graph_of(caption), words, seeds=20)
     assert negs and not any(w in n for n in negs for w in ("metal arm", "wooden arm", "mini", "white own",
-                                                             "black own", "gray heavily", "green heavily")), negs
+                                                             "black own")), negs
 
 
 def test_a_thing_going_somewhere_gets_no_seat(graph_of, corpus_of) -> None:
