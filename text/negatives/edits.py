@@ -12,7 +12,8 @@ so that a negative reads like a caption and a reader cannot tell it without the 
   fits each of its relations ("a man riding a horse" -> "a woman", never "a giraffe riding"),
   of an object whose fit can be checked (:meth:`Editor.checked_relation`), agreeing with the
   caption's pronouns, with what one sex wears (:meth:`Editor.sex_of`) and with its "X of Y"
-  phrase (:meth:`Editor.of_phrase_fits`);
+  phrase (:meth:`Editor.of_phrase_fits`); what is ridden only by what is ridden ("on skis", never
+  "on mountains");
 - ``replace-att``: an attribute of the same kind that the corpus uses with this noun (a
   person may be young, not metal), from the other end of a scale ("big" -> "small", never "tall");
 - ``replace-rel``: a predicate written the same way (a verb in the same form, a preposition)
@@ -24,7 +25,9 @@ so that a negative reads like a caption and a reader cannot tell it without the 
 - ``swap-obj``: subject and object trade places only where every relation and attribute still
   fits the other way round ("a dog chasing a cat"; never "a scooter wearing sunglasses");
 - ``add-obj``: a phrase the corpus attaches to such a noun, right after it ("a man with a
-  hat sitting on a bench", "a bench next to a tree"), never "... and a pizza" at the end;
+  hat sitting on a bench", "a bench next to a tree"), never "... and a pizza" at the end, and a
+  place only where the corpus does there what the host does (:meth:`Editor.done_there`: no "a man
+  in a chair walking"), nothing to ride to one who rides (:meth:`Editor.second_ride`);
 - ``add-att``: an attribute of a kind the object has none of, that the corpus uses with it and
   that is not most likely true anyway (:meth:`Editor.usual`, :meth:`Editor.implied`: no "small
   kid", no "white snow covered hill"), placed as the corpus orders adjectives (after "cute",
