@@ -152,6 +152,7 @@ NO_COLOUR_WORDS = {"monochrome", "sepia", "grayscale", "greyscale"}
 NOT_ADDED = {"new", "mini"}
 WH_WORDS = {"how", "what", "where", "why", "when"}  # "showing a child how to ski": the verb takes a clause
 PLURAL_ONLY = {"people", "men", "women", "children", "folks", "persons", "cattle", "police", "clothes"}
+PLURAL_PEOPLE = PLURAL_ONLY - {"cattle", "clothes"}
 ADD_KINDS = ("color", "size", "material", "pattern", "age")  # attributes add-att may add
 # add-att: of a noun named this often, an attribute said once is the parser's misreading ("a long
 # person" from "a person with long hair"); of rarer nouns once is all the corpus can tell
@@ -468,16 +469,20 @@ class Editor:
         pictures, giraffes in almost none ("a group of giraffes at the beach"); cars are on many
         streets, trains on few ("a train driving on a quiet street")."""
         return all(self.words.pictured_with(x, word) >= SCENE_SHARE * self.words.pictured_with(x, instead_of)
-                   for x in self.common_others(instead_of))
+                   for x in self.common_others(instead_of, word))
 
     def fits_scene(self, word: str, instead_of: str) -> bool:
         """The noun has been seen in one caption with each of the caption's other common objects
         (not "surfer" in a downhill race, not "a bathroom" beside a statue)."""
-        return all(self.words.together(word, x) > 0 for x in self.common_others(instead_of))
+        return all(self.words.together(word, x) > 0 for x in self.common_others(instead_of, word))
 
-    def common_others(self, instead_of: str) -> list[str]:
-        """The caption's objects the corpus names at least three times, but ``instead_of``."""
-        return [x for x in self.lemmas - {instead_of} if self.words.objects[x] >= 3]
+    def common_others(self, instead_of: str, word: str) -> list[str]:
+        """The caption's objects but ``instead_of`` the corpus names at least three times, or
+        :data:`COMMON` times where a person replaces a person: a girl for a boy changes no scene,
+        though the corpus has never seen a girl by its six nightstands; a plunger for a mouse, a car
+        for a boat does."""
+        least = COMMON if self.is_person(instead_of) and self.is_person(word) else 3
+        return [x for x in self.lemmas - {instead_of} if self.words.objects[x] >= least]
 
     def usual(self, lemma: str, attribute: str, kind: str) -> bool:
         """The attribute, or its end of a scale, is what the corpus mostly says of this noun among
@@ -577,7 +582,7 @@ class Editor:
         return True
 
     def is_person(self, lemma: str) -> bool:
-        return lemma in SEXED or lemma in PLURAL_ONLY or relation("person", lemma, self.words.coreferent,
+        return lemma in SEXED or lemma in PLURAL_PEOPLE or relation("person", lemma, self.words.coreferent,
                                                                    embeddings=False) in ("hyponym", "same")
 
     def is_garment(self, noun: str) -> bool:
@@ -755,10 +760,14 @@ class Editor:
         own = [a for a in objs[k]["attributes"] if not of_another(self.tokens, a, objs[k]["head"])]
         if not self.words.fits_noun(lemma, own):
             return False
+        # an animal renamed a person, or a person an animal, is only where the corpus puts the new one
+        # by such a thing: "a cat sits in a suitcase" never becomes "a woman sits in a suitcase"
+        across = self.is_person(objs[k]["lemma"]) != self.is_person(lemma)
         for r in self.relations_of(k):
             s = lemma if r["subject"] == k else objs[r["subject"]]["lemma"]
             o = lemma if r["object"] == k else objs[r["object"]]["lemma"]
-            strict = r["predicate"] in WEAK or r["via"] in ("of", "possessive")
+            placed = r["via"] == "preposition" or " " in r["predicate"]  # "sit in", "on", not "chase"
+            strict = r["predicate"] in WEAK or r["via"] in ("of", "possessive") or (across and placed)
             role = "subject" if r["subject"] == k else "object"
             said = self.words.triples[(s, r["predicate"], o)]
             tail = held_by(r["predicate"])

@@ -1286,3 +1286,30 @@ def test_what_is_ridden_is_replaced_by_what_is_ridden(graph_of, corpus_of) -> No
     caption = "People riding on horses."
     negs = made("replace-obj", caption, graph_of(caption), words, seeds=20)
     assert "People riding on elephants." in negs and not any("mountain" in n for n in negs), negs
+
+
+def test_an_animal_renamed_a_person_is_only_where_the_corpus_puts_people(graph_of, corpus_of) -> None:
+    """A cat sits in a suitcase, a woman never does (though women sit in things and things are
+    sat in): "a woman sitting in a suitcase" is refused, "a dog" is not. What one does to a thing
+    ("chasing a ball") needs no such triple."""
+    words = corpus_of(["A cat sitting in a suitcase.", "A dog sitting in a suitcase.", "A woman sitting in a chair.",
+                       "A woman chasing a dog.", "A dog chasing a ball.", "A woman by a suitcase.",
+                       "A woman by a ball.", "A woman.", "A suitcase.", "A ball."] * 3)
+    caption = "A cat sitting in a suitcase."
+    negs = made("replace-obj", caption, graph_of(caption), words, seeds=20)
+    assert "A dog sitting in a suitcase." in negs and "A woman sitting in a suitcase." not in negs, negs
+    caption = "A cat chasing a ball."
+    assert "A woman chasing a ball." in made("replace-obj", caption, graph_of(caption), words, seeds=20)
+
+
+def test_a_person_for_a_person_changes_no_scene_and_cattle_are_no_people(graph_of, corpus_of) -> None:
+    """The corpus never saw a girl by a nightstand it names four times: "two boys near a
+    nightstand" may still become "two girls" (a thing for a thing is checked: the plunger test).
+    Cattle are animals: they may be black."""
+    words = corpus_of(["Two boys near a nightstand.", "A nightstand.", "Two girls in a bed.", "Two boys in a bed.",
+                       "Two girls near a lamp.", "A girl.", "Black cattle.", "Brown cattle.", "Cattle in a field."] * 3)
+    caption = "Two boys in a bed near a nightstand."
+    assert "Two girls in a bed near a nightstand." in made("replace-obj", caption, graph_of(caption), words, seeds=20)
+    caption = "Cattle in a field."
+    negs = made("add-att", caption, graph_of(caption), words, seeds=20)
+    assert negs & {"Black cattle in a field.", "Brown cattle in a field."}, negs
