@@ -170,7 +170,8 @@ BODY_PARTS = {"head", "hand", "arm", "leg", "foot", "feet", "face", "hair", "eye
               "tail", "paw", "fur", "hoof", "wing", "beak", "trunk", "mane", "horn"}
 WORN_BY_ANIMALS = {"collar"}
 # add-obj: one who rides or plays with one of these, or does a sport, gets no second (Editor.second_ride)
-SPORT_VERBS = {"skiing", "surfing", "snowboarding", "skateboarding", "skating", "surfs", "skis", "skates"}
+SPORT_VERBS = {"skiing", "surfing", "snowboarding", "skateboarding", "skating", "surfs", "skis", "skates", "boarding",
+               "kayaking", "paddling", "rowing", "sailing", "swimming", "kiteboarding", "windsurfing", "snowboards"}
 GEAR_KINDS = ("vehicle", "board", "equipment")
 RIDDEN_ANIMALS = {"horse", "elephant", "camel", "pony", "donkey"}
 # what a room, a machine or a dish has in nearly every picture of it, said or not
@@ -668,9 +669,10 @@ class Editor:
         return garment and (dependent in WORN_ANYWAY or self.is_plural(host))
 
     def second_ride(self, host: dict[str, Any], dependent: str) -> bool:
-        """Something to ride or play with, added to one who rides, holds or uses one already, or
-        does a sport the caption names: "a man with a skateboard riding a wave on a surfboard", "a
-        person with a snowboard skiing", "a man with a horse skiing"."""
+        """Something to ride or play with, added to one who rides, holds or uses one already (or
+        whose pronoun does: "his bike"), or does a sport the caption names: "a man with a skateboard
+        riding a wave on a surfboard", "a person with a snowboard skiing", "a man with a horse
+        skiing", "the man on a skateboard is riding his bike"."""
         def ridden(lemma: str) -> bool:
             return lemma in RIDDEN_ANIMALS or self.kind(lemma, GEAR_KINDS) is not None
 
@@ -678,8 +680,14 @@ class Editor:
             return False
         objects = self.g["objects"]
         return bool(SPORT_VERBS & set(self.tokens)) or any(
-            objects[r["subject"]] is host and r["via"] == "verb" and ridden(objects[r["object"]]["lemma"])
-            for r in self.g["relations"])
+            ridden(objects[r["object"]]["lemma"]) for r in self.deeds(host) if r["via"] in ("verb", "learned"))
+
+    def deeds(self, host: dict[str, Any]) -> list[dict[str, Any]]:
+        """The relations the host is the subject of, and, for a person or an animal, those of the
+        pronouns the parser made things of ("his" in "riding his bike": `his, have, bike`)."""
+        objects, animate = self.g["objects"], self.is_animate(host["lemma"])
+        return [r for r in self.g["relations"] if objects[r["subject"]] is host
+                or (animate and self.tokens[objects[r["subject"]]["head"]] in PRONOUN_WORDS | STAND_INS)]
 
     def part_anyway(self, host: dict[str, Any], dependent: str) -> bool:
         """A part of a person or an animal ("a man with an arm"), a dog's collar, or a fixture of
@@ -777,6 +785,8 @@ class Editor:
                 return False
             if role == "object" and mounted(r["predicate"]) and self.words.ridden(lemma) < MIN_TRIPLE:
                 return False  # what is ridden is seen ridden: "riding on skis" never becomes "riding on mountains"
+            if role == "object" and r["predicate"] == "wear" and not self.mostly_worn(lemma):
+                return False  # "wearing skis" never becomes "wearing motorcycles", which the parser reads often
             if self.words.fits_relation(s, r["predicate"], o, strict):  # a triple said once fits
                 continue
             if strict or r["subject"] == r["object"] or not self.words.fits_role(lemma, r["predicate"], role):
@@ -1119,7 +1129,8 @@ class Editor:
                     and not self.participle(after)):  # "a man in a hat standing" takes a phrase before the verb
                 continue  # a phrase before a verb or another phrase would take them over, as the parser reads it
             doing = self.participle(after)  # the host does something: "a person snowboarding down a hill"
-            said_where = bool(WHERE_WORDS & set(self.tokens[o["end"]:]))  # "... playing outside": in no car
+            # "... playing outside": in no car; "paddle boarding", "skiing": where the sport is
+            said_where = bool(WHERE_WORDS & set(self.tokens[o["end"]:]) or SPORT_VERBS & set(self.tokens))
             for preposition, determiner, dependent in self.words.attachments(o["lemma"]):
                 if (determiner and self.new_object(dependent) and self.fits_scene(dependent, o["lemma"])
                         and not self.there_anyway(o["lemma"], dependent)
