@@ -169,6 +169,14 @@ BODY_PARTS = {"head", "hand", "arm", "leg", "foot", "feet", "face", "hair", "eye
               "shoulder", "neck", "knee", "back", "lap", "body", "skin", "tooth", "teeth", "lip", "chest", "belly",
               "tail", "paw", "fur", "hoof", "wing", "beak", "trunk", "mane", "horn"}
 WORN_BY_ANIMALS = {"collar"}
+# what a person doing a sport wears anyway, by the words that name the sport: add-obj adds none of it
+_SNOW = frozenset({"ski", "skis", "skiing", "skier", "skiers", "snow", "slope", "snowboard", "snowboarding",
+                   "snowboarder"})
+_SURF = frozenset({"surf", "surfing", "surfer", "surfers", "surfboard", "surfboards", "wave", "waves"})
+_BALL = frozenset({"baseball", "batter", "pitcher", "catcher", "umpire", "softball"})
+DRESSED_FOR = {"wetsuit": _SURF, "suit": _SURF, "jacket": _SNOW, "coat": _SNOW, "goggles": _SNOW, "gloves": _SNOW,
+               "helmet": _SNOW | {"skateboard", "skateboarding", "bike", "bicycle", "motorcycle"}, "uniform": _BALL,
+               "jersey": _BALL, "cap": _BALL}
 # add-obj: one who rides or plays with one of these, or does a sport, gets no second (Editor.second_ride)
 SPORT_VERBS = {"skiing", "surfing", "snowboarding", "skateboarding", "skating", "surfs", "skis", "skates", "boarding",
                "kayaking", "paddling", "rowing", "sailing", "swimming", "kiteboarding", "windsurfing", "snowboards"}
@@ -663,6 +671,8 @@ class Editor:
         do, whose outfit goes with it ("a baseball player in a jersey", "a skier in a jacket")."""
         if not self.is_person(host["lemma"]):
             return False
+        if DRESSED_FOR.get(dependent, frozenset()) & set(self.tokens):
+            return True  # "a man in a wetsuit riding a wave", "a woman in a coat riding skis"
         garment = dependent in WORN_ANYWAY or self.is_garment(dependent)
         if host["lemma"] not in PLAIN_PEOPLE:
             return garment or self.mostly_worn(dependent)

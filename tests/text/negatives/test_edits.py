@@ -1342,3 +1342,14 @@ def test_nothing_is_worn_that_is_mostly_not(graph_of, corpus_of) -> None:
     caption = "People wearing skis."
     negs = made("replace-obj", caption, graph_of(caption), words, seeds=20)
     assert "People wearing hats." in negs and "People wearing motorcycles." not in negs, negs
+
+
+def test_no_garment_is_added_that_the_sport_wears_anyway(graph_of, corpus_of) -> None:
+    """A man riding a wave is in a wetsuit (a skier in a coat), said or not; a hat he may have or not."""
+    words = corpus_of(["A man in a wetsuit.", "A man with a hat.", "A woman in a coat.", "A woman with a hat.",
+                       "A man riding a wave.", "A woman riding skis.", "A wave.", "A ski.", "A hat by a wave.",
+                       "A hat by skis.", "A wetsuit by a wave.", "A coat by skis."] * 3
+                      + ["A man.", "A woman.", "A wave.", "Skis."] * 40)
+    caption = "A man riding a wave."
+    negs = made("add-obj", caption, graph_of(caption), words, seeds=30)
+    assert "A man with a hat riding a wave." in negs and not any("wetsuit" in n for n in negs), negs
