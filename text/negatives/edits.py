@@ -177,7 +177,8 @@ _BALL = frozenset({"baseball", "batter", "pitcher", "catcher", "umpire", "softba
 DRESSED_FOR = {"wetsuit": _SURF, "suit": _SURF, "jacket": _SNOW, "coat": _SNOW, "goggles": _SNOW, "gloves": _SNOW,
                "helmet": _SNOW | {"skateboard", "skateboarding", "bike", "bicycle", "motorcycle"}, "uniform": _BALL,
                "jersey": _BALL, "cap": _BALL}
-# add-obj: one who rides or plays with one of these, or does a sport, gets no second (Editor.second_ride)
+# add-obj: a caption that names one of these sports gets no place phrase (the sport says where) and its
+# doer nothing more to ride (Editor.second_ride), nor one who rides or plays with a GEAR_KINDS thing
 SPORT_VERBS = {"skiing", "surfing", "snowboarding", "skateboarding", "skating", "surfs", "skis", "skates", "boarding",
                "kayaking", "paddling", "rowing", "sailing", "swimming", "kiteboarding", "windsurfing", "snowboards"}
 GEAR_KINDS = ("vehicle", "board", "equipment")
