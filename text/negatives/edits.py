@@ -298,6 +298,7 @@ class Editor:
         self.caption = caption
         self.g = graph
         self.tokens = [t.lower() for t in graph["tokens"]]
+        self.token_set = frozenset(self.tokens)  # "is this word in the caption", asked per candidate
         self.cats = categories
         self.words = words
         self.rng = rng
@@ -672,7 +673,7 @@ class Editor:
         do, whose outfit goes with it ("a baseball player in a jersey", "a skier in a jacket")."""
         if not self.is_person(host["lemma"]):
             return False
-        if DRESSED_FOR.get(dependent, frozenset()) & set(self.tokens):
+        if DRESSED_FOR.get(dependent, frozenset()) & self.token_set:
             return True  # "a man in a wetsuit riding a wave", "a woman in a coat riding skis"
         garment = dependent in WORN_ANYWAY or self.is_garment(dependent)
         if host["lemma"] not in PLAIN_PEOPLE:
@@ -690,7 +691,7 @@ class Editor:
         if not ridden(dependent):
             return False
         objects = self.g["objects"]
-        return bool(SPORT_VERBS & set(self.tokens)) or any(
+        return bool(SPORT_VERBS & self.token_set) or any(
             ridden(objects[r["object"]]["lemma"]) for r in self.deeds(host) if r["via"] in ("verb", "learned"))
 
     def deeds(self, host: dict[str, Any]) -> list[dict[str, Any]]:
@@ -749,16 +750,16 @@ class Editor:
         """The caption's pronouns still fit the new noun: no "a man ... in its mouth" for a dog, no
         "a girl ... his face", no "a dog ... her hand" for a person."""
         person_old, person_new = self.is_person(old), self.is_person(new)
-        if person_new and not person_old and THING_PRONOUNS & set(self.tokens):
+        if person_new and not person_old and THING_PRONOUNS & self.token_set:
             return False
-        if person_old and not person_new and PERSON_PRONOUNS & set(self.tokens):
+        if person_old and not person_new and PERSON_PRONOUNS & self.token_set:
             return False
         if SEX.get(old) == SEX.get(new):
             return True
         if SEX.get(old) is None:  # "an elephant walking around his pen" never becomes "a woman", nor "a
             # child holding a remote in its hand" "a man"
-            return not (PRONOUNS["female" if SEX[new] == "male" else "male"] | {"its"}) & set(self.tokens)
-        return not PRONOUNS[SEX[old]] & set(self.tokens)
+            return not (PRONOUNS["female" if SEX[new] == "male" else "male"] | {"its"}) & self.token_set
+        return not PRONOUNS[SEX[old]] & self.token_set
 
     def whole_word(self, k: int) -> bool:
         """Token ``k`` is a word of its own in the text, not part of "semi-green"."""
@@ -837,7 +838,7 @@ class Editor:
     def _replace_obj(self) -> Iterator[Negative | None]:
         # "sheep" is one or many: its replacement could not agree with the verb
         # "a giraffe sitting while another giraffe eats": one of two named alike is not renamed alone
-        alike = {"another", "other", "others"} & set(self.tokens)
+        alike = {"another", "other", "others"} & self.token_set
         twice = {x for x, n in self.named.items() if n > 1} if alike else set()
         objs = [(k, o) for k, o in enumerate(self.g["objects"]) if k not in self.unsure
                 and self.name_span(o) is not None and plural(o["lemma"]) != o["lemma"] and self.edited_noun(o)
@@ -1072,13 +1073,13 @@ class Editor:
         objs = [o for k, o in enumerate(self.g["objects"]) if k not in self.unsure
                 and self.g["offsets"][o["start"]] >= 0 and o["start"] <= o["head"] and o["lemma"] not in UNSEEN
                 and o["lemma"].split()[-1] not in UNSEEN - POSITIONS]
-        monochrome = bool(NO_COLOUR_WORDS & set(self.tokens)) or (
-            "black and white" in " ".join(self.tokens) and bool(PHOTO_WORDS & set(self.tokens)))
+        monochrome = bool(NO_COLOUR_WORDS & self.token_set) or (
+            "black and white" in " ".join(self.tokens) and bool(PHOTO_WORDS & self.token_set))
         tokens = self.g["tokens"]
         for o in self.shuffled(objs):
-            # "bright red" is a colour too
             if self.named_after(o):
                 continue  # "the signs of streets Wadsworth and Amherst": no "big streets Wadsworth"
+            # "bright red" is a colour too
             have = {self.cats.kind_of(a, "attributes") or self.cats.kind_of(a.split()[-1], "attributes")
                     for a in o["attributes"] if a.split()}
             # a colour said of a person reads as skin or race ("a black child", "white man"), not as what it wears
@@ -1141,7 +1142,7 @@ class Editor:
                 continue  # a phrase before a verb or another phrase would take them over, as the parser reads it
             doing = self.participle(after)  # the host does something: "a person snowboarding down a hill"
             # "... playing outside": in no car; "paddle boarding", "skiing": where the sport is
-            said_where = bool(WHERE_WORDS & set(self.tokens[o["end"]:]) or SPORT_VERBS & set(self.tokens))
+            said_where = bool(WHERE_WORDS & set(self.tokens[o["end"]:]) or SPORT_VERBS & self.token_set)
             for preposition, determiner, dependent in self.words.attachments(o["lemma"]):
                 if (determiner and self.new_object(dependent) and self.fits_scene(dependent, o["lemma"])
                         and not self.there_anyway(o["lemma"], dependent)
