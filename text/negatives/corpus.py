@@ -30,10 +30,17 @@ from text.negatives.lexical import Pairs, coreferent_pairs, object_predicates, s
 
 VERB_SUFFIXES = ("ing", "ed", "s")
 ARTICLES = {"a", "an", "the", "some"}
+# words other than "a" / "an" that may stand before a singular noun ("the dog", "his head", "one cat")
+DETERMINED = {"the", "this", "that", "these", "those", "his", "her", "their", "its", "my", "our", "your", "each",
+              "every", "another", "any", "no", "some", "one", "either", "neither", "which", "what", "whose"}
 # a phrase said at least this often, of one noun in at least this share, is said of that noun
 # ("on a leash": dogs): replace-obj gives it only to that noun's kin or to a noun it is said of twice
 SELECTIVE_MIN = 5
 SELECTIVE_SHARE = 0.6
+# countable: a singular written this often without "the", "his", a number ... is a mass noun unless "a"
+# stands before it in this share of those uses (meat 0.09, bread 0.11, grass 0.15; salad 0.36, pizza 0.8)
+BARE_MIN = 10
+BARE_SHARE = 0.2
 
 
 # short verbs whose inflection no ending says: "horses ... eat grass" is no place for "has"
@@ -76,6 +83,7 @@ class CorpusWords:
     verb_subjects: Counter  # (subject lemma, its verb as written): "seated" is said of people, not of trains
     of_phrases: Counter  # (X, lemma of Y) written "X of Y": "plate of food", "pair of scissors" (corpus.of_head)
     modifier_order: Counter  # (word, word) written in this order before a noun: ("cute", "little"), ("big", "round")
+    determiners: Counter  # (lemma, "a" or ""): its singular name written after "a" / "an", or with no determiner
 
     def takes(self, lemma: str, attribute: str) -> int:
         """How often the noun takes the attribute; a compound ("stop sign") also as its head ("sign")."""
@@ -244,9 +252,12 @@ class CorpusWords:
 
     def countable(self, lemma: str) -> bool:
         """Written with "a" in at least a tenth of the phrases that name it ("a field", never "a snow",
-        "a sand"); a noun seen in fewer than five phrases counts as countable."""
+        "a sand"), and its singular, where it has no other determiner, after "a" in at least a fifth
+        of its uses ("eating meat", "with bread": no "a meat"); a noun seen fewer times counts as
+        countable."""
         with_a, total = self._articles.get(lemma, (0, 0))
-        return total < 5 or with_a >= 0.1 * total
+        a, bare = self.determiners[(lemma, "a")], self.determiners[(lemma, "")]
+        return (total < 5 or with_a >= 0.1 * total) and (a + bare < BARE_MIN or a >= BARE_SHARE * (a + bare))
 
     @cached_property
     def _articles(self) -> dict[str, tuple[int, int]]:
@@ -311,6 +322,7 @@ class CorpusWords:
         modifiers: Counter = Counter()
         of_phrases: Counter = Counter()
         modifier_order: Counter = Counter()
+        determiners: Counter = Counter()
         for r in rows:
             tokens = [t.lower() for t in r["tokens"]]
             tokens_seen.update(tokens)
@@ -323,6 +335,8 @@ class CorpusWords:
                     heads[tokens[o["head"]]] += 1
                     before = tokens[o["start"]:o["head"]]
                     modifier_order.update(zip(before, before[1:], strict=False))
+                if o["name"] == o["lemma"] and (o["start"] == 0 or tokens[o["start"] - 1] not in DETERMINED):
+                    determiners[(o["lemma"], "a" if o["start"] and tokens[o["start"] - 1] in ("a", "an") else "")] += 1
                 for a in o["attributes"]:
                     attributes[a] += 1
                     modifiers[a] += 1
@@ -371,7 +385,7 @@ class CorpusWords:
                    as_noun, as_attribute,
                    coreferent_pairs(rows) | coreferent_pairs(rows, words=verbs)
                    | coreferent_pairs(rows, words=object_predicates) | shipped_pairs(), verb_subjects, of_phrases,
-                   modifier_order)
+                   modifier_order, determiners)
 
 
 def of_head(tokens: Sequence[str], objects: Sequence[dict[str, Any]], o: dict[str, Any]) -> str:

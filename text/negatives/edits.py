@@ -100,9 +100,12 @@ PREPOSITIONS = {"in", "on", "at", "by", "near", "under", "over", "above", "below
                 "against", "beneath", "underneath", "among", "from", "off", "up", "down", "to", "atop", "next to",
                 "in front of", "on top of", "close to", "far from", "out of", "away from", "left of", "right of",
                 "to the left of", "to the right of", "across from", "alongside", "beyond", "upon", "within", "for"}
-# nouns that say almost nothing: "items" for "wooden spoons", "the ground" for "a snowy surface"
+# nouns that say almost nothing: "items" for "wooden spoons", "the ground" for "a snowy surface"; and
+# names of a whole class, which no picture shows alone ("at a location", "with an animal", "a DEVICE")
 GENERIC = {"item", "thing", "object", "stuff", "something", "ground", "surface", "area", "background", "place",
-           "scene", "view", "picture", "image", "photo", "side", "part", "piece", "top", "front", "back", "room"}
+           "scene", "view", "picture", "image", "photo", "side", "part", "piece", "top", "front", "back", "room",
+           "location", "animal", "creature", "device", "gadget", "equipment", "furniture", "appliance", "vehicle",
+           "machine", "electronics"}
 SYMMETRIC = {"next to", "beside", "near", "by", "with", "across from", "alongside", "and", "between", "among",
              "hug", "kiss", "embrace", "face", "talk to", "greet", "fight"}
 # swap-obj: two things of one of these kinds may take either role ("a man standing behind a woman",
@@ -115,6 +118,9 @@ FUNCTION_WORDS = {"and", "or", "of", "with", "while", "as", "that", "who", "whic
                   "behind", "beside", "across", "along", "around", "through", "onto", "inside", "outside", "toward",
                   "towards", "past", "between", "against", "beneath", "underneath", "among", "off", "up", "down",
                   "atop", "like", "without", "during", "above", "below"}
+# people named by the sport they do or their place in it, each seen apart by gear, place or pose
+SPORT_ROLES = {"skateboarder", "snowboarder", "surfer", "skier", "batter", "catcher", "pitcher", "umpire",
+               "tennis player", "baseball player", "soccer player"}
 SEXED = {"man", "boy", "guy", "gentleman", "woman", "girl", "lady", "men", "women", "child", "kid", "baby"}
 # a person replaced by one of the other sex would disagree with the caption's pronouns ("a girl ... his face")
 MALE = {"man", "boy", "guy", "gentleman", "male", "father", "husband", "groom", "king", "son", "dude", "men"}
@@ -144,7 +150,7 @@ PERSON_SIZES = {"tall", "short"}  # the sizes add-att gives a person
 # cattle", "a new video game": new is no look), and "new", which no picture shows
 UNSEEN = {"picture", "photo", "image", "view", "scene", "shot", "row", "line", "set", "group", "variety", "sport",
           "game", "lead", "way", "side", "part", "top", "front", "back", "middle", "edge", "bottom", "end",
-          "background", "foreground", "distance", "air", "corner"}
+          "background", "foreground", "distance", "air", "corner", "photograph", "pic", "snapshot"}
 POSITIONS = {"top", "front", "back", "middle", "edge", "bottom", "end", "side", "part"}  # of UNSEEN
 # a caption of a black and white picture: no colour is seen in it ("a black and white photo of a green bus")
 PHOTO_WORDS = {"picture", "photo", "photograph", "image", "shot", "pic", "snapshot"}
@@ -160,6 +166,9 @@ MANY_TIMES = 500
 # add-att: a size or age is not added at the end of its scale the corpus says of the noun more than
 # half the time, and at least this often ("small", "little" or "tiny" of a kid)
 USUAL_END = 10
+# add-att: a colour or material said in this share of the (at least so many) of a noun's is likely true
+USUAL_SHARE, USUAL_MIN = 0.3, 10
+KNOWN_HEAD = 20  # add-att: a noun named this often tells what attributes it takes
 NEVER_PLURAL_MIN = 20  # replace-obj: a noun named this often and never as a plural is a mass noun ("hair")
 # garments a person wears in almost every picture, named or not: "a man in a shirt" is most likely true
 WORN_ANYWAY = {"shirt", "top", "pants", "clothes", "clothing", "shoe", "outfit", "short", "shorts", "jean", "jeans"}
@@ -169,6 +178,7 @@ BODY_PARTS = {"head", "hand", "arm", "leg", "foot", "feet", "face", "hair", "eye
               "shoulder", "neck", "knee", "back", "lap", "body", "skin", "tooth", "teeth", "lip", "chest", "belly",
               "tail", "paw", "fur", "hoof", "wing", "beak", "trunk", "mane", "horn"}
 WORN_BY_ANIMALS = {"collar"}
+COATS = {"skin", "fur", "feathers", "feather", "wool", "paint", "mane", "hide", "shell"}  # a thing's own colour
 # what a person doing a sport wears anyway, by the words that name the sport: add-obj adds none of it
 _SNOW = frozenset({"ski", "skis", "skiing", "skier", "skiers", "snow", "slope", "snowboard", "snowboarding",
                    "snowboarder"})
@@ -368,10 +378,21 @@ class Editor:
     def is_plural(self, o: dict[str, Any]) -> bool:
         return self.written_plural(o) or o.get("count") not in (None, "1")
 
+    def number_said(self, o: dict[str, Any]) -> bool:
+        """One or many, as the caption tells it of a noun written alike for both ("a sheep", "two
+        sheep"; not "sheep grazing", nor "a herd of sheep", which the verb may take either way)."""
+        if plural(o["lemma"]) != o["lemma"] or o.get("count") is not None:
+            return True
+        first = o["start"]
+        return first > 0 and self.tokens[first - 1] in ("a", "an", "one", "another", "each")
+
     def written_plural(self, o: dict[str, Any]) -> bool:
-        """The object's name is a plural word ("dogs", "people"); "a four way sign" counts 4 of a singular."""
+        """The object's name is a plural word ("dogs", "people"), or one the parser left as its own lemma
+        though the corpus names the word without its "s" more often ("SHEEPS" is many sheep); "a four way
+        sign" counts 4 of a singular."""
         name = o["name"].split()[-1].lower()
-        return name != o["lemma"].split()[-1] or name in PLURAL_ONLY
+        return (name != o["lemma"].split()[-1] or name in PLURAL_ONLY
+                or (name.endswith("s") and self.words.objects[name[:-1]] > self.words.objects[name]))
 
     def never_plural(self, lemma: str) -> bool:
         """A noun the corpus names often and never writes as a plural ("hair", "broccoli"): it does
@@ -489,16 +510,17 @@ class Editor:
 
     def common_others(self, instead_of: str, word: str) -> list[str]:
         """The caption's objects but ``instead_of`` the corpus names at least three times, or
-        :data:`COMMON` times where a person replaces a person: a girl for a boy changes no scene,
+        :data:`COMMON` times where a person named by sex or age replaces another: a girl for a boy changes no scene,
         though the corpus has never seen a girl by its six nightstands; a plunger for a mouse, a car
         for a boat does."""
-        least = COMMON if self.is_person(instead_of) and self.is_person(word) else 3
+        least = COMMON if instead_of in SEXED and word in SEXED else 3
         return [x for x in self.lemmas - {instead_of} if self.words.objects[x] >= least]
 
     def usual(self, lemma: str, attribute: str, kind: str) -> bool:
-        """The attribute, or its end of a scale, is what the corpus mostly says of this noun among
-        its kind: "yellow" of bananas; "small", "little" or "tiny" of kids, so none of them is added
-        to a kid."""
+        """The attribute is what the corpus often says of this noun among its kind (in more than half
+        of them, or a colour or a material in more than :data:`USUAL_SHARE` of :data:`USUAL_MIN` or more:
+        "yellow" of bananas, "colorful" of kites), or its end of a scale is what it mostly says ("small",
+        "little" or "tiny" of kids, so none of them is added to a kid)."""
         # a compound by its own counts where it has them: a stop sign is red, whatever signs are
         counts = {w: self.words.noun_attributes[(lemma, w)] for w in self.cats.attributes[kind]}
         if sum(counts.values()) < 3:
@@ -509,11 +531,12 @@ class Editor:
         counts[attribute] = sum(n for w, n in counts.items() if w == attribute or relation(
             w, attribute, self.words.coreferent, embeddings=False) == "synonym")
         # an end only where the corpus says it often: two "big" and two "long" streets tell little
-        return total >= 3 and (counts[attribute] > 0.5 * total or (alike >= USUAL_END and alike > 0.5 * total))
+        often = kind not in self.cats.scales and total >= USUAL_MIN and counts[attribute] > USUAL_SHARE * total
+        return total >= 3 and (counts[attribute] > 0.5 * total or often or (alike >= USUAL_END and alike > 0.5 * total))
 
     def implied(self, o: dict[str, Any], p: int, attribute: str) -> bool:
         """The thing, or a word between ``p`` and its name, implies the attribute anyway ("a (white)
-        snow covered hill", "a (white) snowy field", "a (wooden) plank"), or the thing is covered by
+        snow covered hill", "a (white) snowy field", "a (wooden) stick"), or the thing is covered by
         another, whose colour is the one seen ("a (red) road covered in snow")."""
         k = next(k for k, x in enumerate(self.g["objects"]) if x is o)
         covering = [self.g["objects"][r["subject"]]["lemma"] for r in self.g["relations"]
@@ -523,12 +546,26 @@ class Editor:
         said = self.cats.implies.get(attribute, frozenset())
         return any(t in said for t in [o["lemma"], *self.tokens[p:o["head"]]])
 
-    def person_swap_visible(self, old: str, new: str) -> bool:
+    def coat_coloured(self, o: dict[str, Any]) -> bool:
+        """The thing is with or has a skin, fur or paint whose colour the caption says: that is its
+        colour ("longhorn cattle, with brown skin" are not black cattle)."""
+        objects = self.g["objects"]
+        return any(objects[r["subject"]] is o and r["predicate"] in ("with", "have")
+                   and objects[r["object"]]["lemma"] in COATS
+                   and any(self.cats.kind_of(a.split()[-1], "attributes") == "color"
+                           for a in objects[r["object"]]["attributes"] if a.split())
+                   for r in self.g["relations"])
+
+    def person_swap_visible(self, k: int, new: str) -> bool:
         """A person named by role ("surfer", "player") may be any man or woman: only a person named
-        by sex or age is replaced by another person."""
+        by sex or age is replaced by another person, and one of :data:`SPORT_ROLES` by another ("a
+        pitcher throws to the batter" -> "to the umpire"; what it does must still fit the new one,
+        :meth:`fits_everywhere`)."""
+        old = self.g["objects"][k]["lemma"]
         people = relation("person", old, self.words.coreferent, embeddings=False) == "hyponym"
-        return not people or relation("person", new, self.words.coreferent, embeddings=False) != "hyponym" or (
-            old in SEXED and new in SEXED)
+        if not people or relation("person", new, self.words.coreferent, embeddings=False) != "hyponym":
+            return True
+        return (old in SEXED and new in SEXED) or (old in SPORT_ROLES and new in SPORT_ROLES)
 
     def sex_of(self, lemma: str) -> str | None:
         """The sex a person noun names, or that a garment (or a beard) leans to: the corpus relates it to men at under
@@ -836,12 +873,13 @@ class Editor:
         return self.take(self._replace_obj())
 
     def _replace_obj(self) -> Iterator[Negative | None]:
-        # "sheep" is one or many: its replacement could not agree with the verb
-        # "a giraffe sitting while another giraffe eats": one of two named alike is not renamed alone
+        # "sheep" may be one or many: unless the caption says which, its replacement could not agree
+        # with the verb; "a giraffe sitting while another giraffe eats": one of two named alike is not
+        # renamed alone
         alike = {"another", "other", "others"} & self.token_set
         twice = {x for x, n in self.named.items() if n > 1} if alike else set()
         objs = [(k, o) for k, o in enumerate(self.g["objects"]) if k not in self.unsure
-                and self.name_span(o) is not None and plural(o["lemma"]) != o["lemma"] and self.edited_noun(o)
+                and self.name_span(o) is not None and self.number_said(o) and self.edited_noun(o)
                 and self.tokens[o["head"]] not in STAND_INS and o["lemma"] not in twice and not self.noun_after(o)]
         for k, o in self.shuffled(objs):
             kind = self.cats.kind_of(o["lemma"], "objects")
@@ -853,7 +891,7 @@ class Editor:
                         and self.new_object(w, o["lemma"])
                         and self.fits_scene(w, o["lemma"]) and self.pictured_alike(w, o["lemma"])
                         and self.same_pronouns(o["lemma"], w)
-                        and self.person_swap_visible(o["lemma"], w) and self.sexes_fit(k, w)
+                        and self.person_swap_visible(k, w) and self.sexes_fit(k, w)
                         and self.of_phrase_fits(k, w)
                         and not self.fixture(w)):  # "a toilet and a seat", "a kitchen area with a stove"
                     first, h = self.name_span(o)  # a compound is replaced whole: "a dump truck" -> "a bus"
@@ -1084,15 +1122,21 @@ class Editor:
                     for a in o["attributes"] if a.split()}
             # a colour said of a person reads as skin or race ("a black child", "white man"), not as what it wears
             kinds = [k for k in ADD_KINDS if k not in have
-                     and not (k == "color" and (monochrome or self.is_person(o["lemma"])))]
+                     and not (k == "color" and (monochrome or self.is_person(o["lemma"]) or self.coat_coloured(o)))]
             if not self.words.countable(o["lemma"]) or o["lemma"] in BODY_PARTS:  # "little traffic", "big snow":
                 kinds = [k for k in kinds if k != "size"]  # how much, not how big; "a large shaved head": rude
             if o["lemma"] in BODY_PARTS:
                 kinds = [k for k in kinds if k != "material"]  # "her metal arm"
             least = 2 if self.words.objects[o["lemma"]] >= MANY_TIMES else 1  # "a long person": said once
             person = self.is_person(o["lemma"])  # a person's size is a height: "three large passengers" is rude
+            # a compound read as two things ("train station") takes the look its last thing takes, where
+            # the corpus knows that well: "a white kitchen sink", not "the green train station"; any
+            # size or age reads well of the whole ("a small airport tarmac", "an older woman skier")
+            heads = [x["lemma"] for x in self.g["objects"] if x["start"] == o["end"]
+                     and self.edited_noun(x) and self.words.objects[x["lemma"]] >= KNOWN_HEAD]
             options = [(w, kind) for kind in kinds for w in self.cats.attributes[kind]
                        if w not in NOT_ADDED and self.words.takes(o["lemma"], w) >= least
+                       and (kind in self.cats.scales or all(self.words.takes(x, w) >= least for x in heads))
                        and not (person and kind == "size" and w not in PERSON_SIZES)]
             for w, kind in self.shuffled(options):  # the dearer checks only for the options tried
                 if (self.words.as_attribute.get(w, 0.0) < RELIABLE or any(self.related(a, w) for a in o["attributes"])

@@ -1353,3 +1353,99 @@ def test_no_garment_is_added_that_the_sport_wears_anyway(graph_of, corpus_of) ->
     caption = "A man riding a wave."
     negs = made("add-obj", caption, graph_of(caption), words, seeds=30)
     assert "A man with a hat riding a wave." in negs and not any("wetsuit" in n for n in negs), negs
+
+
+def test_no_name_of_a_whole_class_is_brought_in(graph_of, corpus_of) -> None:
+    """"A girl with an animal", "at a location", "a DEVICE" for "a DS" name no thing a picture shows;
+    a dog, a phone they do."""
+    words = corpus_of(["A girl with an animal.", "A girl with a dog.", "A dog.", "An animal."] * 3 + ["A girl."] * 40
+                      + ["A man holding a device.", "A man holding a phone.", "A man holding a remote."] * 6)
+    caption = "A girl sitting."
+    negs = made("add-obj", caption, graph_of(caption), words, seeds=20)
+    assert "A girl with a dog sitting." in negs, negs
+    assert not any("animal" in n for n in negs), negs
+    caption = "A man holding a remote."
+    negs = made("replace-obj", caption, graph_of(caption), words, seeds=20)
+    assert "A man holding a phone." in negs, negs
+    assert not any("device" in n for n in negs), negs
+
+
+def test_a_mass_noun_takes_no_article(graph_of, corpus_of) -> None:
+    """The corpus writes "meat" bare ("with meat", "eating meat"), so "a pizza on a pan" never
+    becomes "a meat on a pan"; "a cake" it writes with its article."""
+    words = corpus_of(["A pizza on a pan.", "A cake on a pan.", "A meat on a pan."]
+                      + ["A sandwich with meat.", "A man eating meat.", "Meat on a grill.", "Rice and meat."] * 4
+                      + ["A cake.", "A pizza."] * 5)
+    caption = "A pizza on a pan."
+    negs = made("replace-obj", caption, graph_of(caption), words, seeds=20)
+    assert "A cake on a pan." in negs, negs
+    assert not any("meat" in n for n in negs), negs
+
+
+def test_a_noun_written_alike_for_one_and_many(graph_of, corpus_of) -> None:
+    """"SHEEPS" is many sheep, so it becomes "COWS"; "two sheep" and "a sheep" tell their number,
+    so they are renamed in it; "sheep grazing" does not, and keeps its sheep."""
+    words = corpus_of(["A sheep in a field.", "Two sheep in a field.", "A cow in a field.", "Two cows in a field.",
+                       "There are cows that are eating grass in the field.",
+                       "THERE ARE SHEEPS THAT ARE EATING GRASS IN THE FIELD"] * 4)
+    caption = "THERE ARE SHEEPS THAT ARE EATING GRASS IN THE FIELD"
+    negs = made("replace-obj", caption, graph_of(caption), words, seeds=20)
+    assert "THERE ARE COWS THAT ARE EATING GRASS IN THE FIELD" in negs, negs
+    assert not any(" COW " in n for n in negs), negs
+    for caption, expected in (("Two sheep in a field.", "Two cows in a field."),
+                              ("A sheep in a field.", "A cow in a field.")):
+        assert expected in made("replace-obj", caption, graph_of(caption), words, seeds=20)
+    caption = "Sheep in a field."
+    assert not any("ow" in n for n in made("replace-obj", caption, graph_of(caption), words, seeds=20))
+
+
+def test_a_look_that_is_there_anyway_is_not_added(graph_of, corpus_of) -> None:
+    """A dog "with brown fur" is brown, a stick wooden, kites mostly colourful: none of those is
+    added. A compound the parser reads as two things ("restaurant canopy") takes the colours
+    its last thing takes, and any size."""
+    words = corpus_of(["A black dog.", "A white dog.", "A grey dog.", "A red dog.", "A dog with brown fur.", "A dog.",
+                       "A wooden stick.", "A metal stick.", "A plastic stick.", "A glass stick.",
+                       "A colorful kite.", "A red kite.", "A blue kite.",
+                       "A green restaurant.", "A red restaurant.", "A blue restaurant.", "A white restaurant.",
+                       "A small restaurant.", "A large restaurant."] * 4
+                      + ["A colorful kite."] * 2 + ["A canopy."] * 20)
+    for caption, colour in (("A dog with brown fur.", "black"), ("A man with a stick.", "wooden"),
+                            ("A kite in the sky.", "colorful"), ("A man under the restaurant canopy.", "green")):
+        negs = made("add-att", caption, graph_of(caption), words, seeds=30)
+        assert not any(colour in n.lower() for n in negs), (caption, negs)
+    caption = "A kite in the sky."
+    assert "A red kite in the sky." in made("add-att", caption, graph_of(caption), words, seeds=30)
+    caption = "A dog on a bed."
+    assert "A black dog on a bed." in made("add-att", caption, graph_of(caption), words, seeds=30)
+    caption = "A man with a stick."
+    assert "A man with a metal stick." in made("add-att", caption, graph_of(caption), words, seeds=30)
+    caption = "A man under the restaurant canopy."
+    assert "A man under the small restaurant canopy." in made("add-att", caption, graph_of(caption), words, seeds=30)
+    caption = "A man in the restaurant."
+    assert "A man in the green restaurant." in made("add-att", caption, graph_of(caption), words, seeds=30)
+
+
+def test_a_player_becomes_another_who_does_the_same(graph_of, corpus_of) -> None:
+    """One named by their sport's role is renamed another role: "throws to the batter" -> "to the
+    umpire"; a role named by its sport is no other person ("a batter" is no "woman")."""
+    words = corpus_of(["A pitcher throws to the batter.", "A pitcher throws to the umpire.",
+                       "A pitcher throws to the catcher.", "The batter swings at the ball.",
+                       "The umpire stands behind the catcher.", "The catcher stands behind the batter.",
+                       "A batter at the plate.", "An umpire at the plate.", "A catcher at the plate.",
+                       "A woman at the plate."] * 4)
+    caption = "A pitcher throws to the batter."
+    assert "A pitcher throws to the umpire." in made("replace-obj", caption, graph_of(caption), words, seeds=20)
+    caption = "A batter at the plate."
+    negs = made("replace-obj", caption, graph_of(caption), words, seeds=20)
+    assert negs & {"An umpire at the plate.", "A catcher at the plate."}, negs
+    assert not any("woman" in n for n in negs), negs
+
+
+def test_looking_out_of_a_window_is_looking_through_it(graph_of, corpus_of) -> None:
+    """"Looking out the window" and "looking through the window" are one picture; "looking at" is another."""
+    words = corpus_of(["A dog looking out the window.", "A dog looking through the window.",
+                       "A dog looking at the window."] * 4)
+    caption = "A dog looking out the window."
+    negs = made("replace-rel", caption, graph_of(caption), words, seeds=20)
+    assert "A dog looking at the window." in negs, negs
+    assert not any("through" in n for n in negs), negs
