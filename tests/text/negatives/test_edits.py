@@ -1234,14 +1234,16 @@ def test_a_preposition_the_caption_says_anyway_is_not_replaced(graph_of, corpus_
 
 
 def test_one_who_rides_or_plays_something_gets_no_second(graph_of, corpus_of) -> None:
-    """"A man with a skateboard riding a surfboard", "a man with a horse skiing": one rides one
-    thing at a time. A man walking may have a skateboard; a surfer may have a dog."""
+    """"A man with a skateboard riding a surfboard", "a man with a horse skiing", "a man with a
+    skateboard riding a wave on a surfboard": one rides one thing at a time. A man walking may have
+    a skateboard; a surfer may have a dog."""
     words = corpus_of(["A man with a skateboard.", "A man with a horse.", "A man with a dog.",
                        "A man walking with a skateboard.", "A man riding a surfboard.", "A man skiing.",
                        "A man with a dog riding a surfboard.", "A dog by a skateboard.", "A horse by a dog.",
-                       "A surfboard by a dog.", "A surfboard by a skateboard.", "A surfboard by a horse."] * 3
-                      + ["A man.", "A man in a park.", "A surfboard."] * 40)
-    for caption in ("A man riding a surfboard.", "A man skiing."):
+                       "A surfboard by a dog.", "A surfboard by a skateboard.", "A surfboard by a horse.",
+                       "A man riding a wave.", "A wave.", "A wave by a dog.", "A skateboard by a wave."] * 3
+                      + ["A man.", "A man in a park.", "A surfboard.", "A wave."] * 40)
+    for caption in ("A man riding a surfboard.", "A man skiing.", "A man riding a wave on top of a surfboard."):
         negs = made("add-obj", caption, graph_of(caption), words, seeds=30)
         assert "with a dog" in " ".join(negs), negs
         assert not any(f"A man with a {x}" in n for n in negs for x in ("skateboard", "horse")), negs
@@ -1449,3 +1451,13 @@ def test_looking_out_of_a_window_is_looking_through_it(graph_of, corpus_of) -> N
     negs = made("replace-rel", caption, graph_of(caption), words, seeds=20)
     assert "A dog looking at the window." in negs, negs
     assert not any("through" in n for n in negs), negs
+
+
+def test_only_the_living_are_young(graph_of, corpus_of) -> None:
+    """"Young hot dogs", "a young skate board" are the parser's misreadings counted as attributes;
+    a dog may be young, a skateboard old."""
+    words = corpus_of(["A young dog.", "An old dog.", "A young skateboard.", "An old skateboard."] * 4)
+    caption = "A dog with a skateboard."
+    negs = made("add-att", caption, graph_of(caption), words, seeds=30)
+    assert {"A young dog with a skateboard.", "A dog with an old skateboard."} <= negs, negs
+    assert "A dog with a young skateboard." not in negs, negs
