@@ -1407,16 +1407,21 @@ def test_a_look_that_is_there_anyway_is_not_added(graph_of, corpus_of) -> None:
     its last thing takes, and any size."""
     words = corpus_of(["A black dog.", "A white dog.", "A grey dog.", "A red dog.", "A dog with brown fur.", "A dog.",
                        "A wooden stick.", "A metal stick.", "A plastic stick.", "A glass stick.",
-                       "A colorful kite.", "A red kite.", "A blue kite.",
+                       "A colorful kite.", "A red kite.", "A blue kite.", "A white ski slope.", "A green ski slope.",
+                       "A brown ski slope.", "A grey ski slope.",
+                       "A steep ski slope.", "A small ski slope.", "A large ski slope.",
                        "A green restaurant.", "A red restaurant.", "A blue restaurant.", "A white restaurant.",
                        "A small restaurant.", "A large restaurant."] * 4
                       + ["A colorful kite."] * 2 + ["A canopy."] * 20)
     for caption, colour in (("A dog with brown fur.", "black"), ("A man with a stick.", "wooden"),
+                            ("A man on a ski slope.", "white"),
                             ("A kite in the sky.", "colorful"), ("A man under the restaurant canopy.", "green")):
         negs = made("add-att", caption, graph_of(caption), words, seeds=30)
         assert not any(colour in n.lower() for n in negs), (caption, negs)
     caption = "A kite in the sky."
     assert "A red kite in the sky." in made("add-att", caption, graph_of(caption), words, seeds=30)
+    caption = "A man on a ski slope."
+    assert "A man on a small ski slope." in made("add-att", caption, graph_of(caption), words, seeds=30)
     caption = "A dog on a bed."
     assert "A black dog on a bed." in made("add-att", caption, graph_of(caption), words, seeds=30)
     caption = "A man with a stick."
@@ -1444,13 +1449,19 @@ def test_a_player_becomes_another_who_does_the_same(graph_of, corpus_of) -> None
 
 
 def test_looking_out_of_a_window_is_looking_through_it(graph_of, corpus_of) -> None:
-    """"Looking out the window" and "looking through the window" are one picture; "looking at" is another."""
+    """"Looking out the window" and "looking through the window" are one picture, "reading a book"
+    and "holding a book" too; "looking at" and "throwing" are others."""
     words = corpus_of(["A dog looking out the window.", "A dog looking through the window.",
-                       "A dog looking at the window."] * 4)
+                       "A dog looking at the window.", "A man reading a book.", "A man holding a book.",
+                       "A man throwing a book."] * 4)
     caption = "A dog looking out the window."
     negs = made("replace-rel", caption, graph_of(caption), words, seeds=20)
     assert "A dog looking at the window." in negs, negs
     assert not any("through" in n for n in negs), negs
+    caption = "A man reading a book."
+    negs = made("replace-rel", caption, graph_of(caption), words, seeds=20)
+    assert "A man throwing a book." in negs, negs
+    assert not any("holding" in n for n in negs), negs
 
 
 def test_only_the_living_are_young(graph_of, corpus_of) -> None:
