@@ -335,8 +335,9 @@ class CorpusWords:
                     heads[tokens[o["head"]]] += 1
                     before = tokens[o["start"]:o["head"]]
                     modifier_order.update(zip(before, before[1:], strict=False))
-                if o["name"] == o["lemma"] and (o["start"] == 0 or tokens[o["start"] - 1] not in DETERMINED):
-                    determiners[(o["lemma"], "a" if o["start"] and tokens[o["start"] - 1] in ("a", "an") else "")] += 1
+                previous = tokens[o["start"] - 1] if o["start"] > 0 else ""
+                if o["name"] == o["lemma"] and previous not in DETERMINED:
+                    determiners[(o["lemma"], "a" if previous in ("a", "an") else "")] += 1
                 for a in o["attributes"]:
                     attributes[a] += 1
                     modifiers[a] += 1

@@ -557,12 +557,11 @@ class Editor:
                            for a in objects[r["object"]]["attributes"] if a.split())
                    for r in self.g["relations"])
 
-    def person_swap_visible(self, k: int, new: str) -> bool:
+    def person_swap_visible(self, old: str, new: str) -> bool:
         """A person named by role ("surfer", "player") may be any man or woman: only a person named
         by sex or age is replaced by another person, and one of :data:`SPORT_ROLES` by another ("a
         pitcher throws to the batter" -> "to the umpire"; what it does must still fit the new one,
         :meth:`fits_everywhere`)."""
-        old = self.g["objects"][k]["lemma"]
         people = relation("person", old, self.words.coreferent, embeddings=False) == "hyponym"
         if not people or relation("person", new, self.words.coreferent, embeddings=False) != "hyponym":
             return True
@@ -895,7 +894,7 @@ class Editor:
                         and self.new_object(w, o["lemma"])
                         and self.fits_scene(w, o["lemma"]) and self.pictured_alike(w, o["lemma"])
                         and self.same_pronouns(o["lemma"], w)
-                        and self.person_swap_visible(k, w) and self.sexes_fit(k, w)
+                        and self.person_swap_visible(o["lemma"], w) and self.sexes_fit(k, w)
                         and self.of_phrase_fits(k, w)
                         and not self.fixture(w)):  # "a toilet and a seat", "a kitchen area with a stove"
                     first, h = self.name_span(o)  # a compound is replaced whole: "a dump truck" -> "a bus"
@@ -1124,15 +1123,16 @@ class Editor:
             # "bright red" is a colour too
             have = {self.cats.kind_of(a, "attributes") or self.cats.kind_of(a.split()[-1], "attributes")
                     for a in o["attributes"] if a.split()}
+            person = self.is_person(o["lemma"])  # a person's size is a height: "three large passengers" is rude
+            animate = self.is_animate(o["lemma"])
             # a colour said of a person reads as skin or race ("a black child", "white man"), not as what it wears
             kinds = [k for k in ADD_KINDS if k not in have
-                     and not (k == "color" and (monochrome or self.is_person(o["lemma"]) or self.coat_coloured(o)))]
+                     and not (k == "color" and (monochrome or person or self.coat_coloured(o)))]
             if not self.words.countable(o["lemma"]) or o["lemma"] in BODY_PARTS:  # "little traffic", "big snow":
                 kinds = [k for k in kinds if k != "size"]  # how much, not how big; "a large shaved head": rude
             if o["lemma"] in BODY_PARTS:
                 kinds = [k for k in kinds if k != "material"]  # "her metal arm"
             least = 2 if self.words.objects[o["lemma"]] >= MANY_TIMES else 1  # "a long person": said once
-            person = self.is_person(o["lemma"])  # a person's size is a height: "three large passengers" is rude
             # a compound read as two things ("train station") takes the look its last thing takes, where
             # the corpus knows that well: "a white kitchen sink", not "the green train station"; any
             # size or age reads well of the whole ("a small airport tarmac", "an older woman skier")
@@ -1142,7 +1142,7 @@ class Editor:
                        if w not in NOT_ADDED and self.words.takes(o["lemma"], w) >= least
                        and (kind in self.cats.scales or all(self.words.takes(x, w) >= least for x in heads))
                        and not (person and kind == "size" and w not in PERSON_SIZES)
-                       and not (w in LIVING_AGES and not self.is_animate(o["lemma"]))]
+                       and not (w in LIVING_AGES and not animate)]
             for w, kind in self.shuffled(options):  # the dearer checks only for the options tried
                 if (self.words.as_attribute.get(w, 0.0) < RELIABLE or any(self.related(a, w) for a in o["attributes"])
                         or self.usual(o["lemma"], w, kind)):  # "a yellow banana": most likely true of the image
