@@ -343,8 +343,7 @@ class CorpusWords:
                     modifiers[a] += 1
                     if not of_another(tokens, a, o["head"]):
                         noun_attributes[(o["lemma"], a)] += 1
-            of_phrases.update((of_head(tokens, objs, o), o["lemma"]) for o in objs
-                              if o["start"] >= 2 and tokens[o["start"] - 1] == "of")
+            of_phrases.update((of_head(tokens, objs, o), o["lemma"]) for o in objs if of_before(tokens, o) is not None)
             lemmas = sorted({o["lemma"] for o in objs})
             cooccurrence.update((x, y) for i, x in enumerate(lemmas) for y in lemmas[i + 1:])
             named_in.setdefault(r["image_id"], set()).update(lemmas)
@@ -389,11 +388,30 @@ class CorpusWords:
                    modifier_order, determiners)
 
 
+def of_before(tokens: Sequence[str], o: dict[str, Any]) -> int | None:
+    """Where the "of" of "X of Y" is, for the object Y: right before it ("a plate of cookies"), or
+    inside Y's own words, before its head, where the parser reads the phrase as one thing ("a black
+    piece of luggage"), unless X only counts its members ("a group of men": :data:`COLLECTIVES`);
+    ``None`` for no such phrase."""
+    if o["start"] >= 2 and tokens[o["start"] - 1] == "of":
+        return o["start"] - 1
+    if (o["start"] < o["head"] - 1 and tokens[o["head"] - 1] == "of"
+            and tokens[o["head"] - 2].lower() not in COLLECTIVES):
+        return o["head"] - 1
+    return None
+
+
+# "X of Y" where X says how many Ys, not what they are: a group of anything is a group
+COLLECTIVES = {"group", "groups", "crowd", "bunch", "lot", "lots", "couple", "number", "herd", "flock", "team",
+               "line", "row", "pack", "family", "set", "variety", "assortment", "array", "collection", "selection",
+               "cluster", "fleet", "series", "kind", "kinds", "type", "types", "bunches", "dozen", "few"}
+
+
 def of_head(tokens: Sequence[str], objects: Sequence[dict[str, Any]], o: dict[str, Any]) -> str:
-    """The X of "X of Y" for the object Y written right after "of": the lemma of the object whose
+    """The X of "X of Y" for the object Y (see :func:`of_before`): the lemma of the object whose
     head X is ("a plate of cookies": plate), or the word as written ("a pair of scissors": pair)."""
-    at = o["start"] - 2
-    return next((x["lemma"] for x in objects if x["head"] == at), tokens[at].lower())
+    at = of_before(tokens, o) - 1
+    return next((x["lemma"] for x in objects if x is not o and x["head"] == at), tokens[at].lower())
 
 
 def _common(pairs: Iterable[tuple[tuple[str, str], int]], min_count: int = 3) -> dict[str, frozenset[str]]:
