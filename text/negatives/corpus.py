@@ -343,7 +343,7 @@ class CorpusWords:
                     modifiers[a] += 1
                     if not of_another(tokens, a, o["head"]):
                         noun_attributes[(o["lemma"], a)] += 1
-            of_phrases.update((of_head(tokens, objs, o), o["lemma"]) for o in objs if of_before(tokens, o) is not None)
+            of_phrases.update((x, o["lemma"]) for o in objs if (x := of_head(tokens, objs, o)) is not None)
             lemmas = sorted({o["lemma"] for o in objs})
             cooccurrence.update((x, y) for i, x in enumerate(lemmas) for y in lemmas[i + 1:])
             named_in.setdefault(r["image_id"], set()).update(lemmas)
@@ -388,6 +388,12 @@ class CorpusWords:
                    modifier_order, determiners)
 
 
+# "X of Y" where X says how many Ys, not what they are: a group of anything is a group
+COLLECTIVES = {"group", "groups", "crowd", "bunch", "lot", "lots", "couple", "number", "herd", "flock", "team",
+               "line", "row", "pack", "family", "set", "variety", "assortment", "array", "collection", "selection",
+               "cluster", "fleet", "series", "kind", "kinds", "type", "types", "bunches", "dozen", "few"}
+
+
 def of_before(tokens: Sequence[str], o: dict[str, Any]) -> int | None:
     """Where the "of" of "X of Y" is, for the object Y: right before it ("a plate of cookies"), or
     inside Y's own words, before its head, where the parser reads the phrase as one thing ("a black
@@ -401,17 +407,14 @@ def of_before(tokens: Sequence[str], o: dict[str, Any]) -> int | None:
     return None
 
 
-# "X of Y" where X says how many Ys, not what they are: a group of anything is a group
-COLLECTIVES = {"group", "groups", "crowd", "bunch", "lot", "lots", "couple", "number", "herd", "flock", "team",
-               "line", "row", "pack", "family", "set", "variety", "assortment", "array", "collection", "selection",
-               "cluster", "fleet", "series", "kind", "kinds", "type", "types", "bunches", "dozen", "few"}
-
-
-def of_head(tokens: Sequence[str], objects: Sequence[dict[str, Any]], o: dict[str, Any]) -> str:
+def of_head(tokens: Sequence[str], objects: Sequence[dict[str, Any]], o: dict[str, Any]) -> str | None:
     """The X of "X of Y" for the object Y (see :func:`of_before`): the lemma of the object whose
-    head X is ("a plate of cookies": plate), or the word as written ("a pair of scissors": pair)."""
-    at = of_before(tokens, o) - 1
-    return next((x["lemma"] for x in objects if x is not o and x["head"] == at), tokens[at].lower())
+    head X is ("a plate of cookies": plate), or the word as written ("a pair of scissors": pair);
+    ``None`` where Y is in no such phrase."""
+    of = of_before(tokens, o)
+    if of is None:
+        return None
+    return next((x["lemma"] for x in objects if x["head"] == of - 1), tokens[of - 1].lower())
 
 
 def _common(pairs: Iterable[tuple[tuple[str, str], int]], min_count: int = 3) -> dict[str, frozenset[str]]:

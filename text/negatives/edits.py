@@ -58,7 +58,7 @@ from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Any
 
-from text.negatives.corpus import CorpusWords, mounted, of_another, of_before, of_head, verb_form
+from text.negatives.corpus import CorpusWords, mounted, of_another, of_head, verb_form
 from text.negatives.lexical import relation
 from text.negatives.words import IRREGULAR_PLURALS, Categories, article_for, match_case, plural
 
@@ -477,9 +477,9 @@ class Editor:
         if p < len(self.tokens) and self.tokens[p] == "own":
             return False  # "their own bowl" never becomes "their white own bowl"
         t = self.tokens[p - 1]
-        if kind == "pattern" and self.cats.kind_of(t, "attributes") == "color":
-            return True  # "a black striped shirt"
         before = self.cats.kind_of(t, "attributes")
+        if kind == "pattern" and before == "color":
+            return True  # "a black striped shirt"
         if (o is not None and t in o["attributes"] and before in ("size", "age")
                 and ADJECTIVE_ORDER[before] < ADJECTIVE_ORDER.get(kind, 0)
                 and p < len(self.tokens) and self.tokens[p] not in o["attributes"]):
@@ -643,9 +643,9 @@ class Editor:
         "a plate of cookies" may become "a box of cookies", never "a table of cookies"; "bushels of
         bananas" never "bushels of cakes", "a pair of scissors" never "a pair of containers"."""
         objs, o = self.g["objects"], self.g["objects"][k]
-        if of_before(self.tokens, o) is not None:  # Y: the X stays
-            if not self.words.of_phrases[(of_head(self.tokens, objs, o), new)]:
-                return False
+        x = of_head(self.tokens, objs, o)
+        if x is not None and not self.words.of_phrases[(x, new)]:  # Y: the X stays
+            return False
         for y in objs:  # X: each Y stays
             if y is not o and y["start"] == o["head"] + 2 and self.tokens[o["head"] + 1] == "of":
                 if not self.words.of_phrases[(new, y["lemma"])]:
@@ -1149,9 +1149,11 @@ class Editor:
                 continue  # "the signs of streets Wadsworth and Amherst": no "big streets Wadsworth"
             # "bright red" is a colour too
             have = {self.cats.kind_of(a, "attributes") or self.cats.kind_of(a.split()[-1], "attributes")
-                    or ("color" if a.split()[-1] in COLOURED else None) for a in o["attributes"] if a.split()}
-            if COLOURED & set(self.tokens[o["start"]:o["end"]]):
-                have.add("color")  # "an old clay colored vase", however the parser splits its attributes
+                    for a in o["attributes"] if a.split()}
+            # "a cream colored vase" has a colour, however the parser splits its attributes
+            words = {a.split()[-1] for a in o["attributes"] if a.split()} | set(self.tokens[o["start"]:o["end"]])
+            if COLOURED & words:
+                have.add("color")
             person = self.is_person(o["lemma"])  # a person's size is a height: "three large passengers" is rude
             animate = self.is_animate(o["lemma"])
             # a colour said of a person reads as skin or race ("a black child", "white man"), not as what it wears
