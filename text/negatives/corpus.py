@@ -53,6 +53,11 @@ def mounted(predicate: str) -> bool:
     return words[:1] == ["ride"] and (len(words) == 1 or words[1] in ("on", "in", "atop", "inside"))
 
 
+def participle(word: str) -> bool:
+    """An -ing or -ed word ("parked", "sitting"), which right after a noun is most often said of it."""
+    return word.isalpha() and word not in SHORT_FORMS and verb_form(word) in ("ing", "ed")
+
+
 def verb_form(word: str) -> str:
     """The inflection a verb is written in, by its ending: "ing", "ed", "s" or "" (base)."""
     if word in SHORT_FORMS:
@@ -80,7 +85,9 @@ class CorpusWords:
     as_noun: dict[str, float]  # word -> share of its occurrences the parser read as an object's head
     as_attribute: dict[str, float]  # word -> share of its occurrences the parser read as an attribute
     coreferent: Pairs
-    verb_subjects: Counter  # (subject lemma, its verb as written): "seated" is said of people, not of trains
+    # (subject lemma, its verb as written): "seated" is said of people, not of trains; counts the
+    # participle right after a noun too ("scooters parked"), whatever the parser relates
+    verb_subjects: Counter
     of_phrases: Counter  # (X, lemma of Y) written "X of Y": "plate of food", "pair of scissors" (corpus.of_head)
     modifier_order: Counter  # (word, word) written in this order before a noun: ("cute", "little"), ("big", "round")
     determiners: Counter  # (lemma, "a" or ""): its singular name written after "a" / "an", or with no determiner
@@ -333,6 +340,8 @@ class CorpusWords:
                     plural_names[(o["lemma"], o["name"].lower())] += 1
                 if 0 <= o["head"] < len(tokens):
                     heads[tokens[o["head"]]] += 1
+                    if o["head"] + 1 < len(tokens) and participle(tokens[o["head"] + 1]):
+                        verb_subjects[(o["lemma"], tokens[o["head"] + 1])] += 1
                     before = tokens[o["start"]:o["head"]]
                     modifier_order.update(zip(before, before[1:], strict=False))
                 previous = tokens[o["start"] - 1] if o["start"] > 0 else ""

@@ -58,7 +58,7 @@ from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Any
 
-from text.negatives.corpus import CorpusWords, mounted, of_another, of_head, verb_form
+from text.negatives.corpus import CorpusWords, mounted, of_another, of_head, participle, verb_form
 from text.negatives.lexical import relation
 from text.negatives.words import IRREGULAR_PLURALS, Categories, article_for, match_case, plural
 
@@ -106,7 +106,10 @@ PREPOSITIONS = {"in", "on", "at", "by", "near", "under", "over", "above", "below
 GENERIC = {"item", "thing", "object", "stuff", "something", "ground", "surface", "area", "background", "place",
            "scene", "view", "picture", "image", "photo", "side", "part", "piece", "top", "front", "back", "room",
            "location", "animal", "creature", "device", "gadget", "equipment", "furniture", "appliance", "vehicle",
-           "machine", "electronics"}
+           "machine", "electronics",
+           # times, no things: "a trainyard with container cars" never becomes "an autumn with"
+           "autumn", "winter", "summer", "season", "time", "day", "night", "daytime", "nighttime", "evening",
+           "morning", "afternoon"}
 SYMMETRIC = {"next to", "beside", "near", "by", "with", "across from", "alongside", "and", "between", "among",
              "hug", "kiss", "embrace", "face", "talk to", "greet", "fight"}
 # swap-obj: two things of one of these kinds may take either role ("a man standing behind a woman",
@@ -155,6 +158,7 @@ UNSEEN = {"picture", "photo", "image", "view", "scene", "shot", "row", "line", "
           "game", "lead", "way", "side", "part", "top", "front", "back", "middle", "edge", "bottom", "end",
           "background", "foreground", "distance", "air", "corner", "photograph", "pic", "snapshot", "thing", "stuff",
           "item", "object", "area"}
+VIEWS = {"scene", "view", "shot", "game", "picture", "photo", "photograph", "image", "pic", "snapshot"}  # of UNSEEN
 POSITIONS = {"top", "front", "back", "middle", "edge", "bottom", "end", "side", "part"}  # of UNSEEN
 # a caption of a black and white picture: no colour is seen in it ("a black and white photo of a green bus")
 PHOTO_WORDS = {"picture", "photo", "photograph", "image", "shot", "pic", "snapshot"}
@@ -197,6 +201,9 @@ _SKATE = frozenset({"skateboard", "skateboards", "skateboarder", "skateboarders"
 # skateboard standing near a ski-lift", "a man with a skateboard riding a wave")
 SPORT_SCENES = {"skateboard": _SNOW | _SURF, "surfboard": _SNOW | _SKATE, "skis": _SURF | _SKATE, "ski": _SURF | _SKATE,
                 "snowboard": _SURF | _SKATE}
+# add-obj: where a person is only while jumping, which the added phrase does not say ("three men in the
+# air standing next to each other")
+AIRBORNE = {"air", "sky"}
 _BALL = frozenset({"baseball", "batter", "pitcher", "catcher", "umpire", "softball"})
 DRESSED_FOR = {"wetsuit": _SURF, "suit": _SURF, "jacket": _SNOW, "coat": _SNOW, "goggles": _SNOW, "gloves": _SNOW,
                "helmet": _SNOW | {"skateboard", "skateboarding", "bike", "bicycle", "motorcycle"}, "uniform": _BALL,
@@ -242,6 +249,7 @@ SHADOWS = {"shade", "shadow", "shadows"}  # replace-rel: what one is in or under
 LOCATIVE = {"in", "on", "at", "inside", "into", "onto", "through", "along", "across", "around", "outside", "atop"}
 # what many people or animals are not all on or with at once ("two men on a horse", "men with a beard")
 RIDDEN_KINDS = ("vehicle", "animal", "board")
+RIDING_VERBS = {"surfing", "surfs", "skating", "skiing", "snowboarding", "skateboarding"}  # as "riding"
 # how a path is taken, not where: "walks down / along / on the street" all hold of one picture
 PATH_PREPOSITIONS = {"down", "along", "up", "on", "around"}
 # where something goes, not where it is: only a verb that moves takes one ("a ball to its mouth",
@@ -345,8 +353,12 @@ class Editor:
         return relation(a, b, self.words.coreferent, embeddings=False) is not None
 
     def new_object(self, word: str, replacing: str | None = None) -> bool:
-        """A noun not in the caption, no other name of one of its objects, read as a noun by the parser."""
+        """A noun not in the caption (no object's name, nor a word of it: "car and motorcycle traffic" never
+        becomes "motorcycle and motorcycle traffic"), no other name of one of its objects, read as a noun by
+        the parser."""
         if word in self.lemmas or " " in word or word in GENERIC or self.words.as_noun.get(word, 0.0) < RELIABLE:
+            return False
+        if word in self.token_set or plural(word) in self.token_set:
             return False
         return not any(self.related(x, word) for x in self.lemmas | ({replacing} if replacing else set()))
 
@@ -634,6 +646,35 @@ class Editor:
             return True  # alone in its caption, it misfits nothing: "a shot of a small bathroom"
         return self.is_animate(objs[k]["lemma"]) and self.is_animate(new)
 
+    def names_a_view(self, o: dict[str, Any]) -> bool:
+        """The object's name only says what a view or a game after it is of: "a rainy street scene"
+        never becomes "a big rainy street scene", nor "a baseball game shot" "a little baseball"."""
+        h = o["head"] + 1
+        return h < len(self.tokens) and self.tokens[h] in VIEWS
+
+    def before_participle(self, o: dict[str, Any]) -> bool:
+        """The object names what covers or fills the thing after it: "a tree-covered hill", "a grass
+        covered field", "a graffiti filled area"."""
+        after = self.tokens[o["head"] + 1:o["head"] + 4]
+        if after[:1] == ["-"]:
+            after = after[1:]
+        return (len(after) >= 2 and participle(after[0]) and verb_form(after[0]) == "ed"
+                and self.words.as_noun.get(after[1], 0.0) >= 0.5)
+
+    def does_what_follows(self, k: int, new: str) -> bool:
+        """A participle right after object ``k`` is said of the new noun too somewhere in the corpus,
+        whatever the parser relates it to: "several motor scooters parked in a row" never becomes
+        "several paintings parked", nor "a teddy bear sitting at a desk" "a pencil sitting". After
+        the object of a preposition it is most often said of another thing ("a man on a beach
+        surfing", "two people posing on a mountain wearing skis")."""
+        h = self.g["objects"][k]["head"] + 1
+        verb = self.tokens[h] if h < len(self.tokens) else ""
+        if not participle(verb) or self.words.as_noun.get(verb, 0.0) >= 0.5:  # "a bird on a building"
+            return True
+        if any(r["object"] == k and (r["via"] == "preposition" or " " in r["predicate"]) for r in self.relations_of(k)):
+            return True
+        return self.words.verb_subjects[(new, verb)] > 0
+
     def other_end(self, r: dict[str, Any], k: int) -> dict[str, Any]:
         """The object relation ``r`` joins object ``k`` to."""
         return self.g["objects"][r["object"] if r["subject"] == k else r["subject"]]
@@ -920,7 +961,8 @@ class Editor:
                         and self.fits_scene(w, o["lemma"]) and self.pictured_alike(w, o["lemma"])
                         and self.same_pronouns(o["lemma"], w)
                         and self.person_swap_visible(o["lemma"], w) and self.sexes_fit(k, w)
-                        and self.of_phrase_fits(k, w)
+                        and self.of_phrase_fits(k, w) and self.does_what_follows(k, w)
+                        and (w not in BODY_PARTS or o["lemma"] in BODY_PARTS)  # "a surf board on a stump": no "a paw"
                         and not self.fixture(w)):  # "a toilet and a seat", "a kitchen area with a stove"
                     first, h = self.name_span(o)  # a compound is replaced whole: "a dump truck" -> "a bus"
                     if first > 0 and self.tokens[first - 1] in ("a", "an") and not self.words.countable(w):
@@ -979,9 +1021,9 @@ class Editor:
                 continue  # "a man in glasses" wears them: "next to glasses" is no place of his
             if r["via"] == "preposition" and o in SHADOWS:
                 continue  # "under the shade of a tree" / "in the shade": one picture
-            if r["via"] == "preposition" and self.kind(o, RIDDEN_KINDS) and any(
-                    t.startswith(("rid", "rode")) for t in self.tokens[:r["start"]] + self.tokens[end:]):
-                continue  # "a person on a horse is riding": the riding says "on", whatever the preposition
+            if r["via"] == "preposition" and self.kind(o.rsplit(" ", 1)[-1], RIDDEN_KINDS) and any(
+                    t.startswith(("rid", "rode")) or t in RIDING_VERBS for t in self.tokens[:r["start"]] + self.tokens[end:]):
+                continue  # "a person on a horse is riding", "a man on a surf board surfing": the riding says "on"
             if r["via"] == "preposition" and o in BODY_PARTS:
                 continue  # "a toothbrush in its mouth", "a racket in his hands": held, not placed; re-read
                 # after the edit, "next to its mouth" hangs on the child or the man as often as on the brush
@@ -1145,7 +1187,7 @@ class Editor:
             "black and white" in " ".join(self.tokens) and bool(PHOTO_WORDS & self.token_set))
         tokens = self.g["tokens"]
         for o in self.shuffled(objs):
-            if self.named_after(o):
+            if self.named_after(o) or self.names_a_view(o):
                 continue  # "the signs of streets Wadsworth and Amherst": no "big streets Wadsworth"
             # "bright red" is a colour too
             have = {self.cats.kind_of(a, "attributes") or self.cats.kind_of(a.split()[-1], "attributes")
@@ -1161,6 +1203,8 @@ class Editor:
                      and not (k == "color" and (monochrome or person or self.coat_coloured(o)))]
             if not self.words.countable(o["lemma"]) or o["lemma"] in BODY_PARTS:  # "little traffic", "big snow":
                 kinds = [k for k in kinds if k != "size"]  # how much, not how big; "a large shaved head": rude
+            if self.before_participle(o):  # a size reads as of the whole ("a small tree lined street"), a colour
+                kinds = [k for k in kinds if k == "size"]  # as of the cover ("a white grass covered shore")
             if o["lemma"] in BODY_PARTS:  # "her metal arm"; a hand's colour is its skin's ("the other red hand")
                 kinds = [k for k in kinds if k != "material" and (k != "color" or o["lemma"] not in SKIN)]
             least = 2 if self.words.objects[o["lemma"]] >= MANY_TIMES else 1  # "a long person": said once
@@ -1230,6 +1274,7 @@ class Editor:
                         and not self.worn_anyway(o, dependent) and not self.part_anyway(o, dependent)
                         and not self.second_ride(o, dependent)
                         and not SPORT_SCENES.get(dependent, frozenset()) & self.token_set
+                        and not (dependent in AIRBORNE and self.is_person(o["lemma"]))
                         and not (self.is_place(dependent) and located)
                         and (preposition not in LOCATIVE or self.worn(dependent)
                              or self.done_there(o, preposition, dependent, after if doing else ""))
