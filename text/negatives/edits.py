@@ -671,7 +671,8 @@ class Editor:
         verb = self.tokens[h] if h < len(self.tokens) else ""
         if not participle(verb) or self.words.as_noun.get(verb, 0.0) >= 0.5:  # "a bird on a building"
             return True
-        if any(r["object"] == k and (r["via"] == "preposition" or " " in r["predicate"]) for r in self.relations_of(k)):
+        placed = (r["via"] == "preposition" or " " in r["predicate"] for r in self.relations_of(k) if r["object"] == k)
+        if any(placed):
             return True
         return self.words.verb_subjects[(new, verb)] > 0
 
@@ -1022,7 +1023,8 @@ class Editor:
             if r["via"] == "preposition" and o in SHADOWS:
                 continue  # "under the shade of a tree" / "in the shade": one picture
             if r["via"] == "preposition" and self.kind(o.rsplit(" ", 1)[-1], RIDDEN_KINDS) and any(
-                    t.startswith(("rid", "rode")) or t in RIDING_VERBS for t in self.tokens[:r["start"]] + self.tokens[end:]):
+                    t.startswith(("rid", "rode")) or t in RIDING_VERBS
+                    for t in self.tokens[:r["start"]] + self.tokens[end:]):
                 continue  # "a person on a horse is riding", "a man on a surf board surfing": the riding says "on"
             if r["via"] == "preposition" and o in BODY_PARTS:
                 continue  # "a toothbrush in its mouth", "a racket in his hands": held, not placed; re-read
