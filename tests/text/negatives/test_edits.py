@@ -1638,8 +1638,8 @@ def test_no_word_of_the_caption_no_time_and_no_body_part_is_brought_in(graph_of,
     ball on a stump" never "a paw on a stump"."""
     words = corpus_of(["A car next to a bus stop.", "A bus next to a bus stop.", "A truck next to a bus stop.",
                        "A car.", "A truck.", "A bus.", "A ball on a stump.", "A paw on a stump.",
-                       "A frisbee on a stump.", "A ball.", "A paw.", "A frisbee.", "A trainyard with cars.", "An autumn with cars.",
-                       "A station with cars.", "A trainyard.", "An autumn.", "A station."] * 4)
+                       "A frisbee on a stump.", "A ball.", "A paw.", "A frisbee.", "A trainyard with cars.",
+                       "An autumn with cars.", "A station with cars.", "A trainyard.", "An autumn.", "A station."] * 4)
     for caption, expected in (("A car next to a bus stop.", {"A truck next to a bus stop."}),
                               ("A ball on a stump.", {"A frisbee on a stump."}),
                               ("A trainyard with cars.", {"A station with cars."})):
