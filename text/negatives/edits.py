@@ -661,6 +661,20 @@ class Editor:
         return (len(after) >= 2 and participle(after[0]) and verb_form(after[0]) == "ed"
                 and self.words.as_noun.get(after[1], 0.0) >= 0.5)
 
+    def mouth_held(self, old: str, new: str) -> bool:
+        """An animal renamed a person where the caption says a mouth: an animal holds things in it ("a
+        dog with a frisbee in his mouth" never becomes "a man with a frisbee in his mouth")."""
+        return ("mouth" in self.token_set and self.is_person(new) and not self.is_person(old)
+                and self.is_animate(old))
+
+    def second_place(self, k: int, new: str) -> bool:
+        """What is ridden or stood on renamed a place where the caption names a place already: "a
+        person on a surfboard in the water" never becomes "a person on a beach in the water"."""
+        old = self.g["objects"][k]["lemma"]
+        if self.is_place(old) or not self.is_place(new) or self.kind(old.rsplit(" ", 1)[-1], RIDDEN_KINDS) is None:
+            return False
+        return any(self.is_place(x["lemma"]) for j, x in enumerate(self.g["objects"]) if j != k)
+
     def does_what_follows(self, k: int, new: str) -> bool:
         """A participle right after object ``k`` is said of the new noun too somewhere in the corpus,
         whatever the parser relates it to: "several motor scooters parked in a row" never becomes
@@ -962,6 +976,7 @@ class Editor:
                         and self.fits_scene(w, o["lemma"]) and self.pictured_alike(w, o["lemma"])
                         and self.same_pronouns(o["lemma"], w)
                         and self.person_swap_visible(o["lemma"], w) and self.sexes_fit(k, w)
+                        and not self.mouth_held(o["lemma"], w) and not self.second_place(k, w)
                         and self.of_phrase_fits(k, w) and self.does_what_follows(k, w)
                         and (w not in BODY_PARTS or o["lemma"] in BODY_PARTS)  # "a surf board on a stump": no "a paw"
                         and not self.fixture(w)):  # "a toilet and a seat", "a kitchen area with a stove"

@@ -1670,3 +1670,23 @@ def test_no_person_is_put_in_the_air(graph_of, corpus_of) -> None:
     caption = "A man is standing next to a car."
     negs = made("add-obj", caption, graph_of(caption), words, seeds=30)
     assert negs == {"A man with a hat is standing next to a car."}, negs
+
+
+def test_no_second_place_and_no_person_holding_by_mouth(graph_of, corpus_of) -> None:
+    """"A person on a surfboard in the water" never becomes "on a beach in the water" (two places),
+    though "a person on a surfboard" may become "on a beach"; "a dog holding a frisbee in his mouth"
+    never becomes "a man holding a frisbee in his mouth"."""
+    words = corpus_of(["A person on a surfboard in the water.", "A person on a beach.",
+                       "A person on a boat in the water.", "A person on a beach in the water.", "A person on a surfboard.", "A person on a boat.",
+                       "A surfboard.", "A beach.", "A boat.", "A person in the water."] * 4)
+    caption = "A person on a surfboard in the water."
+    assert made("replace-obj", caption, graph_of(caption), words, seeds=30) == {"A person on a boat in the water."}
+    caption = "A person on a surfboard."
+    assert "A person on a beach." in made("replace-obj", caption, graph_of(caption), words, seeds=30)
+    words = corpus_of(["A dog holding a frisbee in his mouth.", "A man holding a frisbee in his mouth.",
+                       "A dog holding a frisbee.", "A man holding a frisbee.", "A frisbee in a mouth.", "A dog.",
+                       "A man."] * 4)
+    caption = "A dog holding a frisbee in his mouth."
+    assert not any("man" in n for n in made("replace-obj", caption, graph_of(caption), words, seeds=30))
+    caption = "A dog holding a frisbee."
+    assert "A man holding a frisbee." in made("replace-obj", caption, graph_of(caption), words, seeds=30)
