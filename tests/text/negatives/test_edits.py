@@ -1677,8 +1677,9 @@ def test_no_second_place_and_no_person_holding_by_mouth(graph_of, corpus_of) -> 
     though "a person on a surfboard" may become "on a beach"; "a dog holding a frisbee in his mouth"
     never becomes "a man holding a frisbee in his mouth"."""
     words = corpus_of(["A person on a surfboard in the water.", "A person on a beach.",
-                       "A person on a boat in the water.", "A person on a beach in the water.", "A person on a surfboard.", "A person on a boat.",
-                       "A surfboard.", "A beach.", "A boat.", "A person in the water."] * 4)
+                       "A person on a boat in the water.", "A person on a beach in the water.",
+                       "A person on a surfboard.", "A person on a boat.", "A surfboard.", "A beach.", "A boat.",
+                       "A person in the water."] * 4)
     caption = "A person on a surfboard in the water."
     assert made("replace-obj", caption, graph_of(caption), words, seeds=30) == {"A person on a boat in the water."}
     caption = "A person on a surfboard."
