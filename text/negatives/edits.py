@@ -165,6 +165,8 @@ PHOTO_WORDS = {"picture", "photo", "photograph", "image", "shot", "pic", "snapsh
 NO_COLOUR_WORDS = {"monochrome", "sepia", "grayscale", "greyscale"}
 COLOURED = {"colored", "coloured", "multicolored", "multicoloured", "tinted", "hued"}  # "a cream colored vase"
 NOT_ADDED = {"new", "mini", "vast", "enormous", "massive", "gigantic"}
+PARTICLES = {"up", "off", "out", "away", "over", "down"}  # replace-rel: "picking it up" needs its verb
+NEGATIONS = {"not", "n't", "never", "no"}
 WH_WORDS = {"how", "what", "where", "why", "when"}  # "showing a child how to ski": the verb takes a clause
 PLURAL_ONLY = {"people", "men", "women", "children", "folks", "persons", "cattle", "police", "clothes"}
 PLURAL_PEOPLE = PLURAL_ONLY - {"cattle", "clothes"}
@@ -212,6 +214,8 @@ DRESSED_FOR = {"wetsuit": _SURF, "suit": _SURF, "jacket": _SNOW, "coat": _SNOW, 
 # doer nothing more to ride (Editor.second_ride), nor one who rides or plays with a GEAR_KINDS thing
 SPORT_VERBS = {"skiing", "surfing", "snowboarding", "skateboarding", "skating", "surfs", "skis", "skates", "boarding",
                "kayaking", "paddling", "rowing", "sailing", "swimming", "kiteboarding", "windsurfing", "snowboards"}
+# add-obj: where one surfs, skis or rows, nothing stays by one ("a man next to a dog is surfing a wave")
+NEARBY = {"next to", "beside", "near", "by", "behind", "in front of", "alongside"}
 GEAR_KINDS = ("vehicle", "board", "equipment")
 RIDDEN_ANIMALS = {"horse", "elephant", "camel", "pony", "donkey"}
 # what a room, a machine or a dish has in nearly every picture of it, said or not
@@ -661,6 +665,16 @@ class Editor:
         return (len(after) >= 2 and participle(after[0]) and verb_form(after[0]) == "ed"
                 and self.words.as_noun.get(after[1], 0.0) >= 0.5)
 
+    def particle_after(self, end: int) -> bool:
+        """The words from ``end`` on (past the object's name, "of" and the names in its phrase) end
+        the clause in a particle of the verb: "picking a piece of food up"; not "with her umbrella up"."""
+        q = end
+        while q < len(self.tokens) and (self.tokens[q] == "of" or any(
+                x["start"] <= q < x["end"] for x in self.g["objects"])):
+            q += 1
+        return (q < len(self.tokens) and self.tokens[q] in PARTICLES
+                and (q + 1 == len(self.tokens) or not self.tokens[q + 1].isalnum()))
+
     def mouth_held(self, old: str, new: str) -> bool:
         """An animal renamed a person where the caption says a mouth: an animal holds things in it ("a
         dog with a frisbee in his mouth" never becomes "a man with a frisbee in his mouth")."""
@@ -1014,6 +1028,8 @@ class Editor:
     def _replace_rel(self) -> Iterator[Negative | None]:
         """One part of the predicate changes: the verb ("sitting on" -> "standing on") or the
         preposition ("sitting on" -> "sitting under"), never both."""
+        if NEGATIONS & self.token_set:
+            return  # "in front of an umbrella and not under an umbrella": a relation denied is no fact to change
         objs = self.g["objects"]
         for r in self.shuffled(self.g["relations"]):
             written, said = self.tokens[r["start"]:r["end"]], r["predicate"].split()
@@ -1028,6 +1044,8 @@ class Editor:
             end = objs[r["object"]]["end"]
             if end < len(self.tokens) and self.tokens[end] in WH_WORDS:
                 continue  # "showing a child how to ski" never becomes "holding a child how to ski"
+            if r["via"] == "verb" and self.particle_after(end):
+                continue  # "picking a piece of food up" never becomes "eating a piece of food up"
             s, o = objs[r["subject"]]["lemma"], objs[r["object"]]["lemma"]
             if r["via"] == "preposition" and self.open_attachment(r):
                 continue
@@ -1296,6 +1314,7 @@ class Editor:
                         and (preposition not in LOCATIVE or self.worn(dependent)
                              or self.done_there(o, preposition, dependent, after if doing else ""))
                         and not ((settled or said_where) and preposition in LOCATIVE and not self.worn(dependent))
+                        and not (preposition in NEARBY and SPORT_VERBS & self.token_set)
                         and not (determiner == "a" and self.is_plural(o)
                                  and self.one_for_many(preposition, dependent))):
                     h = o["head"]

@@ -1691,3 +1691,31 @@ def test_no_second_place_and_no_person_holding_by_mouth(graph_of, corpus_of) -> 
     assert not any("man" in n for n in made("replace-obj", caption, graph_of(caption), words, seeds=30))
     caption = "A dog holding a frisbee."
     assert "A man holding a frisbee." in made("replace-obj", caption, graph_of(caption), words, seeds=30)
+
+
+def test_no_one_surfing_is_next_to_something(graph_of, corpus_of) -> None:
+    """"A man next to a dog is surfing a big wave": where one surfs, skis or rows, nothing stays by
+    one. A man standing may be next to a dog."""
+    words = corpus_of(["A man next to a dog.", "A man with a hat.", "A man surfing a wave.",
+                       "A man next to a dog surfing a wave.", "A man with a hat surfing a wave.",
+                       "A man surfing with a hat.", "A man surfing next to a dog."] * 3 + ["A man.", "A wave.", "A dog."] * 40)
+    caption = "A man is surfing a wave."
+    assert made("add-obj", caption, graph_of(caption), words, seeds=30) == {"A man with a hat is surfing a wave."}
+    caption = "A man is standing."
+    assert "A man next to a dog is standing." in made("add-obj", caption, graph_of(caption), words, seeds=30)
+
+
+def test_a_verb_with_its_particle_or_denied_keeps_its_verb(graph_of, corpus_of) -> None:
+    """"A woman holding a piece of food up" never becomes "eating a piece of food up": the particle is
+    the verb's. "On a table and not on a chair": a relation denied is no fact to change."""
+    words = corpus_of(["A woman holding a piece of food up.", "A woman eating a piece of food.",
+                       "A woman holding a piece of food.", "A woman holding food up.", "A cat sitting on a table.",
+                       "A cat sitting under a table.", "A cat on a chair.", "A cat sitting on a chair."] * 4)
+    caption = "A woman is holding a piece of food up."
+    assert made("replace-rel", caption, graph_of(caption), words, seeds=30) == set()
+    caption = "A woman is holding a piece of food."
+    assert "A woman is eating a piece of food." in made("replace-rel", caption, graph_of(caption), words, seeds=30)
+    caption = "A cat sitting on a table and not on a chair."
+    assert made("replace-rel", caption, graph_of(caption), words, seeds=30) == set()
+    caption = "A cat sitting on a table."
+    assert made("replace-rel", caption, graph_of(caption), words, seeds=30) == {"A cat sitting under a table."}
