@@ -1698,7 +1698,8 @@ def test_no_one_surfing_is_next_to_something(graph_of, corpus_of) -> None:
     one. A man standing may be next to a dog."""
     words = corpus_of(["A man next to a dog.", "A man with a hat.", "A man surfing a wave.",
                        "A man next to a dog surfing a wave.", "A man with a hat surfing a wave.",
-                       "A man surfing with a hat.", "A man surfing next to a dog."] * 3 + ["A man.", "A wave.", "A dog."] * 40)
+                       "A man surfing with a hat.", "A man surfing next to a dog."] * 3
+                      + ["A man.", "A wave.", "A dog."] * 40)
     caption = "A man is surfing a wave."
     assert made("add-obj", caption, graph_of(caption), words, seeds=30) == {"A man with a hat is surfing a wave."}
     caption = "A man is standing."
