@@ -164,6 +164,7 @@ POSITIONS = {"top", "front", "back", "middle", "edge", "bottom", "end", "side", 
 PHOTO_WORDS = {"picture", "photo", "photograph", "image", "shot", "pic", "snapshot"}
 NO_COLOUR_WORDS = {"monochrome", "sepia", "grayscale", "greyscale"}
 COLOURED = {"colored", "coloured", "multicolored", "multicoloured", "tinted", "hued"}  # "a cream colored vase"
+ONE_SIZE = {"baseball", "softball", "tennis ball", "soccer ball", "football", "basketball", "volleyball", "golf ball"}
 NOT_ADDED = {"new", "mini", "vast", "enormous", "massive", "gigantic"}
 PARTICLES = {"up", "off", "out", "away", "over", "down"}  # replace-rel: "picking it up" needs its verb
 NEGATIONS = {"not", "n't", "never", "no"}
@@ -216,6 +217,7 @@ SPORT_VERBS = {"skiing", "surfing", "snowboarding", "skateboarding", "skating", 
                "kayaking", "paddling", "rowing", "sailing", "swimming", "kiteboarding", "windsurfing", "snowboards"}
 # add-obj: where one surfs, skis or rows, nothing stays by one ("a man next to a dog is surfing a wave")
 NEARBY = {"next to", "beside", "near", "by", "behind", "in front of", "alongside"}
+WAVES = {"wave", "waves"}  # "a man riding a wave": surfing
 GEAR_KINDS = ("vehicle", "board", "equipment")
 RIDDEN_ANIMALS = {"horse", "elephant", "camel", "pony", "donkey"}
 # what a room, a machine or a dish has in nearly every picture of it, said or not
@@ -675,6 +677,17 @@ class Editor:
         return (q < len(self.tokens) and self.tokens[q] in PARTICLES
                 and (q + 1 == len(self.tokens) or not self.tokens[q + 1].isalnum()))
 
+    def still_one_of_the_others(self, old: str, new: str) -> bool:
+        """"Several giraffes and other animals" never becomes "several men and other animals": where the
+        caption names "other" things of a kind the object is of, the new noun is of it too."""
+        for q, t in enumerate(self.tokens[:-1]):
+            if t in ("other", "another"):
+                kind = self.tokens[q + 1]
+                kind = kind[:-1] if kind.endswith("s") and self.words.objects[kind[:-1]] else kind
+                if kind != old and self.kind(old, (kind,)) is not None and self.kind(new, (kind,)) is None:
+                    return False
+        return True
+
     def mouth_held(self, old: str, new: str) -> bool:
         """An animal renamed a person where the caption says a mouth: an animal holds things in it ("a
         dog with a frisbee in his mouth" never becomes "a man with a frisbee in his mouth")."""
@@ -694,7 +707,8 @@ class Editor:
         whatever the parser relates it to: "several motor scooters parked in a row" never becomes
         "several paintings parked", nor "a teddy bear sitting at a desk" "a pencil sitting". After
         the object of a preposition it is most often said of another thing ("a man on a beach
-        surfing", "two people posing on a mountain wearing skis")."""
+        surfing", "two people posing on a mountain wearing skis"); a person or an animal renamed one
+        of its kind does what it did."""
         h = self.g["objects"][k]["head"] + 1
         verb = self.tokens[h] if h < len(self.tokens) else ""
         if not participle(verb) or self.words.as_noun.get(verb, 0.0) >= 0.5:  # "a bird on a building"
@@ -702,6 +716,9 @@ class Editor:
         placed = (r["via"] == "preposition" or " " in r["predicate"] for r in self.relations_of(k) if r["object"] == k)
         if any(placed):
             return True
+        kind = self.kind(self.g["objects"][k]["lemma"], ("person", "animal"))
+        if kind is not None and self.kind(new, (kind,)) == kind:
+            return True  # what one person or animal does another may: "men kitboarding", "women kitboarding"
         return self.words.verb_subjects[(new, verb)] > 0
 
     def other_end(self, r: dict[str, Any], k: int) -> dict[str, Any]:
@@ -991,6 +1008,7 @@ class Editor:
                         and self.same_pronouns(o["lemma"], w)
                         and self.person_swap_visible(o["lemma"], w) and self.sexes_fit(k, w)
                         and not self.mouth_held(o["lemma"], w) and not self.second_place(k, w)
+                        and self.still_one_of_the_others(o["lemma"], w)
                         and self.of_phrase_fits(k, w) and self.does_what_follows(k, w)
                         and (w not in BODY_PARTS or o["lemma"] in BODY_PARTS)  # "a surf board on a stump": no "a paw"
                         and not self.fixture(w)):  # "a toilet and a seat", "a kitchen area with a stove"
@@ -1236,6 +1254,8 @@ class Editor:
             # a colour said of a person reads as skin or race ("a black child", "white man"), not as what it wears
             kinds = [k for k in ADD_KINDS if k not in have
                      and not (k == "color" and (monochrome or person or self.coat_coloured(o)))]
+            if o["lemma"] in ONE_SIZE:  # "a little baseball": a sport's ball has its size
+                kinds = [k for k in kinds if k != "size"]
             if not self.words.countable(o["lemma"]) or o["lemma"] in BODY_PARTS:  # "little traffic", "big snow":
                 kinds = [k for k in kinds if k != "size"]  # how much, not how big; "a large shaved head": rude
             if self.before_participle(o):  # a size reads as of the whole ("a small tree lined street"), a colour
@@ -1314,7 +1334,7 @@ class Editor:
                         and (preposition not in LOCATIVE or self.worn(dependent)
                              or self.done_there(o, preposition, dependent, after if doing else ""))
                         and not ((settled or said_where) and preposition in LOCATIVE and not self.worn(dependent))
-                        and not (preposition in NEARBY and SPORT_VERBS & self.token_set)
+                        and not (preposition in NEARBY and (SPORT_VERBS | WAVES) & self.token_set)
                         and not (determiner == "a" and self.is_plural(o)
                                  and self.one_for_many(preposition, dependent))):
                     h = o["head"]

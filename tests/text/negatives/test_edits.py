@@ -1613,6 +1613,9 @@ def test_a_renamed_thing_still_does_what_follows_its_name(graph_of, corpus_of) -
     assert made("replace-obj", caption, graph_of(caption), words, seeds=20) == {"A truck parked."}
     caption = "A man on a bench smiling."
     assert "A man on a chair smiling." in made("replace-obj", caption, graph_of(caption), words, seeds=20)
+    words = corpus_of(["A man kitboarding.", "A woman.", "A man.", "A kitboarding man.", "A kitboarding woman."] * 4)
+    caption = "A man kitboarding."  # what a man does a woman may, though no caption says it of one
+    assert "A woman kitboarding." in made("replace-obj", caption, graph_of(caption), words, seeds=20)
 
 
 def test_no_look_of_what_names_a_view_or_a_cover(graph_of, corpus_of) -> None:
@@ -1720,3 +1723,28 @@ def test_a_verb_with_its_particle_or_denied_keeps_its_verb(graph_of, corpus_of) 
     assert made("replace-rel", caption, graph_of(caption), words, seeds=30) == set()
     caption = "A cat sitting on a table."
     assert made("replace-rel", caption, graph_of(caption), words, seeds=30) == {"A cat sitting under a table."}
+
+
+def test_the_others_stay_others_a_ball_keeps_its_size_and_no_one_riding_a_wave_is_next_to_something(
+        graph_of, corpus_of) -> None:
+    """"A giraffe and other animals" never becomes "a man and other animals"; "a pitcher throws a
+    little baseball": a sport's ball has its size (a ball may be big or little); "a man next to a
+    dog riding a wave": riding a wave is surfing."""
+    words = corpus_of(["A giraffe and other animals in a field.", "A zebra and other animals in a field.",
+                       "A man and other animals in a field.", "A giraffe in a field.", "A zebra in a field.",
+                       "A man in a field.", "A little baseball.", "A big baseball.", "A white baseball.",
+                       "A red baseball.", "A little ball.", "A big ball.", "A white ball.", "A red ball."] * 4)
+    caption = "A giraffe and other animals in a field."
+    assert not any("man" in n for n in made("replace-obj", caption, graph_of(caption), words, seeds=30))
+    caption = "A giraffe in a field."
+    assert "A man in a field." in made("replace-obj", caption, graph_of(caption), words, seeds=30)
+    caption = "A pitcher throws a baseball."
+    negs = made("add-att", caption, graph_of(caption), words, seeds=30)
+    assert "A pitcher throws a white baseball." in negs and not any("little" in n or "big" in n for n in negs), negs
+    caption = "A pitcher throws a ball."
+    assert "A pitcher throws a little ball." in made("add-att", caption, graph_of(caption), words, seeds=30)
+    words = corpus_of(["A man riding a wave.", "A man next to a dog.", "A man with a hat.",
+                       "A man next to a dog riding a wave.", "A man with a hat riding a wave.",
+                       "A man riding with a hat.", "A man riding next to a dog."] * 3 + ["A man.", "A wave.", "A dog."] * 40)
+    caption = "A man is riding a wave."
+    assert made("add-obj", caption, graph_of(caption), words, seeds=30) == {"A man with a hat is riding a wave."}

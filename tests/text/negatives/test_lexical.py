@@ -22,6 +22,7 @@ from text.negatives.lexical import coreferent_pairs, relation
     ("enclosure", "pasture", "hyponym"),  # horses in a pasture are in an enclosure
     ("with", "under", "synonym"),  # "a woman with / under an umbrella"
     ("pull", "move", "hypernym"),  # "pulling a suitcase" moves it
+    ("drizzle", "rain", "synonym"),  # "people stand in the drizzle" / "in the rain"
 ])
 def test_curated_relations(a, b, expected) -> None:
     assert relation(a, b, frozenset(), embeddings=False) == expected
