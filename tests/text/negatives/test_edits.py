@@ -1745,6 +1745,7 @@ def test_the_others_stay_others_a_ball_keeps_its_size_and_no_one_riding_a_wave_i
     assert "A pitcher throws a little ball." in made("add-att", caption, graph_of(caption), words, seeds=30)
     words = corpus_of(["A man riding a wave.", "A man next to a dog.", "A man with a hat.",
                        "A man next to a dog riding a wave.", "A man with a hat riding a wave.",
-                       "A man riding with a hat.", "A man riding next to a dog."] * 3 + ["A man.", "A wave.", "A dog."] * 40)
+                       "A man riding with a hat.", "A man riding next to a dog."] * 3
+                      + ["A man.", "A wave.", "A dog."] * 40)
     caption = "A man is riding a wave."
     assert made("add-obj", caption, graph_of(caption), words, seeds=30) == {"A man with a hat is riding a wave."}
