@@ -164,7 +164,9 @@ POSITIONS = {"top", "front", "back", "middle", "edge", "bottom", "end", "side", 
 PHOTO_WORDS = {"picture", "photo", "photograph", "image", "shot", "pic", "snapshot"}
 NO_COLOUR_WORDS = {"monochrome", "sepia", "grayscale", "greyscale"}
 COLOURED = {"colored", "coloured", "multicolored", "multicoloured", "tinted", "hued"}  # "a cream colored vase"
-ONE_SIZE = {"baseball", "softball", "tennis ball", "soccer ball", "football", "basketball", "volleyball", "golf ball"}
+# add-att: compounds that are no kind of their last word take none of its colours ("a yellow hot dog":
+# yellow dogs), only their own
+NOT_ITS_HEAD = {"hot dog", "corn dog", "chili dog"}
 NOT_ADDED = {"new", "mini", "vast", "enormous", "massive", "gigantic"}
 PARTICLES = {"up", "off", "out", "away", "over", "down"}  # replace-rel: "picking it up" needs its verb
 NEGATIONS = {"not", "n't", "never", "no"}
@@ -1254,8 +1256,6 @@ class Editor:
             # a colour said of a person reads as skin or race ("a black child", "white man"), not as what it wears
             kinds = [k for k in ADD_KINDS if k not in have
                      and not (k == "color" and (monochrome or person or self.coat_coloured(o)))]
-            if o["lemma"] in ONE_SIZE:  # "a little baseball": a sport's ball has its size
-                kinds = [k for k in kinds if k != "size"]
             if not self.words.countable(o["lemma"]) or o["lemma"] in BODY_PARTS:  # "little traffic", "big snow":
                 kinds = [k for k in kinds if k != "size"]  # how much, not how big; "a large shaved head": rude
             if self.before_participle(o):  # a size reads as of the whole ("a small tree lined street"), a colour
@@ -1272,7 +1272,9 @@ class Editor:
                        if w not in NOT_ADDED and self.words.takes(o["lemma"], w) >= least
                        and (kind in self.cats.scales or all(self.words.takes(x, w) >= least for x in heads))
                        and not (person and kind == "size" and w not in PERSON_SIZES)
-                       and not (w in LIVING_AGES and not animate)]
+                       and not (w in LIVING_AGES and not animate)
+                       and not (kind == "color" and o["lemma"] in NOT_ITS_HEAD
+                                and not self.words.noun_attributes[(o["lemma"], w)])]
             for w, kind in self.shuffled(options):  # the dearer checks only for the options tried
                 if (self.words.as_attribute.get(w, 0.0) < RELIABLE or any(self.related(a, w) for a in o["attributes"])
                         or self.usual(o["lemma"], w, kind)):  # "a yellow banana": most likely true of the image

@@ -1553,6 +1553,12 @@ def test_a_hot_dog_is_no_dog(graph_of, corpus_of) -> None:
     negs = made("add-att", caption, graph_of(caption), words, seeds=30)
     assert "A young dog next to a hot dog." in negs, negs
     assert not any("young hot dog" in n for n in negs), negs
+    # nor a dog's colour: "a yellow hot dog" (its mustard is)
+    words = corpus_of(["A yellow dog.", "A brown dog.", "A black dog.", "A white dog.", "A hot dog.",
+                       "A large hot dog.", "A small hot dog."] * 4)
+    caption = "A man eating a hot dog."
+    negs = made("add-att", caption, graph_of(caption), words, seeds=30)
+    assert "A man eating a large hot dog." in negs and not any("yellow" in n or "brown" in n for n in negs), negs
 
 
 def test_no_look_of_a_thing_whose_colour_or_skin_is_said(graph_of, corpus_of) -> None:
@@ -1725,24 +1731,16 @@ def test_a_verb_with_its_particle_or_denied_keeps_its_verb(graph_of, corpus_of) 
     assert made("replace-rel", caption, graph_of(caption), words, seeds=30) == {"A cat sitting under a table."}
 
 
-def test_the_others_stay_others_a_ball_keeps_its_size_and_no_one_riding_a_wave_is_next_to_something(
-        graph_of, corpus_of) -> None:
-    """"A giraffe and other animals" never becomes "a man and other animals"; "a pitcher throws a
-    little baseball": a sport's ball has its size (a ball may be big or little); "a man next to a
-    dog riding a wave": riding a wave is surfing."""
+def test_the_others_stay_others_and_no_one_riding_a_wave_is_next_to_anything(graph_of, corpus_of) -> None:
+    """"A giraffe and other animals" never becomes "a man and other animals"; "a man next to a dog
+    riding a wave": riding a wave is surfing."""
     words = corpus_of(["A giraffe and other animals in a field.", "A zebra and other animals in a field.",
                        "A man and other animals in a field.", "A giraffe in a field.", "A zebra in a field.",
-                       "A man in a field.", "A little baseball.", "A big baseball.", "A white baseball.",
-                       "A red baseball.", "A little ball.", "A big ball.", "A white ball.", "A red ball."] * 4)
+                       "A man in a field."] * 4)
     caption = "A giraffe and other animals in a field."
     assert not any("man" in n for n in made("replace-obj", caption, graph_of(caption), words, seeds=30))
     caption = "A giraffe in a field."
     assert "A man in a field." in made("replace-obj", caption, graph_of(caption), words, seeds=30)
-    caption = "A pitcher throws a baseball."
-    negs = made("add-att", caption, graph_of(caption), words, seeds=30)
-    assert "A pitcher throws a white baseball." in negs and not any("little" in n or "big" in n for n in negs), negs
-    caption = "A pitcher throws a ball."
-    assert "A pitcher throws a little ball." in made("add-att", caption, graph_of(caption), words, seeds=30)
     words = corpus_of(["A man riding a wave.", "A man next to a dog.", "A man with a hat.",
                        "A man next to a dog riding a wave.", "A man with a hat riding a wave.",
                        "A man riding with a hat.", "A man riding next to a dog."] * 3
