@@ -716,7 +716,7 @@ class Editor:
         if not participle(verb) or self.words.as_noun.get(verb, 0.0) >= 0.5:  # "a bird on a building"
             return True
         placed = (r["via"] == "preposition" or " " in r["predicate"] for r in self.relations_of(k) if r["object"] == k)
-        if any(placed):
+        if any(placed) and not self.before_participle(self.g["objects"][k]):  # "a leaf filled tree": leaves fill
             return True
         kind = self.kind(self.g["objects"][k]["lemma"], ("person", "animal"))
         if kind is not None and self.kind(new, (kind,)) == kind:

@@ -1619,6 +1619,15 @@ def test_a_renamed_thing_still_does_what_follows_its_name(graph_of, corpus_of) -
     assert made("replace-obj", caption, graph_of(caption), words, seeds=20) == {"A truck parked."}
     caption = "A man on a bench smiling."
     assert "A man on a chair smiling." in made("replace-obj", caption, graph_of(caption), words, seeds=20)
+    words = corpus_of(["A bird on top of a leaf filled tree.", "A bird on top of a flower filled tree.",
+                       "A leaf filled tree.", "A flower filled tree.", "A bird on top of a brush.",
+                       "A bird on top of a leaf.", "A bird on top of a flower.", "A brush by a tree.",
+                       "A tree filled with brush."] * 4)
+    caption = "A bird on top of a leaf filled tree."  # what fills the next thing is what the corpus says fills
+    negs = made("replace-obj", caption, graph_of(caption), words, seeds=30)
+    assert negs == {"A bird on top of a flower filled tree."}, negs
+    caption = "A bird on top of a leaf."
+    assert "A bird on top of a brush." in made("replace-obj", caption, graph_of(caption), words, seeds=30)
     words = corpus_of(["A man kitboarding.", "A woman.", "A man.", "A kitboarding man.", "A kitboarding woman."] * 4)
     caption = "A man kitboarding."  # what a man does a woman may, though no caption says it of one
     assert "A woman kitboarding." in made("replace-obj", caption, graph_of(caption), words, seeds=20)
