@@ -1713,13 +1713,15 @@ def test_no_second_place_and_no_person_holding_by_mouth(graph_of, corpus_of) -> 
 
 def test_no_one_surfing_is_next_to_something(graph_of, corpus_of) -> None:
     """"A man next to a dog is surfing a big wave": where one surfs, skis or rows, nothing stays by
-    one. A man standing may be next to a dog."""
-    words = corpus_of(["A man next to a dog.", "A man with a hat.", "A man surfing a wave.",
-                       "A man next to a dog surfing a wave.", "A man with a hat surfing a wave.",
-                       "A man surfing with a hat.", "A man surfing next to a dog."] * 3
-                      + ["A man.", "A wave.", "A dog."] * 40)
-    caption = "A man is surfing a wave."
-    assert made("add-obj", caption, graph_of(caption), words, seeds=30) == {"A man with a hat is surfing a wave."}
+    one; riding a wave is surfing. A man standing may be next to a dog."""
+    for doing in ("surfing", "riding"):
+        words = corpus_of([f"A man {doing} a wave.", "A man next to a dog.", "A man with a hat.",
+                           f"A man next to a dog {doing} a wave.", f"A man with a hat {doing} a wave.",
+                           f"A man {doing} with a hat.", f"A man {doing} next to a dog."] * 3
+                          + ["A man.", "A wave.", "A dog."] * 40)
+        caption = f"A man is {doing} a wave."
+        negs = made("add-obj", caption, graph_of(caption), words, seeds=30)
+        assert negs == {f"A man with a hat is {doing} a wave."}, negs
     caption = "A man is standing."
     assert "A man next to a dog is standing." in made("add-obj", caption, graph_of(caption), words, seeds=30)
 
@@ -1740,9 +1742,8 @@ def test_a_verb_with_its_particle_or_denied_keeps_its_verb(graph_of, corpus_of) 
     assert made("replace-rel", caption, graph_of(caption), words, seeds=30) == {"A cat sitting under a table."}
 
 
-def test_the_others_stay_others_and_no_one_riding_a_wave_is_next_to_anything(graph_of, corpus_of) -> None:
-    """"A giraffe and other animals" never becomes "a man and other animals"; "a man next to a dog
-    riding a wave": riding a wave is surfing."""
+def test_the_others_stay_others(graph_of, corpus_of) -> None:
+    """"A giraffe and other animals" never becomes "a man and other animals"."""
     words = corpus_of(["A giraffe and other animals in a field.", "A zebra and other animals in a field.",
                        "A man and other animals in a field.", "A giraffe in a field.", "A zebra in a field.",
                        "A man in a field."] * 4)
@@ -1750,9 +1751,3 @@ def test_the_others_stay_others_and_no_one_riding_a_wave_is_next_to_anything(gra
     assert not any("man" in n for n in made("replace-obj", caption, graph_of(caption), words, seeds=30))
     caption = "A giraffe in a field."
     assert "A man in a field." in made("replace-obj", caption, graph_of(caption), words, seeds=30)
-    words = corpus_of(["A man riding a wave.", "A man next to a dog.", "A man with a hat.",
-                       "A man next to a dog riding a wave.", "A man with a hat riding a wave.",
-                       "A man riding with a hat.", "A man riding next to a dog."] * 3
-                      + ["A man.", "A wave.", "A dog."] * 40)
-    caption = "A man is riding a wave."
-    assert made("add-obj", caption, graph_of(caption), words, seeds=30) == {"A man with a hat is riding a wave."}
