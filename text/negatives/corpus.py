@@ -53,7 +53,7 @@ def mounted(predicate: str) -> bool:
     return words[:1] == ["ride"] and (len(words) == 1 or words[1] in ("on", "in", "atop", "inside"))
 
 
-def participle(word: str) -> bool:
+def participle_form(word: str) -> bool:
     """An -ing or -ed word ("parked", "sitting"), which right after a noun is most often said of it."""
     return word.isalpha() and word not in SHORT_FORMS and verb_form(word) in ("ing", "ed")
 
@@ -340,7 +340,7 @@ class CorpusWords:
                     plural_names[(o["lemma"], o["name"].lower())] += 1
                 if 0 <= o["head"] < len(tokens):
                     heads[tokens[o["head"]]] += 1
-                    if o["head"] + 1 < len(tokens) and participle(tokens[o["head"] + 1]):
+                    if o["head"] + 1 < len(tokens) and participle_form(tokens[o["head"] + 1]):
                         verb_subjects[(o["lemma"], tokens[o["head"] + 1])] += 1
                     before = tokens[o["start"]:o["head"]]
                     modifier_order.update(zip(before, before[1:], strict=False))

@@ -58,7 +58,7 @@ from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Any
 
-from text.negatives.corpus import CorpusWords, mounted, of_another, of_head, participle, verb_form
+from text.negatives.corpus import CorpusWords, mounted, of_another, of_head, participle_form, verb_form
 from text.negatives.lexical import relation
 from text.negatives.words import IRREGULAR_PLURALS, Categories, article_for, match_case, plural
 
@@ -666,7 +666,7 @@ class Editor:
         after = self.tokens[o["head"] + 1:o["head"] + 4]
         if after[:1] == ["-"]:
             after = after[1:]
-        return (len(after) >= 2 and participle(after[0]) and verb_form(after[0]) == "ed"
+        return (len(after) >= 2 and participle_form(after[0]) and verb_form(after[0]) == "ed"
                 and self.words.as_noun.get(after[1], 0.0) >= 0.5)
 
     def particle_after(self, end: int) -> bool:
@@ -713,7 +713,7 @@ class Editor:
         of its kind does what it did."""
         h = self.g["objects"][k]["head"] + 1
         verb = self.tokens[h] if h < len(self.tokens) else ""
-        if not participle(verb) or self.words.as_noun.get(verb, 0.0) >= 0.5:  # "a bird on a building"
+        if not participle_form(verb) or self.words.as_noun.get(verb, 0.0) >= 0.5:  # "a bird on a building"
             return True
         placed = (r["via"] == "preposition" or " " in r["predicate"] for r in self.relations_of(k) if r["object"] == k)
         if any(placed) and not self.before_participle(self.g["objects"][k]):  # "a leaf filled tree": leaves fill
@@ -1324,6 +1324,7 @@ class Editor:
             doing = self.participle(after)  # the host does something: "a person snowboarding down a hill"
             # "... playing outside": in no car; "paddle boarding", "skiing": where the sport is
             said_where = bool(WHERE_WORDS & set(self.tokens[o["end"]:]) or SPORT_VERBS & self.token_set)
+            surfing = bool((SPORT_VERBS | WAVES) & self.token_set)  # nothing stays by one who surfs
             for preposition, determiner, dependent in self.words.attachments(o["lemma"]):
                 if (determiner and self.new_object(dependent) and self.fits_scene(dependent, o["lemma"])
                         and not self.there_anyway(o["lemma"], dependent)
@@ -1336,7 +1337,7 @@ class Editor:
                         and (preposition not in LOCATIVE or self.worn(dependent)
                              or self.done_there(o, preposition, dependent, after if doing else ""))
                         and not ((settled or said_where) and preposition in LOCATIVE and not self.worn(dependent))
-                        and not (preposition in NEARBY and (SPORT_VERBS | WAVES) & self.token_set)
+                        and not (preposition in NEARBY and surfing)
                         and not (determiner == "a" and self.is_plural(o)
                                  and self.one_for_many(preposition, dependent))):
                     h = o["head"]
