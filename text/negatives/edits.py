@@ -55,11 +55,11 @@ import random
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any
 
 from text.negatives.corpus import CorpusWords, mounted, of_another, of_head, participle_form, verb_form
-from text.negatives.lexical import relation
+from text.negatives.lexical import Pairs, relation
 from text.negatives.words import IRREGULAR_PLURALS, Categories, article_for, match_case, plural
 
 Graph = dict[str, Any]
@@ -891,8 +891,7 @@ class Editor:
 
     def kind(self, lemma: str, kinds: Sequence[str]) -> str | None:
         """The first of ``kinds`` the noun is or is below in the curated hypernyms ("man": "person")."""
-        below = ("same", "hyponym")
-        return next((k for k in kinds if relation(k, lemma, self.words.coreferent, embeddings=False) in below), None)
+        return _kind(lemma, tuple(kinds), self.words.coreferent)
 
     def one_for_many(self, preposition: str, dependent: str) -> bool:
         """One thing had, worn or ridden by many at once: "men with a beard", "two men in a costume",
@@ -1349,10 +1348,18 @@ class Editor:
                     yield neg and _with_changed(neg, [(x, dependent) for x in self.lemmas], [f"o:{dependent}"])
 
 
+@lru_cache(maxsize=4096)
 def held_by(predicate: str) -> str | None:
     """The preposition of :data:`HELD_BY` the predicate ends in ("sit on top of": "on top of")."""
     longest_first = sorted(HELD_BY, key=len, reverse=True)
     return next((h for h in longest_first if predicate == h or predicate.endswith(" " + h)), None)
+
+
+@lru_cache(maxsize=100_000)
+def _kind(lemma: str, kinds: tuple[str, ...], corpus: Pairs) -> str | None:
+    """:meth:`Editor.kind`, remembered across captions: the stage asks it of the same few hundred
+    nouns a million times."""
+    return next((k for k in kinds if relation(k, lemma, corpus, embeddings=False) in ("same", "hyponym")), None)
 
 
 def misread_objects(graph: Graph) -> set[int]:

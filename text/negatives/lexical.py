@@ -77,6 +77,7 @@ def shipped_pairs() -> Pairs:
     return frozenset(frozenset(p) for p in json.loads(SHIPPED_PAIRS.read_text(encoding="utf-8"))["pairs"])
 
 
+@lru_cache(maxsize=400_000)  # asked millions of times of the same pairs by the stage's edits
 def relation(a: str, b: str, corpus: Pairs | None = None, embeddings: bool = True) -> str | None:
     """How ``b`` relates to ``a``: ``"same"``, ``"synonym"``, ``"hypernym"`` (b is broader),
     ``"hyponym"`` (b is narrower), ``"coreferent"`` (the corpus uses both for one thing),
@@ -88,7 +89,6 @@ def relation(a: str, b: str, corpus: Pairs | None = None, embeddings: bool = Tru
     return _relation(a.lower().strip(), b.lower().strip(), shipped_pairs() if corpus is None else corpus, embeddings)
 
 
-@lru_cache(maxsize=200_000)
 def _relation(a: str, b: str, corpus: Pairs, embeddings: bool) -> str | None:
     known = _without_embeddings(a, b, corpus)
     if known is not UNDECIDED:
