@@ -1281,6 +1281,8 @@ class Editor:
                 p = self.insertion_point(o, kind)
                 if not self.clean_insertion(p, o, kind) or self.splits_phrase(o, p) or self.implied(o, p, w):
                     continue
+                if any(x["end"] == p for x in self.g["objects"]) and tokens[p - 1].lower() not in DETERMINERS:
+                    continue  # inside a compound read as two things: no "a traffic light green pole"
                 if p > 0 and tokens[p - 1].lower() in NUMBERS - {"one"} and not self.written_plural(o):
                     continue  # "a four way stop sign": a number before a singular belongs to a compound
                 if p == 0 and tokens[0][:1].isupper() and tokens[0][1:].islower():  # "Children ..." -> "Small children ..."

@@ -1751,3 +1751,19 @@ def test_the_others_stay_others(graph_of, corpus_of) -> None:
     assert not any("man" in n for n in made("replace-obj", caption, graph_of(caption), words, seeds=30))
     caption = "A giraffe in a field."
     assert "A man in a field." in made("replace-obj", caption, graph_of(caption), words, seeds=30)
+
+
+def test_no_look_inside_a_compound_read_as_two_things(graph_of, corpus_of) -> None:
+    """The parser reads "traffic light pole" as a traffic light and a pole: a colour goes before the
+    whole name ("a black traffic light pole"), never between its nouns ("a traffic light green pole")."""
+    colours = ("green", "black", "red", "white", "blue", "yellow", "gray", "silver")
+    # "light" stands before colours ("light blue"), so a colour may follow it where it is no noun
+    words = corpus_of([f"A {c} {x}." for c in colours for x in ("pole", "traffic light")] * 2
+                      + ["A light blue shirt.", "A light green car.", "A light gray cat."] * 4)
+    caption = "A boy swings from a traffic light pole."
+    graph = graph_of(caption)
+    assert {o["lemma"] for o in graph["objects"]} >= {"traffic light", "pole"}, graph["objects"]
+    # careful editors insert nothing where the parser guessed a relation, as it does here
+    negs = {n.text for s in range(30) for n in EDITS["add-att"](Editor(caption, graph, CATS, words, random.Random(s),
+                                                                      careful=False))}
+    assert negs and not any("light green" in n or "light black" in n or "light tall" in n for n in negs), negs
