@@ -690,6 +690,12 @@ class Editor:
                     return False
         return True
 
+    def one_of_the_others(self, o: dict[str, Any]) -> bool:
+        """The object is named after "other" or "another": it is of the kind of a thing named before
+        ("a pocketknife and other items", never "other vegetables"; "a man and another man")."""
+        span = self.name_span(o)
+        return span is not None and span[0] > 0 and self.tokens[span[0] - 1].lower() in ("other", "another")
+
     def mouth_held(self, old: str, new: str) -> bool:
         """An animal renamed a person where the caption says a mouth: an animal holds things in it ("a
         dog with a frisbee in his mouth" never becomes "a man with a frisbee in his mouth")."""
@@ -996,7 +1002,8 @@ class Editor:
         twice = {x for x, n in self.named.items() if n > 1} if alike else set()
         objs = [(k, o) for k, o in enumerate(self.g["objects"]) if k not in self.unsure
                 and self.name_span(o) is not None and self.number_said(o) and self.edited_noun(o)
-                and self.tokens[o["head"]] not in STAND_INS and o["lemma"] not in twice and not self.noun_after(o)]
+                and self.tokens[o["head"]] not in STAND_INS and o["lemma"] not in twice and not self.noun_after(o)
+                and not self.one_of_the_others(o)]
         for k, o in self.shuffled(objs):
             kind = self.cats.kind_of(o["lemma"], "objects")
             pool = list(self.words.neighbours.get(o["lemma"], ())) + list(self.cats.objects.get(kind, ()) if kind else ())
