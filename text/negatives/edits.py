@@ -76,6 +76,7 @@ RELIABLE = 0.7  # a replacement the parser reads in its role at least this often
 # under a banana in 14 % of its captions, the road under a car in 8 %, the table of a keyboard in 10 %
 USUAL = 0.15
 USUAL_WITH_THINGS = 0.07
+PICTURED_ANYWAY = 0.2  # ... or the captions of this share of the host's pictures name it: "a sign on a pole"
 COMMON = 10  # ... or with another object of the caption named at least this often
 SWAPPED_SHARE = 0.2  # swap-obj: the corpus says the swapped triple at least this often as the original
 # replace-rel: a new verb's (subject, predicate, object) said at least this often in the corpus; once
@@ -787,7 +788,8 @@ class Editor:
         or furniture and that object a thing, in :data:`USUAL_WITH_THINGS` of them (the table under a
         keyboard, the kitchen of a burrito go unsaid more often than what a person is near); a place,
         in that share of their pictures (:meth:`CorpusWords.pictured_with`: a place is what one
-        caption of a picture most often leaves to the others); or the thing a verb of the caption is
+        caption of a picture most often leaves to the others); anything, in :data:`PICTURED_ANYWAY`
+        of their pictures ("a sign on a pole", "a cake on a plate"); or the thing a verb of the caption is
         named for ("a person on a snowboard snowboarding")."""
         words = self.words
         support = self.is_place(dependent) or self.kind(dependent, ("furniture",)) is not None
@@ -798,7 +800,7 @@ class Editor:
             share = USUAL_WITH_THINGS if support and not self.is_animate(x) else USUAL
             if place:  # one caption of a giraffe's picture seldom names its field, its five often do
                 return words.pictured_with(x, dependent) >= share
-            return words.together(x, dependent) >= share * words.objects[x]
+            return words.together(x, dependent) >= share * words.objects[x] or words.pictured_with(x, dependent) >= PICTURED_ANYWAY
 
         head = host.rsplit(" ", 1)[-1]  # "a cake plate on a table": a plate's table
         if usual(host) or any(words.objects[x] >= COMMON and usual(x) for x in self.lemmas | {head}):

@@ -672,6 +672,12 @@ def test_an_added_place_is_not_one_the_pictures_of_the_host_have_anyway(graph_of
     words = corpus_of([c for captions in images for c in captions], per_image=2)
     caption = "A giraffe standing."
     assert made("add-obj", caption, graph_of(caption), words) == {"A giraffe near a fence standing."}
+    # so with a thing: one caption in eight names a sign's pole, the captions of a quarter of its pictures do
+    images = [["A sign on a pole.", "A red sign."]] * 5 + [["A sign near a car.", "A red sign."]] * 2
+    images += [["A red sign.", "A sign standing."]] * 13
+    words = corpus_of([c for captions in images for c in captions], per_image=2)
+    caption = "A sign standing."
+    assert made("add-obj", caption, graph_of(caption), words) == {"A sign near a car standing."}
 
 
 def test_a_place_named_by_a_compound_is_a_place(graph_of, corpus_of) -> None:
