@@ -258,7 +258,8 @@ SHADOWS = {"shade", "shadow", "shadows"}  # replace-rel: what one is in or under
 LOCATIVE = {"in", "on", "at", "inside", "into", "onto", "through", "along", "across", "around", "outside", "atop"}
 # what many people or animals are not all on or with at once ("two men on a horse", "men with a beard")
 RIDDEN_KINDS = ("vehicle", "animal", "board")
-RIDING_VERBS = {"surfing", "surfs", "skating", "skiing", "snowboarding", "skateboarding"}  # as "riding"
+RIDING_VERBS = {"surfing", "surfs", "skating", "skiing", "snowboarding", "skateboarding", "pedaling", "pedalling",
+                "peddling", "biking", "cycling"}  # as "riding"
 # how a path is taken, not where: "walks down / along / on the street" all hold of one picture
 PATH_PREPOSITIONS = {"down", "along", "up", "on", "around"}
 # where something goes, not where it is: only a verb that moves takes one ("a ball to its mouth",

@@ -1683,6 +1683,11 @@ def test_one_surfing_on_a_board_is_on_it(graph_of, corpus_of) -> None:
     assert made("replace-rel", caption, graph_of(caption), words, seeds=30) == set()
     caption = "A man on a surfboard near a wave."
     assert "A man near a surfboard near a wave." in made("replace-rel", caption, graph_of(caption), words, seeds=30)
+    # so does pedaling: "a man next to a bicycle pedaling down a street" is no one's picture
+    words = corpus_of(["A man on a bicycle.", "A man near a bicycle.", "A man next to a bicycle.",
+                       "A man pedaling down a street."] * 4)
+    caption = "A man on a bicycle pedaling down a street."
+    assert made("replace-rel", caption, graph_of(caption), words, seeds=30) == set()
 
 
 def test_no_person_is_put_in_the_air(graph_of, corpus_of) -> None:
