@@ -368,6 +368,8 @@ class Editor:
         the parser."""
         if word in self.lemmas or " " in word or word in GENERIC or self.words.as_noun.get(word, 0.0) < RELIABLE:
             return False
+        if self.cats.kind_of(word, "attributes") is not None and self.cats.kind_of(word, "objects") is None:
+            return False  # the parser's misreading of a look: "jumping off a ramp" never becomes "off a snowy"
         if word in self.token_set or plural(word) in self.token_set:
             return False
         return not any(self.related(x, word) for x in self.lemmas | ({replacing} if replacing else set()))
@@ -384,12 +386,12 @@ class Editor:
         return (first, h) if first == 0 or self.before_name(self.tokens[first - 1]) else None
 
     def noun_after(self, o: dict[str, Any]) -> bool:
-        """The object's head is followed by a noun no object is headed by: the parser took the first
-        word of a compound for the thing ("two doughnut holes" read as doughnuts), and replacing it
-        would write "two fruits holes"."""
+        """The object's head is followed by a noun: the first word of a compound the parser took
+        for the thing ("two doughnut holes" read as doughnuts) or for a thing of its own ("a zebra
+        suitcase" read as a zebra and a suitcase); replacing it would write "two fruits holes", "a
+        woman suitcase"."""
         h = o["head"] + 1
-        return (h < len(self.tokens) and self.words.as_noun.get(self.tokens[h], 0.0) >= 0.5
-                and all(x["head"] != h for x in self.g["objects"]))
+        return h < len(self.tokens) and self.words.as_noun.get(self.tokens[h], 0.0) >= 0.5
 
     def single_word(self, o: dict[str, Any]) -> bool:
         """A one-word name whose head has nothing noun-like before it ("lounge chairs" is not)."""

@@ -732,6 +732,14 @@ def test_the_first_word_of_a_compound_read_as_the_thing_is_not_replaced(graph_of
     graph = graph_of(caption)
     assert [o["lemma"] for o in graph["objects"]][0] == "doughnut"  # the misreading this guards against
     assert not any(n.startswith("Two cake") for n in made("replace-obj", caption, graph, words))
+    # nor where the parser read both words as things: "a zebra suitcase" never becomes "a woman suitcase"
+    words = corpus_of(["A zebra next to luggage.", "A woman next to luggage.", "A suitcase next to luggage.",
+                       "A zebra and a woman.", "A woman with a suitcase.", "A zebra with a suitcase."] * 4)
+    caption = "Zebra suitcase next to various other forms of luggage ."
+    assert [o["lemma"] for o in graph_of(caption)["objects"]][:2] == ["zebra", "suitcase"]
+    assert not any(n.startswith("Woman") for n in made("replace-obj", caption, graph_of(caption), words, seeds=30))
+    caption = "A zebra next to luggage."
+    assert "A woman next to luggage." in made("replace-obj", caption, graph_of(caption), words, seeds=30)
 
 
 def test_a_place_keeps_its_preposition_unless_the_picture_changes(graph_of, corpus_of) -> None:
@@ -1786,3 +1794,13 @@ def test_no_look_inside_a_compound_read_as_two_things(graph_of, corpus_of) -> No
     negs = {n.text for s in range(30) for n in EDITS["add-att"](Editor(caption, graph, CATS, words, random.Random(s),
                                                                       careful=False))}
     assert negs and not any("light green" in n or "light black" in n or "light tall" in n for n in negs), negs
+
+
+def test_a_look_the_parser_read_as_a_thing_is_no_new_thing(graph_of, corpus_of) -> None:
+    """The parser reads "snowy" as a thing where a caption ends on it; the categories know it is a look
+    (weather), so "jumping off a ramp" never becomes "jumping off a snowy"."""
+    words = corpus_of(["A man jumping off a ramp.", "A man jumping off a snowy.", "A ramp.", "A man on a ramp.",
+                       "A man on a snowy."] * 4)
+    caption = "A man jumping off a ramp."
+    assert "snowy" in {o["lemma"] for o in graph_of("A man on a snowy.")["objects"]}  # the misreading
+    assert not any("snowy" in n for n in made("replace-obj", caption, graph_of(caption), words, seeds=30))
