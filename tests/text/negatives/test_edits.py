@@ -1425,10 +1425,11 @@ def test_a_look_that_is_there_anyway_is_not_added(graph_of, corpus_of) -> None:
                        "A brown ski slope.", "A grey ski slope.",
                        "A steep ski slope.", "A small ski slope.", "A large ski slope.",
                        "A green restaurant.", "A red restaurant.", "A blue restaurant.", "A white restaurant.",
-                       "A small restaurant.", "A large restaurant."] * 4
-                      + ["A colorful kite."] * 2 + ["A canopy."] * 20)
+                       "A small restaurant.", "A large restaurant.", "A striped shirt.", "A plaid shirt.",
+                       "A striped towel.", "A zebra."] * 4
+                      + ["A colorful kite.", "A striped zebra."] * 2 + ["A canopy."] * 20)
     for caption, colour in (("A dog with brown fur.", "black"), ("A man with a stick.", "wooden"),
-                            ("A man on a ski slope.", "white"),
+                            ("A man on a ski slope.", "white"), ("A zebra in a field.", "striped"),
                             ("A kite in the sky.", "colorful"), ("A man under the restaurant canopy.", "green")):
         negs = made("add-att", caption, graph_of(caption), words, seeds=30)
         assert not any(colour in n.lower() for n in negs), (caption, negs)
