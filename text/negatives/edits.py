@@ -803,7 +803,8 @@ class Editor:
             share = USUAL_WITH_THINGS if support and not self.is_animate(x) else USUAL
             if place:  # one caption of a giraffe's picture seldom names its field, its five often do
                 return words.pictured_with(x, dependent) >= share
-            return words.together(x, dependent) >= share * words.objects[x] or words.pictured_with(x, dependent) >= PICTURED_ANYWAY
+            return (words.together(x, dependent) >= share * words.objects[x]
+                    or words.pictured_with(x, dependent) >= PICTURED_ANYWAY)
 
         head = host.rsplit(" ", 1)[-1]  # "a cake plate on a table": a plate's table
         if usual(host) or any(words.objects[x] >= COMMON and usual(x) for x in self.lemmas | {head}):
