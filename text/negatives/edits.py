@@ -485,7 +485,7 @@ class Editor:
         """Not inside a hyphenated word, and right after a determiner, a number, nothing or the
         predicate whose object ``o`` is, when ``o`` is many things or worn ("flying kites" -> "flying
         red kites", "a girl in dress" -> "in red dress"; another bare singular there is mostly an
-        idiom: "takes place", "on foot"): not after
+        idiom: "takes place", "on foot"); never between two nouns the parser read as two things; not after
         another adjective ("black leather cap" reads as one shade of colour) but a size or an age
         before what follows it in English order, nor after an adverb ("a recently young married couple")."""
         off = self.g["offsets"][p]
@@ -494,6 +494,8 @@ class Editor:
         if p == 0:
             return True
         objects = self.g["objects"]
+        if any(x["end"] == p for x in objects) and self.tokens[p - 1] not in DETERMINERS:
+            return False  # inside a compound read as two things: no "a traffic light green pole"
         if o is not None and p == o["start"] and (self.is_plural(o) or self.worn(o["lemma"])) and any(
                 objects[r["object"]] is o and r["start"] <= p - 1 < r["end"] and r["via"] != "learned"
                 for r in self.g["relations"]):  # not the parser's guess: "motor" read as `motor, have, bikes`
@@ -694,7 +696,7 @@ class Editor:
                     return False
         return True
 
-    def one_of_the_others(self, o: dict[str, Any]) -> bool:
+    def after_other(self, o: dict[str, Any]) -> bool:
         """The object is named after "other" or "another": it is of the kind of a thing named before
         ("a pocketknife and other items", never "other vegetables"; "a man and another man")."""
         span = self.name_span(o)
@@ -1009,7 +1011,7 @@ class Editor:
         objs = [(k, o) for k, o in enumerate(self.g["objects"]) if k not in self.unsure
                 and self.name_span(o) is not None and self.number_said(o) and self.edited_noun(o)
                 and self.tokens[o["head"]] not in STAND_INS and o["lemma"] not in twice and not self.noun_after(o)
-                and not self.one_of_the_others(o)]
+                and not self.after_other(o)]
         for k, o in self.shuffled(objs):
             kind = self.cats.kind_of(o["lemma"], "objects")
             pool = list(self.words.neighbours.get(o["lemma"], ())) + list(self.cats.objects.get(kind, ()) if kind else ())
@@ -1294,8 +1296,6 @@ class Editor:
                 p = self.insertion_point(o, kind)
                 if not self.clean_insertion(p, o, kind) or self.splits_phrase(o, p) or self.implied(o, p, w):
                     continue
-                if any(x["end"] == p for x in self.g["objects"]) and tokens[p - 1].lower() not in DETERMINERS:
-                    continue  # inside a compound read as two things: no "a traffic light green pole"
                 if p > 0 and tokens[p - 1].lower() in NUMBERS - {"one"} and not self.written_plural(o):
                     continue  # "a four way stop sign": a number before a singular belongs to a compound
                 if p == 0 and tokens[0][:1].isupper() and tokens[0][1:].islower():  # "Children ..." -> "Small children ..."

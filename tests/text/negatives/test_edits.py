@@ -15,9 +15,11 @@ from text.negatives.words import article_for, load_categories, match_case, plura
 CATS = load_categories()
 
 
-def made(kind: str, caption: str, graph: dict, words, seeds: int = 5) -> set[str]:
-    """Every candidate of ``kind`` over a few seeds."""
-    return {n.text for s in range(seeds) for n in EDITS[kind](Editor(caption, graph, CATS, words, random.Random(s)))}
+def made(kind: str, caption: str, graph: dict, words, seeds: int = 5, careful: bool = True) -> set[str]:
+    """Every candidate of ``kind`` over a few seeds (``careful=False``: as the stage's careless round,
+    which also edits what the parser visibly misread or guessed)."""
+    return {n.text for s in range(seeds)
+            for n in EDITS[kind](Editor(caption, graph, CATS, words, random.Random(s), careful=careful))}
 
 
 CASES = [
@@ -1341,8 +1343,7 @@ def test_one_riding_his_bike_or_doing_a_sport_gets_no_board_and_no_place(graph_o
                       + ["A man.", "People.", "A bike."] * 40)
     caption = "The man is riding his bike down the street."
     graph = graph_of(caption)  # a guessed relation: only the stage's careless round edits it
-    negs = {n.text for s in range(30)
-            for n in EDITS["add-obj"](Editor(caption, graph, CATS, words, random.Random(s), careful=False))}
+    negs = made("add-obj", caption, graph, words, seeds=30, careful=False)
     assert negs and not any("skateboard" in n for n in negs), negs
     caption = "A man is paddle boarding."
     negs = made("add-obj", caption, graph_of(caption), words, seeds=30)
@@ -1591,8 +1592,7 @@ def test_no_look_of_a_thing_whose_colour_or_skin_is_said(graph_of, corpus_of) ->
         assert not any(c in n for n in negs for c in colours), (caption, negs)
     caption = "Many motor bikes are parked along a city street."
     graph = graph_of(caption)  # the parser guesses `motor, have, bike`; a careless round still edits it
-    negs = {n.text for s in range(30) for n in EDITS["add-att"](Editor(caption, graph, CATS, words, random.Random(s),
-                                                                      careful=False))}
+    negs = made("add-att", caption, graph, words, seeds=30, careful=False)
     assert not any(c in n for n in negs for c in ("motor white", "motor red")), negs
     caption = "A cream colored vase on a table."
     assert "A small cream colored vase on a table." in made("add-att", caption, graph_of(caption), words, seeds=30)
@@ -1792,8 +1792,7 @@ def test_no_look_inside_a_compound_read_as_two_things(graph_of, corpus_of) -> No
     graph = graph_of(caption)
     assert {o["lemma"] for o in graph["objects"]} >= {"traffic light", "pole"}, graph["objects"]
     # careful editors insert nothing where the parser guessed a relation, as it does here
-    negs = {n.text for s in range(30) for n in EDITS["add-att"](Editor(caption, graph, CATS, words, random.Random(s),
-                                                                      careful=False))}
+    negs = made("add-att", caption, graph, words, seeds=30, careful=False)
     assert negs and not any("light green" in n or "light black" in n or "light tall" in n for n in negs), negs
 
 
