@@ -67,6 +67,8 @@ ADJECTIVE_ORDER = {"size": 1, "age": 2, "color": 3, "pattern": 4, "material": 5}
 DETERMINERS = {"a", "an", "the", "his", "her", "their", "its", "my", "our", "your", "this", "that", "these",
                "those", "some", "several", "many", "each", "every", "another", "other", "no", "both", "'s",
                "various", "assorted", "few", "lots", "plenty", "different", "numerous", "multiple"}
+# words that stand before any look in English: "their own white bowl", "the only red car", "the same old man"
+LIMITING = {"own", "only", "same", "last", "first", "main", "next", "very", "entire", "whole", "former"}
 NUMBERS = {"one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "dozen"}
 # replace-obj: the new thing is pictured with the caption's other things at least this share as often as the old
 SCENE_SHARE = 0.2
@@ -151,6 +153,7 @@ FACIAL_HAIR = {"beard", "mustache", "moustache"}
 STAND_INS = {"he", "him", "she", "her", "it", "they", "them", "we", "us", "you", "i", "me", "someone", "somebody",
              "something", "one", "ones"}
 PERSON_SIZES = {"tall", "short"}  # the sizes add-att gives a person
+THING_SIZES = {"long"}  # and those it gives no person or animal: "a long pit bull dog", "a group of long steers"
 LIVING_AGES = {"young", "younger", "youthful", "elderly"}  # add-att: of people and animals ("young hot dogs")
 # add-att: what no picture shows a colour or a size of ("a white picture of a man", "a green row of
 # cattle", "a new video game": new is no look, "white things": a thing has none of its own); "new", which
@@ -466,9 +469,11 @@ class Editor:
     def insertion_point(self, o: dict[str, Any], kind: str) -> int:
         """Where a new adjective of ``kind`` goes: after numbers and words of opinion ("this basic
         black kitchen", not "this black basic kitchen"), in English order among known adjectives
-        ("two small red wooden chairs"), before any other modifier ("tiny lounge chairs")."""
+        ("two small red wooden chairs"), before any other modifier ("tiny lounge chairs"); after a
+        quantity the span begins with ("a group of birds" -> "a group of white birds")."""
         rank = ADJECTIVE_ORDER.get(kind, 9)
-        k = o["start"]
+        of = [k for k in range(o["start"], o["head"]) if self.tokens[k] == "of"]
+        k = of[-1] + 1 if of else o["start"]
         while k < o["head"] and (self.tokens[k] in NUMBERS or self.tokens[k].isdigit() or self.tokens[k] in DETERMINERS):
             k += 1
         span = self.name_span(o)
@@ -500,8 +505,8 @@ class Editor:
                 objects[r["object"]] is o and r["start"] <= p - 1 < r["end"] and r["via"] != "learned"
                 for r in self.g["relations"]):  # not the parser's guess: "motor" read as `motor, have, bikes`
             return True
-        if p < len(self.tokens) and self.tokens[p] == "own":
-            return False  # "their own bowl" never becomes "their white own bowl"
+        if p < len(self.tokens) and self.tokens[p].lower() in LIMITING:
+            return False  # "their own bowl" never becomes "their white own bowl", nor "the red only vehicles"
         t = self.tokens[p - 1]
         before = self.cats.kind_of(t, "attributes")
         if kind == "pattern" and before == "color":
@@ -510,8 +515,8 @@ class Editor:
                 and ADJECTIVE_ORDER[before] < ADJECTIVE_ORDER.get(kind, 0)
                 and p < len(self.tokens) and self.tokens[p] not in o["attributes"]):
             return True  # a size or an age first, then a noun: "a huge (blue) dump truck", not "a big (blue) cute"
-        if t == "of" and o is not None and p == o["start"] and self.written_plural(o):
-            return True  # "a row of cows" -> "a row of brown cows"
+        if t == "of" and o is not None and o["start"] <= p <= o["head"] and self.written_plural(o):
+            return True  # "a row of cows" -> "a row of brown cows", the span "group of birds" -> "group of white birds"
         if self.opinion(t):  # after "cute", but not inside "cute looking"
             return p >= len(self.tokens) or not self.tokens[p].endswith(("ed", "ing"))
         return t in DETERMINERS or t in NUMBERS or t.isdigit() or not any(c.isalnum() for c in t)
@@ -1286,6 +1291,7 @@ class Editor:
                        if w not in NOT_ADDED and self.words.takes(o["lemma"], w) >= least
                        and (kind in self.cats.scales or all(self.words.takes(x, w) >= least for x in heads))
                        and not (person and kind == "size" and w not in PERSON_SIZES)
+                       and not (animate and w in THING_SIZES)
                        and not (w in LIVING_AGES and not animate)
                        and not (kind == "color" and o["lemma"] in NOT_ITS_HEAD
                                 and not self.words.noun_attributes[(o["lemma"], w)])]
@@ -1336,6 +1342,8 @@ class Editor:
                     and not self.participle(after)):  # "a man in a hat standing" takes a phrase before the verb
                 continue  # a phrase before a verb or another phrase would take them over, as the parser reads it
             doing = self.participle(after)  # the host does something: "a person snowboarding down a hill"
+            # somewhere by the words too, where the parser missed it: "a man laying down on a bed" is in no chair
+            settled = settled or (doing and bool(LOCATIVE & set(self.tokens[o["end"] + 1:o["end"] + 3])))
             # "... playing outside": in no car; "paddle boarding", "skiing": where the sport is
             said_where = bool(WHERE_WORDS & set(self.tokens[o["end"]:]) or SPORT_VERBS & self.token_set)
             surfing = bool((SPORT_VERBS | WAVES) & self.token_set)  # nothing stays by one who surfs
@@ -1343,6 +1351,9 @@ class Editor:
                 if (determiner and self.new_object(dependent) and self.fits_scene(dependent, o["lemma"])
                         and not self.there_anyway(o["lemma"], dependent)
                         and not (doing and preposition in LOCATIVE and self.kind(dependent, RIDDEN_KINDS) is not None)
+                        # "a man next to a dog sitting on a bench": what the host does reads as the new one's
+                        # (after "with" it stays the host's: "a man with a dog walking")
+                        and not (doing and preposition in NEARBY and self.is_animate(dependent))
                         and not self.worn_anyway(o, dependent) and not self.part_anyway(o, dependent)
                         and not self.second_ride(o, dependent)
                         and not SPORT_SCENES.get(dependent, frozenset()) & self.token_set
