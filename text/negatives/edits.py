@@ -181,6 +181,8 @@ ADD_KINDS = ("color", "size", "material", "pattern", "age")  # attributes add-at
 # add-att: of a noun named this often, an attribute said once is the parser's misreading ("a long
 # person" from "a person with long hair"); of rarer nouns once is all the corpus can tell
 MANY_TIMES = 500
+MATERIAL_TIMES = 100  # a material, the look the parser most often hangs on the wrong noun ("a wooden bat and
+# ball": "a wooden ball"), twice of a noun named this often
 # add-att: a size or age is not added at the end of its scale the corpus says of the noun more than
 # half the time, and at least this often ("small", "little" or "tiny" of a kid)
 USUAL_END = 10
@@ -713,6 +715,21 @@ class Editor:
         return ("mouth" in self.token_set and self.is_person(new) and not self.is_person(old)
                 and self.is_animate(old))
 
+    def held_in_body(self, end: int) -> bool:
+        """The words after a verb's object say it is held: "in its mouth", "in his hands"."""
+        t = [w.lower() for w in self.tokens[end:end + 3]]
+        return len(t) == 3 and t[0] == "in" and t[2].rstrip("s") in BODY_PARTS
+
+    def one_of_another(self) -> set[str]:
+        """What "one" names where a bare "another" stands for a second of it: "one bird on top of
+        another" is two birds, so the one is not renamed alone ("one giraffe on top of another")."""
+        t = [w.lower() for w in self.tokens]
+        if not any(w == "another" and (i + 1 == len(t) or not t[i + 1].isalpha() or t[i + 1] in PREPOSITIONS
+                                       or t[i + 1] in ("and", "while", "as", "that", "who", "which"))
+                   for i, w in enumerate(t)):
+            return set()
+        return {o["lemma"] for o in self.g["objects"] if "one" in t[max(o["start"] - 1, 0):o["head"]]}
+
     def second_place(self, k: int, new: str) -> bool:
         """What is ridden or stood on renamed a place where the caption names a place already: "a
         person on a surfboard in the water" never becomes "a person on a beach in the water"."""
@@ -1013,6 +1030,7 @@ class Editor:
         # renamed alone
         alike = {"another", "other", "others"} & self.token_set
         twice = {x for x, n in self.named.items() if n > 1} if alike else set()
+        twice |= self.one_of_another()
         objs = [(k, o) for k, o in enumerate(self.g["objects"]) if k not in self.unsure
                 and self.name_span(o) is not None and self.number_said(o) and self.edited_noun(o)
                 and self.tokens[o["head"]] not in STAND_INS and o["lemma"] not in twice and not self.noun_after(o)
@@ -1085,6 +1103,8 @@ class Editor:
                 continue  # "showing a child how to ski" never becomes "holding a child how to ski"
             if r["via"] == "verb" and self.particle_after(end):
                 continue  # "picking a piece of food up" never becomes "eating a piece of food up"
+            if r["via"] == "verb" and self.held_in_body(end):
+                continue  # "a dog holds a frisbee in its mouth" never becomes "chases a frisbee in its mouth"
             s, o = objs[r["subject"]]["lemma"], objs[r["object"]]["lemma"]
             if r["via"] == "preposition" and self.open_attachment(r):
                 continue
@@ -1287,8 +1307,10 @@ class Editor:
             # size or age reads well of the whole ("a small airport tarmac", "an older woman skier")
             heads = [x["lemma"] for x in self.g["objects"] if x["start"] == o["end"]
                      and self.edited_noun(x) and self.words.objects[x["lemma"]] >= KNOWN_HEAD]
+            named = self.words.objects[o["lemma"]]
             options = [(w, kind) for kind in kinds for w in self.cats.attributes[kind]
-                       if w not in NOT_ADDED and self.words.takes(o["lemma"], w) >= least
+                       if w not in NOT_ADDED and self.words.takes(o["lemma"], w) >= (
+                           2 if kind == "material" and named >= MATERIAL_TIMES else least)
                        and (kind in self.cats.scales or all(self.words.takes(x, w) >= least for x in heads))
                        and not (person and kind == "size" and w not in PERSON_SIZES)
                        and not (animate and w in THING_SIZES)
