@@ -715,6 +715,24 @@ class Editor:
         return ("mouth" in self.token_set and self.is_person(new) and not self.is_person(old)
                 and self.is_animate(old))
 
+    def placed(self, o: dict[str, Any], role: str = "subject") -> bool:
+        """Somewhere already: in, on or at something ("jumping through a hoop", "in a club dancing",
+        "sitting at a table"), though what it is on may be placed ("standing at the base of a
+        mountain", "on the edge of"); with ``role="object"``: what something is in, on or at."""
+        return any(self.g["objects"][r[role]] is o and (
+            r["predicate"].split()[-1] in LOCATIVE or r["predicate"].endswith(("top of", "front of"))
+            or (r["predicate"].endswith(" of") and LOCATIVE & set(r["predicate"].split())))
+            for r in self.g["relations"])
+
+    def joined(self, o: dict[str, Any]) -> bool:
+        """A relation's object, as the parser reads it or as the words say: after a preposition
+        ("with a dog", read or not)."""
+        k = o["start"] - 1
+        while k >= 0 and (self.tokens[k].lower() in DETERMINERS or self.tokens[k].lower() in NUMBERS):
+            k -= 1
+        return (any(self.g["objects"][r["object"]] is o for r in self.g["relations"])
+                or (k >= 0 and self.tokens[k].lower() in PREPOSITIONS | {"with"}))
+
     def held_in_body(self, end: int) -> bool:
         """The words after a verb's object say it is held: "in its mouth", "in his hands"."""
         t = [w.lower() for w in self.tokens[end:end + 3]]
@@ -1329,7 +1347,8 @@ class Editor:
                 if p == 0 and tokens[0][:1].isupper() and tokens[0][1:].islower():  # "Children ..." -> "Small children ..."
                     neg = realise(self.caption, self.g, [(0, 1, f"{w.capitalize()} {tokens[0].lower()}")], "add-att")
                 else:  # capitals only at the start or in a caption written in capitals ("two Frisbees")
-                    cased = match_case(w, tokens[p]) if p == 0 or (len(tokens[p]) > 1 and tokens[p].isupper()) else w
+                    cased = match_case(w, tokens[p]) if p == 0 or (len(tokens[p]) > 1 and tokens[p].isupper()
+                                                                   and self.caption.isupper()) else w  # "an E2 jet"
                     neg = realise(self.caption, self.g, [(p, p, cased)], "add-att")
                 yield neg and _with_changed(neg, [], [f"a:{o['lemma']}:{w}"])
 
@@ -1346,15 +1365,14 @@ class Editor:
         has_place = any(self.is_place(x) for x in self.lemmas)
         objects = self.g["objects"]
         for o in self.shuffled(hosts):
-            # somewhere already: a place named, or the host in, on or at something ("jumping through
-            # a hoop", "in a club dancing", "sitting at a table"), though what it is on may be placed
-            # ("standing at the base of a mountain", "on the edge of")
-            placed = any(objects[r["subject"]] is o and (r["predicate"].split()[-1] in LOCATIVE
-                                                         or r["predicate"].endswith(("top of", "front of"))
-                                                         or (r["predicate"].endswith(" of")
-                                                             and LOCATIVE & set(r["predicate"].split())))
-                         for r in self.g["relations"])
+            placed = self.placed(o)
             located = has_place or placed
+            # what a relation joins to the scene where something is somewhere already ("men fishing in a
+            # boat with a dog", "a man laying in a bed next to a woman") has no place of its own ("a dog
+            # in a field", "a woman at a table"), but for the thing it is in or on ("a bowl on a table in
+            # a kitchen")
+            beside_placed = (self.joined(o) and not self.placed(o, role="object")
+                             and any(self.placed(x) for x in objects if x is not o))
             # what is on or in something already, or rides it, is not also "on a bench" or "in a chair"
             # ("a man on a bench sitting on a horse"); it may still be "in a hat" or "with a dog"
             settled = placed or any(objects[r["subject"]] is o and r["predicate"].split()[0] == "ride"
@@ -1383,7 +1401,8 @@ class Editor:
                         and not (self.is_place(dependent) and located)
                         and (preposition not in LOCATIVE or self.worn(dependent)
                              or self.done_there(o, preposition, dependent, after if doing else ""))
-                        and not ((settled or said_where) and preposition in LOCATIVE and not self.worn(dependent))
+                        and not ((settled or said_where or beside_placed) and preposition in LOCATIVE
+                                 and not self.worn(dependent))
                         and not (preposition in NEARBY and surfing)
                         and not (determiner == "a" and self.is_plural(o)
                                  and self.one_for_many(preposition, dependent))):

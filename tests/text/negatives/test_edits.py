@@ -598,6 +598,31 @@ def test_one_whose_words_place_them_gets_no_second_place(graph_of, corpus_of) ->
     assert not any("in a chair" in n for n in negs), negs
 
 
+def test_what_is_with_one_placed_gets_no_place_of_its_own(graph_of, corpus_of) -> None:
+    """"Men fishing in a boat with a dog" never becomes "... with a dog in a field" (the parser reads
+    no relation of the dog here), nor "a man laying in a bed next to a woman" "... at a table"; a man
+    with a dog, placed nowhere, may be in a field."""
+    words = corpus_of(["A dog in a field.", "A woman at a table.", "A man with a dog.", "A man next to a woman.",
+                       "A man in a field.", "A dog at a table.", "A boat in a field.", "A man at a table.",
+                       "A bed by a table.", "A woman in a field."] * 3
+                      + ["A dog.", "A woman.", "A man.", "A boat.", "A bed."] * 40)
+    for caption in ("Two men fishing in a boat with a dog.", "A man laying in a bed next to a woman."):
+        negs = made("add-obj", caption, graph_of(caption), words, seeds=20, careful=False)
+        assert not any("in a field" in n or "at a table" in n for n in negs), negs
+    caption = "A man with a dog."
+    assert "A man with a dog in a field." in made("add-obj", caption, graph_of(caption), words, seeds=20)
+
+
+def test_a_look_before_a_code_in_capitals_is_lower_case(graph_of, corpus_of) -> None:
+    """"An E2 airplane" -> "a small E2 airplane", not "a SMALL E2 airplane"; a caption written in
+    capitals takes capitals."""
+    words = corpus_of(["A small airplane.", "A large airplane.", "An old airplane."] * 3)
+    negs = made("add-att", "An E2 airplane.", graph_of("An E2 airplane."), words, seeds=20, careful=False)
+    assert negs and not any(w.isupper() and len(w) > 1 and w != "E2" for n in negs for w in n.split()), negs
+    negs = made("add-att", "AN E2 AIRPLANE", graph_of("AN E2 AIRPLANE"), words, seeds=20, careful=False)
+    assert negs and all(n.isupper() for n in negs), negs
+
+
 def test_an_agent_is_replaced_by_an_agent(graph_of, corpus_of) -> None:
     """"Two dogs run": the dogs run, though the graph holds no relation for it (a verb without an
     object), so shovels the corpus puts in the sand just as often do not replace them; cats do."""
