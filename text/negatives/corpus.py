@@ -115,6 +115,12 @@ class CorpusWords:
         return next((v for v in (stem + "e", stem, stem[:-1]) if len(v) > 1 and v in self._verbs), None)
 
     @cached_property
+    def memo(self) -> dict[tuple, Any]:
+        """Answers to the editors' questions that depend on this corpus and the words asked only,
+        remembered across captions (:meth:`text.negatives.edits.Editor.usual`)."""
+        return {}
+
+    @cached_property
     def _verbs(self) -> frozenset[str]:
         return frozenset(p.split()[0] for p, _ in self.predicate_objects if p.split())
 

@@ -577,7 +577,13 @@ class Editor:
         """The attribute is what the corpus often says of this noun among its kind (in more than half
         of them, or a colour or a material in more than :data:`USUAL_SHARE` of :data:`USUAL_MIN` or more:
         "yellow" of bananas, "colorful" of kites), or its end of a scale is what it mostly says ("small",
-        "little" or "tiny" of kids, so none of them is added to a kid)."""
+        "little" or "tiny" of kids, so none of them is added to a kid). Remembered in the corpus's memo."""
+        key = ("usual", lemma, attribute, kind)
+        if key not in self.words.memo:
+            self.words.memo[key] = self._usual(lemma, attribute, kind)
+        return self.words.memo[key]
+
+    def _usual(self, lemma: str, attribute: str, kind: str) -> bool:
         # a compound by its own counts where it has them: a stop sign is red, whatever signs are
         counts = {w: self.words.noun_attributes[(lemma, w)] for w in self.cats.attributes[kind]}
         if sum(counts.values()) < 3:
@@ -974,6 +980,13 @@ class Editor:
         end = off + len(self.g["tokens"][k])
         return off >= 0 and (off == 0 or self.caption[off - 1] == " ") and self.caption[end:end + 1] != "-"
 
+    @cached_property
+    def own_attributes(self) -> list[list[str]]:
+        """Each object's attributes but what is said of its group ("a group of men", "a big herd of
+        sheep"): the corpus does not count that as the members' (of_another), and of_phrase_fits
+        checks the phrase."""
+        return [[a for a in o["attributes"] if not of_another(self.tokens, a, o["head"])] for o in self.g["objects"]]
+
     def relations_of(self, k: int) -> list[dict[str, Any]]:
         return [r for r in self.g["relations"] if k in (r["subject"], r["object"])]
 
@@ -982,10 +995,7 @@ class Editor:
         (a weak one, "a plate of food", only as a triple the corpus has; one the corpus says of few
         nouns, by the new noun seen in that role, :meth:`CorpusWords.fits_role`)."""
         objs = self.g["objects"]
-        # what is said of a group is no attribute of its members ("a group of men", "a big herd of
-        # sheep"): the corpus does not count it as one (of_another), and of_phrase_fits checks the phrase
-        own = [a for a in objs[k]["attributes"] if not of_another(self.tokens, a, objs[k]["head"])]
-        if not self.words.fits_noun(lemma, own):
+        if not self.words.fits_noun(lemma, self.own_attributes[k]):
             return False
         # an animal renamed a person, or a person an animal, is only where the corpus puts the new one
         # by such a thing: "a cat sits in a suitcase" never becomes "a woman sits in a suitcase"
@@ -1056,9 +1066,10 @@ class Editor:
         for k, o in self.shuffled(objs):
             kind = self.cats.kind_of(o["lemma"], "objects")
             pool = list(self.words.neighbours.get(o["lemma"], ())) + list(self.cats.objects.get(kind, ()) if kind else ())
+            many = self.is_plural(o)
             for w in dict.fromkeys(pool):
-                if (self.words.objects[w] >= 3 and (w not in PLURAL_ONLY or self.is_plural(o))
-                        and not (self.is_plural(o) and self.never_plural(w))
+                if (self.words.objects[w] >= 3 and (w not in PLURAL_ONLY or many)
+                        and not (many and self.never_plural(w))
                         and self.fits_everywhere(k, w) and self.keeps_role(k, w) and self.checked_relation(k, w)
                         and self.new_object(w, o["lemma"])
                         and self.fits_scene(w, o["lemma"]) and self.pictured_alike(w, o["lemma"])
