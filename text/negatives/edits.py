@@ -91,6 +91,7 @@ MIN_TRIPLE = 2
 HELD_BY = {"in", "on", "inside", "into", "onto", "on top of", "atop", "in the middle of"}
 # replace-rel: one body holds one of these at a time: "standing and walking", "sleeping in bed" while
 # "sitting" elsewhere in the caption is no one's picture
+ON_FOOT = {"walk", "walks", "walking", "walked", "run", "runs", "running", "jogging", "jogs", "strolling", "hiking"}
 POSTURES = {"standing", "sitting", "laying", "lying", "sleeping", "walking", "running", "kneeling", "squatting",
             "trotting", "strolling", "jogging"}
 # replace-rel: "wear" only of what is mostly worn where it is named (a hat, glasses; not a guitar or a
@@ -1083,7 +1084,9 @@ class Editor:
                     first, h = self.name_span(o)  # a compound is replaced whole: "a dump truck" -> "a bus"
                     if first > 0 and self.tokens[first - 1] in ("a", "an") and not self.words.countable(w):
                         continue  # "in a field" never becomes "in a snow"
-                    new = match_case(self.noun_for(w, o).lower(), self.g["tokens"][first])
+                    new = self.noun_for(w, o).lower()  # capitals only at the start or in a caption in capitals:
+                    if first == 0 or self.caption.isupper():  # "a Teddy bear" becomes "a cat"
+                        new = match_case(new, self.g["tokens"][first])
                     neg = realise(self.caption, self.g, [(first, h + 1, new)], "replace-obj")
                     yield neg and _with_changed(neg, [(o["lemma"], w)] + [(x, w) for x in self.lemmas - {o["lemma"]}],
                                                 [f"o:{w}"] + [f"a:{w}:{a}" for a in o["attributes"]])
@@ -1196,6 +1199,8 @@ class Editor:
                     continue  # "with glasses", "in a hat" are worn: "in glasses", "in a bicycle" are no place
                 if self.words.said_alike(r["predicate"], predicate, o):
                     continue  # "flying a kite" / "holding a kite": the captions of one image say both
+                if predicate.split()[0] == "ride" and ON_FOOT & others:
+                    continue  # "a man carrying a surfboard is walking" never becomes "riding a surfboard is walking"
                 if predicate == "wear" and not self.mostly_worn(o):
                     continue  # "a man wearing a guitar": the parser's misreading, said often enough
                 if one_part and not self.related(old_part, new_part):

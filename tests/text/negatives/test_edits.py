@@ -726,6 +726,32 @@ def test_a_material_is_said_twice_of_a_noun_named_often(graph_of, corpus_of) -> 
     assert "A plastic ball on the grass." in negs and not any("wooden" in n for n in negs), negs
 
 
+def test_no_one_on_foot_is_made_to_ride(graph_of, corpus_of) -> None:
+    """"A man carrying a surfboard is walking" never becomes "a man riding a surfboard is walking";
+    "a man carrying a surfboard" may become "riding" it."""
+    words = corpus_of(["A man carrying a surfboard.", "A man riding a surfboard.", "A man holding a surfboard."] * 3)
+    caption = "A man carrying a surfboard is walking to the shore."
+    assert not any("riding" in n for n in made("replace-rel", caption, graph_of(caption), words, seeds=20,
+                                                  careful=False))
+    caption = "A man carrying a surfboard near the shore."
+    assert "A man riding a surfboard near the shore." in made("replace-rel", caption, graph_of(caption), words,
+                                                              seeds=20, careful=False)
+
+
+def test_a_name_in_capitals_mid_caption_is_replaced_in_lower_case(graph_of, corpus_of) -> None:
+    """"A Teddy bear sits on a chair" becomes "a cat sits", not "a Cat sits"; at the start and in a
+    caption in capitals the case stays."""
+    words = corpus_of(["A teddy bear on a chair.", "A cat on a chair.", "A dog on a chair.",
+                       "A teddy bear sits on a chair.", "A cat sits on a chair.", "A dog sits on a chair."] * 3)
+    caption = "A Teddy bear sits on a chair."
+    negs = made("replace-obj", caption, graph_of(caption), words, seeds=20, careful=False)
+    assert negs & {"A cat sits on a chair.", "A dog sits on a chair."}, negs
+    assert not any(w in n for n in negs for w in ("Cat", "Dog")), negs
+    caption = "Teddy bear sits on a chair."
+    negs = made("replace-obj", caption, graph_of(caption), words, seeds=20, careful=False)
+    assert negs & {"Cat sits on a chair.", "Dog sits on a chair."}, negs
+
+
 def test_an_added_object_is_not_a_fixture_there_anyway(graph_of, corpus_of) -> None:
     """"A pizza on a counter in a kitchen with a sink": a kitchen has one, said or not."""
     words = corpus_of(["A kitchen with a sink.", "A kitchen with a window.", "A pizza near a sink.",
