@@ -572,7 +572,14 @@ class Editor:
         though the corpus has never seen a girl by its six nightstands; a plunger for a mouse, a car
         for a boat does."""
         least = COMMON if instead_of in SEXED and word in SEXED else 3
-        return [x for x in self.lemmas - {instead_of} if self.words.objects[x] >= least]
+        key = (instead_of, least)
+        if key not in self._common_others:  # asked for every word that might replace the object
+            self._common_others[key] = [x for x in self.lemmas - {instead_of} if self.words.objects[x] >= least]
+        return self._common_others[key]
+
+    @cached_property
+    def _common_others(self) -> dict[tuple[str, int], list[str]]:
+        return {}
 
     def usual(self, lemma: str, attribute: str, kind: str) -> bool:
         """The attribute is what the corpus often says of this noun among its kind (in more than half
@@ -1070,10 +1077,9 @@ class Editor:
             many = self.is_plural(o)
             for w in dict.fromkeys(pool):
                 if (self.words.objects[w] >= 3 and (w not in PLURAL_ONLY or many)
-                        and not (many and self.never_plural(w))
-                        and self.fits_everywhere(k, w) and self.keeps_role(k, w) and self.checked_relation(k, w)
-                        and self.new_object(w, o["lemma"])
-                        and self.fits_scene(w, o["lemma"]) and self.pictured_alike(w, o["lemma"])
+                        and not (many and self.never_plural(w)) and self.fits_scene(w, o["lemma"])
+                        and self.pictured_alike(w, o["lemma"]) and self.checked_relation(k, w)
+                        and self.fits_everywhere(k, w) and self.keeps_role(k, w) and self.new_object(w, o["lemma"])
                         and self.same_pronouns(o["lemma"], w)
                         and self.person_swap_visible(o["lemma"], w) and self.sexes_fit(k, w)
                         and not self.mouth_held(o["lemma"], w) and not self.second_place(k, w)
@@ -1351,12 +1357,16 @@ class Editor:
                        and not (w in LIVING_AGES and not animate)
                        and not (kind == "color" and o["lemma"] in NOT_ITS_HEAD
                                 and not self.words.noun_attributes[(o["lemma"], w)])]
+            where: dict[str, int | None] = {}  # kind -> where a look of it goes, None where it may not
             for w, kind in self.shuffled(options):  # the dearer checks only for the options tried
                 if (self.words.as_attribute.get(w, 0.0) < RELIABLE or any(self.related(a, w) for a in o["attributes"])
                         or self.usual(o["lemma"], w, kind)):  # "a yellow banana": most likely true of the image
                     continue
-                p = self.insertion_point(o, kind)
-                if not self.clean_insertion(p, o, kind) or self.splits_phrase(o, p) or self.implied(o, p, w):
+                if kind not in where:
+                    p = self.insertion_point(o, kind)
+                    where[kind] = p if self.clean_insertion(p, o, kind) and not self.splits_phrase(o, p) else None
+                p = where[kind]
+                if p is None or self.implied(o, p, w):
                     continue
                 if p > 0 and tokens[p - 1].lower() in NUMBERS - {"one"} and not self.written_plural(o):
                     continue  # "a four way stop sign": a number before a singular belongs to a compound

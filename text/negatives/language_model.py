@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 START, END = "<s>", "</s>"
+MEMO_SIZE = 500_000  # n-gram probabilities a model remembers (tens of MB)
 
 
 def words(text: str) -> list[str]:
@@ -44,6 +45,9 @@ class CaptionLanguageModel:
         self.levels = levels  # levels[k] holds (k + 1)-grams
         self.vocabulary_size = vocabulary_size
         self.discount = discount
+        # (history, word) -> probability: a caption's candidates share nearly all their n-grams
+        # with it, so most are asked many times; bounded, emptied when full
+        self._memo: dict[tuple[tuple[str, ...], str], float] = {}
 
     @classmethod
     def fit(cls, captions: Iterable[str], order: int = 3, discount: float = 0.75) -> CaptionLanguageModel:
@@ -74,6 +78,15 @@ class CaptionLanguageModel:
         return cls(order, levels, vocabulary, discount)
 
     def _prob(self, history: tuple[str, ...], word: str) -> float:
+        key = (history, word)
+        p = self._memo.get(key)
+        if p is None:
+            if len(self._memo) >= MEMO_SIZE:
+                self._memo.clear()
+            p = self._memo[key] = self._interpolated(history, word)
+        return p
+
+    def _interpolated(self, history: tuple[str, ...], word: str) -> float:
         d = self.discount
         p = 1.0 / (self.vocabulary_size + 1)  # uniform, with one unknown word
         for k in range(self.order):  # from unigrams up, each level interpolated with the one below

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 
+import pytest
+
 from text.negatives.language_model import CaptionLanguageModel, HeldOutLanguageModel, _half, words
 
 CAPTIONS = ["a man riding a horse", "a woman riding a horse", "a man riding a bike", "a dog on a couch",
@@ -33,3 +35,19 @@ def test_held_out_scores_a_caption_with_the_half_that_did_not_see_its_image() ->
     assert held.models[_half("iz")].levels[0].counts.get("zebra")
     seen_by_all = CaptionLanguageModel.fit([c for _, c in captions], 2)
     assert held.logprob_per_token("iz", "a zebra eating grass") < seen_by_all.logprob_per_token("a zebra eating grass")
+
+
+def test_remembered_probabilities_are_the_computed_ones_and_bounded(monkeypatch) -> None:
+    """The model remembers n-gram probabilities (a caption's candidates share most of its n-grams),
+    each exactly as computed, however often asked and in whatever context, and no more of them
+    than its bound."""
+    from text.negatives import language_model
+
+    monkeypatch.setattr(language_model, "MEMO_SIZE", 8)
+    lm = CaptionLanguageModel.fit(["a dog on a bench", "a cat on a mat", "a dog on a mat"] * 2, 3)
+    texts = ["a dog on a mat", "a cat on a bench", "a dog on a dog", "a mat on a cat"] * 3
+    for text in texts:
+        seq = ["<s>"] * 2 + text.split() + ["</s>"]
+        direct = [math.log(lm._interpolated(tuple(seq[i - 2:i]), seq[i])) for i in range(2, len(seq))]
+        assert lm.logprob_per_token(text) == pytest.approx(sum(direct) / len(direct), abs=0, rel=1e-15)
+        assert len(lm._memo) <= 8
