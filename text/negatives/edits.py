@@ -91,9 +91,10 @@ MIN_TRIPLE = 2
 HELD_BY = {"in", "on", "inside", "into", "onto", "on top of", "atop", "in the middle of"}
 # replace-rel: one body holds one of these at a time: "standing and walking", "sleeping in bed" while
 # "sitting" elsewhere in the caption is no one's picture
-ON_FOOT = {"walk", "walks", "walking", "walked", "run", "runs", "running", "jogging", "jogs", "strolling", "hiking"}
 POSTURES = {"standing", "sitting", "laying", "lying", "sleeping", "walking", "running", "kneeling", "squatting",
             "trotting", "strolling", "jogging"}
+# replace-rel: no new "ride" for one the caption has going on foot ("carrying a surfboard is walking")
+ON_FOOT = {"walk", "walks", "walking", "walked", "run", "runs", "running", "jogging", "jogs", "strolling", "hiking"}
 # replace-rel: "wear" only of what is mostly worn where it is named (a hat, glasses; not a guitar or a
 # bicycle, which the parser often reads as worn: "a man in a helmet riding a bicycle")
 WORN_SHARE = 0.3
