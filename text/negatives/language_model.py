@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 START, END = "<s>", "</s>"
-MEMO_SIZE = 500_000  # n-gram probabilities a model remembers (tens of MB)
+MEMO_SIZE = 100_000  # n-gram probabilities a model remembers (about 25 MB)
 
 
 def words(text: str) -> list[str]:
