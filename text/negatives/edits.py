@@ -1342,16 +1342,17 @@ class Editor:
                 kinds = [k for k in kinds if k == "size"]  # as of the cover ("a white grass covered shore")
             if o["lemma"] in BODY_PARTS:  # "her metal arm"; a hand's colour is its skin's ("the other red hand")
                 kinds = [k for k in kinds if k != "material" and (k != "color" or o["lemma"] not in SKIN)]
-            least = 2 if self.words.objects[o["lemma"]] >= MANY_TIMES else 1  # "a long person": said once
+            named = self.words.objects[o["lemma"]]
+            least = 2 if named >= MANY_TIMES else 1  # "a long person": said once
+            least_material = 2 if named >= MATERIAL_TIMES else least
             # a compound read as two things ("train station") takes the look its last thing takes, where
             # the corpus knows that well: "a white kitchen sink", not "the green train station"; any
             # size or age reads well of the whole ("a small airport tarmac", "an older woman skier")
             heads = [x["lemma"] for x in self.g["objects"] if x["start"] == o["end"]
                      and self.edited_noun(x) and self.words.objects[x["lemma"]] >= KNOWN_HEAD]
-            named = self.words.objects[o["lemma"]]
             options = [(w, kind) for kind in kinds for w in self.cats.attributes[kind]
-                       if w not in NOT_ADDED and self.words.takes(o["lemma"], w) >= (
-                           2 if kind == "material" and named >= MATERIAL_TIMES else least)
+                       if w not in NOT_ADDED
+                       and self.words.takes(o["lemma"], w) >= (least_material if kind == "material" else least)
                        and (kind in self.cats.scales or all(self.words.takes(x, w) >= least for x in heads))
                        and not (person and kind == "size" and w not in PERSON_SIZES)
                        and not (animate and w in THING_SIZES)
@@ -1391,15 +1392,16 @@ class Editor:
                  and self.edited_noun(o) and self.tokens[o["head"]] not in STAND_INS]
         has_place = any(self.is_place(x) for x in self.lemmas)
         objects = self.g["objects"]
+        somewhere = [x for x in objects if self.placed(x)]
         for o in self.shuffled(hosts):
-            placed = self.placed(o)
+            placed = any(x is o for x in somewhere)
             located = has_place or placed
             # what a relation joins to the scene where something is somewhere already ("men fishing in a
             # boat with a dog", "a man laying in a bed next to a woman") has no place of its own ("a dog
             # in a field", "a woman at a table"), but for the thing it is in or on ("a bowl on a table in
             # a kitchen")
             beside_placed = (self.joined(o) and not self.placed(o, role="object")
-                             and any(self.placed(x) for x in objects if x is not o))
+                             and any(x is not o for x in somewhere))
             # what is on or in something already, or rides it, is not also "on a bench" or "in a chair"
             # ("a man on a bench sitting on a horse"); it may still be "in a hat" or "with a dog"
             settled = placed or any(objects[r["subject"]] is o and r["predicate"].split()[0] == "ride"
